@@ -1,0 +1,56 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.IO.Compression;
+
+namespace Nice.MLNet.Cli.Data;
+
+/// <summary>The embedded UCI 8x8 digits (data/digits): 1,797 rows of 64 pixels with 17 levels (0..16) and a label.</summary>
+public static class Digits
+{
+    public const int Dimension = 64;
+    public const int Levels = 17;
+
+    /// <summary>The committed file, found by walking up from the working directory and from the program's folder.</summary>
+    public static string DefaultPath => Repo.File("data/digits/digits.csv.gz");
+
+    /// <summary>Reads the pixels (row-major, N×64) and labels. Throws naming the file and line on a malformed row.</summary>
+    public static (float[] Pixels, int[] Labels) Load(string? path = null)
+    {
+        path ??= DefaultPath;
+        if (!System.IO.File.Exists(path)) throw new FileNotFoundException($"Digits file not found: {path}", path);
+        var pixels = new List<float>();
+        var labels = new List<int>();
+        using var reader = new StreamReader(new GZipStream(System.IO.File.OpenRead(path), CompressionMode.Decompress));
+        int lineNo = 0;
+        for (string? line; (line = reader.ReadLine()) != null;)
+        {
+            lineNo++;
+            if (line.Length == 0) continue;
+            var parts = line.Split(',');
+            if (parts.Length != Dimension + 1)
+                throw new InvalidDataException($"{path}, line {lineNo}: expected {Dimension + 1} comma-separated values, found {parts.Length}.");
+            for (int j = 0; j < Dimension; j++) pixels.Add(float.Parse(parts[j], CultureInfo.InvariantCulture));
+            labels.Add(int.Parse(parts[Dimension], CultureInfo.InvariantCulture));
+        }
+        return (pixels.ToArray(), labels.ToArray());
+    }
+}
+
+/// <summary>Finds files of this repository (data, docs) from wherever the program runs.</summary>
+public static class Repo
+{
+    public static string Root
+    {
+        get
+        {
+            foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+                for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
+                    if (System.IO.File.Exists(Path.Combine(dir.FullName, "Nice.MLNet.sln"))) return dir.FullName;
+            throw new DirectoryNotFoundException("Could not find the repository root (the folder holding Nice.MLNet.sln) above the working directory or the program.");
+        }
+    }
+
+    public static string File(string relative) => Path.Combine(Root, relative);
+}

@@ -1,0 +1,107 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Nice.MLNet.Flow;
+
+/// <summary>
+/// The NICE model of Dinh, Krueger &amp; Bengio (arXiv:1410.8516): h = f(x) = S ∘ c_K ∘ … ∘ c₁(x), with additive
+/// couplings cₖ on alternating partitions and a diagonal scaling S = exp(s) on top, and the exact
+/// log-likelihood  log p(x) = Σᵢ log p_H(fᵢ(x)) + Σᵢ sᵢ.  Knows nothing of ML.NET.
+/// </summary>
+internal sealed class NiceFlow : nn.Module
+{
+    private readonly ModuleList<FlowLayer> layers;
+    private readonly DiagonalScaling scaling;
+
+    public NiceFlow(FlowConfig config) : base(nameof(NiceFlow))
+    {
+        config.Validate();
+        Config = config;
+        layers = new ModuleList<FlowLayer>();
+        for (int k = 0; k < config.Couplings; k++)
+        {
+            var partition = Partition.For(config.Partition, config.Dimension, k);
+            layers.Add(new AdditiveCoupling(partition, config.HiddenLayers, config.HiddenWidth, config.Activation));
+        }
+        scaling = new DiagonalScaling(config.Dimension);
+        RegisterComponents();
+    }
+
+    public FlowConfig Config { get; }
+
+    public int Dimension => Config.Dimension;
+
+    /// <summary>The coupling layers, bottom (nearest the data) first.</summary>
+    public IReadOnlyList<FlowLayer> Couplings => layers.ToList();
+
+    /// <summary>The scaling layer on top.</summary>
+    public DiagonalScaling Scaling => scaling;
+
+    /// <summary>Every layer, bottom first, the scaling layer last.</summary>
+    public IEnumerable<FlowLayer> Layers => layers.Append<FlowLayer>(scaling);
+
+    /// <summary>h = f(x) and log|det J_f(x)| per row.</summary>
+    public (Tensor Z, Tensor LogDet) Forward(Tensor x)
+    {
+        CheckShape(x);
+        var logDet = zeros(x.shape[0], dtype: x.dtype, device: x.device);
+        var h = x;
+        foreach (var layer in Layers)
+        {
+            var (y, ld) = layer.Forward(h);
+            h = y;
+            logDet = logDet + ld;
+        }
+        return (h, logDet);
+    }
+
+    /// <summary>x = f⁻¹(h).</summary>
+    public Tensor Inverse(Tensor z)
+    {
+        CheckShape(z);
+        var x = z;
+        foreach (var layer in Layers.Reverse()) x = layer.Inverse(x);
+        return x;
+    }
+
+    /// <summary>h = f(x) and log p(x) = Σᵢ log p_H(hᵢ) + log|det J_f(x)| per row, in nats.</summary>
+    public (Tensor Z, Tensor LogLikelihood) Encode(Tensor x)
+    {
+        var (z, logDet) = Forward(x);
+        return (z, Prior.LogProb(Config.Prior, z) + logDet);
+    }
+
+    /// <summary>log p(x) per row, in nats.</summary>
+    public Tensor LogLikelihood(Tensor x) => Encode(x).LogLikelihood;
+
+    /// <summary>x = f⁻¹(h) for n draws h ~ p_H with each coordinate's standard deviation scaled by <paramref name="temperature"/>.</summary>
+    public Tensor Sample(long n, double temperature = 1.0, Generator? generator = null)
+    {
+        using var scope = NewDisposeScope();
+        var h = Prior.Sample(Config.Prior, n, Dimension, temperature, generator).to(Device);
+        return Inverse(h).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The device holding the parameters.</summary>
+    public Device Device => scaling.LogScale.device;
+
+    private void CheckShape(Tensor x)
+    {
+        if (x.dim() != 2 || x.shape[1] != Dimension)
+            throw new ArgumentException($"Expected a tensor of shape [N, {Dimension}], got [{string.Join(", ", x.shape)}].", nameof(x));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            foreach (var l in layers) l.Dispose();
+            scaling.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}
