@@ -6,15 +6,6 @@ using static TorchSharp.torch;
 
 namespace Nice.MLNet.Flow;
 
-/// <summary>Non-linearity of the coupling networks.</summary>
-public enum NiceActivation
-{
-    /// <summary>max(0, x), the paper's choice.</summary>
-    ReLU = 0,
-    /// <summary>max(0.01·x, x).</summary>
-    LeakyReLU = 1,
-}
-
 /// <summary>
 /// The coupling function m: an MLP d_in → width → … → width → d_out with <c>hiddenLayers</c> hidden layers
 /// (the paper's MNIST model: 5 hidden layers of 1000 ReLU units). Hidden layers use PyTorch's default

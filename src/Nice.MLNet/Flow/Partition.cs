@@ -5,15 +5,6 @@ using static TorchSharp.torch;
 
 namespace Nice.MLNet.Flow;
 
-/// <summary>How a coupling layer splits the D inputs into the conditioning part x₁ and the updated part x₂.</summary>
-public enum NicePartition
-{
-    /// <summary>Even and odd indices, swapping roles layer by layer (the paper's default).</summary>
-    Interleaved = 0,
-    /// <summary>First half and second half, swapping roles layer by layer.</summary>
-    Contiguous = 1,
-}
-
 /// <summary>The index sets (I₁, I₂) of one coupling layer and the permutation that puts [x_I₁, x_I₂] back in order.</summary>
 internal sealed class Partition
 {

@@ -4,15 +4,6 @@ using static TorchSharp.torch;
 
 namespace Nice.MLNet.Flow;
 
-/// <summary>The factorized prior p_H(h) = Πᵢ p(hᵢ) of the latent code.</summary>
-public enum NicePrior
-{
-    /// <summary>Standard logistic, log p(h) = −softplus(h) − softplus(−h) (the paper's choice; heavier tails).</summary>
-    Logistic = 0,
-    /// <summary>Standard normal, log p(h) = −h²/2 − ½·log 2π.</summary>
-    Gaussian = 1,
-}
-
 /// <summary>Log-densities and samplers of the factorized priors, stable for any finite h (no overflow up to |h| = 1e4 and beyond).</summary>
 internal static class Prior
 {

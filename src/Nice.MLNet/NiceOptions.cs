@@ -1,0 +1,153 @@
+using System;
+using System.Threading;
+using Nice.MLNet.Flow;
+
+namespace Nice.MLNet;
+
+/// <summary>
+/// Options of <see cref="NiceEstimator"/>: the NICE architecture (Dinh, Krueger &amp; Bengio, arXiv:1410.8516),
+/// its maximum-likelihood training, and the columns it reads and writes. Defaults follow the paper's MNIST
+/// model and optimizer except where noted; every property says its default, valid range and the paper's value.
+/// </summary>
+public sealed class NiceOptions
+{
+    /// <summary>Input column: a known-size vector of <see cref="float"/> with D ≥ 2. Default "Features".</summary>
+    public string InputColumnName { get; set; } = "Features";
+
+    /// <summary>Output column for the latent code h = f(x): vector of D floats. Default "Latent".</summary>
+    public string LatentColumnName { get; set; } = "Latent";
+
+    /// <summary>Output column for log p(x) in nats (see <see cref="DequantizationLevels"/> for the convention). Default "LogLikelihood".</summary>
+    public string LogLikelihoodColumnName { get; set; } = "LogLikelihood";
+
+    /// <summary>Number of additive coupling layers, ≥ 1. Default 4 (the paper: 4).</summary>
+    public int Couplings { get; set; } = 4;
+
+    /// <summary>Hidden layers of each coupling MLP m, ≥ 1. Default 5 (the paper's MNIST model: 5).</summary>
+    public int HiddenLayers { get; set; } = 5;
+
+    /// <summary>Units per hidden layer, ≥ 1. Default 1000 (the paper's MNIST model: 1000). Small tabular data trains faster with 64–256.</summary>
+    public int HiddenWidth { get; set; } = 1000;
+
+    /// <summary>Non-linearity of the coupling MLPs. Default <see cref="NiceActivation.ReLU"/> (the paper's).</summary>
+    public NiceActivation Activation { get; set; } = NiceActivation.ReLU;
+
+    /// <summary>How couplings split the input. Default <see cref="NicePartition.Interleaved"/> (odd/even, the paper's).</summary>
+    public NicePartition Partition { get; set; } = NicePartition.Interleaved;
+
+    /// <summary>Factorized prior of the latent code. Default <see cref="NicePrior.Logistic"/> (the paper's choice for MNIST).</summary>
+    public NicePrior Prior { get; set; } = NicePrior.Logistic;
+
+    /// <summary>Maximum passes over the training rows, ≥ 1. Default 100 (the paper trained up to 1500 and kept the best validation model).</summary>
+    public int Epochs { get; set; } = 100;
+
+    /// <summary>Rows per mini-batch, ≥ 1. Default 200 (the paper's released code).</summary>
+    public int BatchSize { get; set; } = 200;
+
+    /// <summary>Adam learning rate, &gt; 0. Default 1e-3 (the paper's).</summary>
+    public double LearningRate { get; set; } = 1e-3;
+
+    /// <summary>Adam β₁ in [0, 1). Default 0.9 (the paper's "momentum 0.9").</summary>
+    public double Beta1 { get; set; } = 0.9;
+
+    /// <summary>Adam β₂ in [0, 1). Default 0.99 (the paper writes β₂ = 0.01 in the early convention where that is 1 − β₂).</summary>
+    public double Beta2 { get; set; } = 0.99;
+
+    /// <summary>Adam ε, &gt; 0. Default 1e-4 (the paper's δ).</summary>
+    public double AdamEpsilon { get; set; } = 1e-4;
+
+    /// <summary>L2 weight decay, ≥ 0. Default 0.</summary>
+    public double WeightDecay { get; set; }
+
+    /// <summary>Clip the gradient's global L2 norm to this value; 0 = off (default; the paper does not clip).</summary>
+    public double GradientClipNorm { get; set; }
+
+    /// <summary>Fraction of rows held out (by a seeded hash of the row index) to pick the best epoch, in [0, 1). Default 0.1 (the paper: 10k of 60k MNIST rows).</summary>
+    public double ValidationFraction { get; set; } = 0.1;
+
+    /// <summary>Stop after this many epochs without a better validation NLL; 0 = never stop early. Default 10.</summary>
+    public int EarlyStoppingPatience { get; set; } = 10;
+
+    /// <summary>Seed of the weights' initialization, the shuffling, the split and the dequantization noise. Default 0; the same seed gives the same model on CPU.</summary>
+    public int Seed { get; set; }
+
+    /// <summary>
+    /// Levels of quantized input data (256 for 8-bit pixels); 0 = the data are continuous (default). When set, an input value
+    /// v = k·<see cref="QuantizationStep"/> + <see cref="QuantizationOffset"/> with integer k ∈ [0, L) is seen by the flow as
+    /// x = (k + u)/L, u ~ U(0,1) in training and u = ½ when scoring; LogLikelihood is then a density on [0,1]ᴰ in nats (the paper's
+    /// convention: MNIST 1980.50) and bits/dim = (−LogLikelihood + D·ln L)/(D·ln 2) on the [0, L) scale.
+    /// </summary>
+    public int DequantizationLevels { get; set; }
+
+    /// <summary>Input units per quantization level (1 for pixels 0…255; 1/255 after ExtractPixels with scaleImage 1/255). Default 1.</summary>
+    public double QuantizationStep { get; set; } = 1.0;
+
+    /// <summary>Input value of level 0. Default 0.</summary>
+    public double QuantizationOffset { get; set; }
+
+    /// <summary>Read the training rows into memory once (fast, default); false streams them from the IDataView every epoch with bounded memory.</summary>
+    public bool CacheInMemory { get; set; } = true;
+
+    /// <summary>Training rows held by the shuffle pool when <see cref="CacheInMemory"/> is false, ≥ 1. Default 10,000.</summary>
+    public int ShufflePoolRows { get; set; } = 10_000;
+
+    /// <summary>Skip training rows with NaN or infinity (and count them in <see cref="NiceTrainingSummary.SkippedRows"/>) instead of refusing the data. Default false.</summary>
+    public bool SkipNonFiniteRows { get; set; }
+
+    /// <summary>Rows per forward pass when scoring an IDataView, ≥ 1. Default 512.</summary>
+    public int ScoringBatchSize { get; set; } = 512;
+
+    /// <summary>"cpu" (default) or "cuda" / "cuda:N" (needs a CUDA backend package such as TorchSharp-cuda-windows).</summary>
+    public string Device { get; set; } = "cpu";
+
+    /// <summary>Called after every epoch with the train/validation NLL, bits/dim and seconds. Default none.</summary>
+    public Action<NiceEpochReport>? Progress { get; set; }
+
+    /// <summary>Cancels training between mini-batches (Fit throws <see cref="OperationCanceledException"/>).</summary>
+    public CancellationToken CancellationToken { get; set; }
+
+    /// <summary>A copy, so an estimator is not changed by later edits to the options it was made with.</summary>
+    internal NiceOptions Clone() => (NiceOptions)MemberwiseClone();
+
+    internal FlowConfig ToFlowConfig(int dimension)
+        => new(dimension, Couplings, HiddenLayers, HiddenWidth, Activation, Partition, Prior);
+
+    internal Dequantization? ToDequantization()
+        => DequantizationLevels == 0 ? null : new Dequantization(DequantizationLevels, QuantizationStep, QuantizationOffset);
+
+    internal TrainingSettings ToTrainingSettings() => new()
+    {
+        Epochs = Epochs, BatchSize = BatchSize, LearningRate = LearningRate, Beta1 = Beta1, Beta2 = Beta2,
+        AdamEpsilon = AdamEpsilon, WeightDecay = WeightDecay, GradientClipNorm = GradientClipNorm,
+        ValidationFraction = ValidationFraction, EarlyStoppingPatience = EarlyStoppingPatience, Seed = Seed,
+        CacheInMemory = CacheInMemory, ShufflePoolRows = ShufflePoolRows, Dequantization = ToDequantization(),
+        Device = Device, Progress = Progress, Cancellation = CancellationToken,
+    };
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> or <see cref="ArgumentException"/> naming the first invalid property and its valid range.</summary>
+    internal void Validate()
+    {
+        static void Name(string value, string property)
+        {
+            if (string.IsNullOrWhiteSpace(value)) throw new ArgumentException($"NiceOptions.{property} must name a column.", property);
+        }
+        Name(InputColumnName, nameof(InputColumnName));
+        Name(LatentColumnName, nameof(LatentColumnName));
+        Name(LogLikelihoodColumnName, nameof(LogLikelihoodColumnName));
+        if (LatentColumnName == LogLikelihoodColumnName)
+            throw new ArgumentException($"NiceOptions.LatentColumnName and LogLikelihoodColumnName are both '{LatentColumnName}'; they must differ.", nameof(LogLikelihoodColumnName));
+        if (DequantizationLevels != 0 && DequantizationLevels < 2)
+            throw new ArgumentOutOfRangeException(nameof(DequantizationLevels), DequantizationLevels, "NiceOptions.DequantizationLevels must be 0 (off) or >= 2 (256 for 8-bit data).");
+        if (ScoringBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(ScoringBatchSize), ScoringBatchSize, "NiceOptions.ScoringBatchSize must be >= 1.");
+        try
+        {
+            ToFlowConfig(2).Validate();
+            ToTrainingSettings().Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            var name = e.ParamName switch { "Step" => nameof(QuantizationStep), "Offset" => nameof(QuantizationOffset), "Levels" => nameof(DequantizationLevels), var n => n };
+            throw new ArgumentOutOfRangeException(name, e.ActualValue, $"NiceOptions.{name}: {e.Message.Split(" (Parameter")[0].Split(Environment.NewLine)[0]}");
+        }
+    }
+}
