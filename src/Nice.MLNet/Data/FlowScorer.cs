@@ -1,0 +1,59 @@
+using System;
+using Nice.MLNet.Flow;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Nice.MLNet.Data;
+
+/// <summary>
+/// Batched, gradient-free scoring of raw input rows: latent h = f(x) and log p(x) in nats. Rows with NaN/infinity get NaN
+/// outputs and do not touch the other rows. Safe to call from several threads (one dispose scope per call).
+/// </summary>
+internal sealed class FlowScorer
+{
+    private readonly NiceFlow flow;
+    private readonly Dequantization? dequantization;
+
+    public FlowScorer(NiceFlow flow, Dequantization? dequantization)
+    {
+        this.flow = flow;
+        this.dequantization = dequantization;
+    }
+
+    public int Dimension => flow.Dimension;
+
+    /// <summary>Scores <paramref name="rows"/> rows of <paramref name="input"/> (row-major) into <paramref name="latent"/> (may be null) and <paramref name="logLikelihood"/>.</summary>
+    public void Score(float[] input, int rows, float[]? latent, float[] logLikelihood)
+    {
+        if (rows == 0) return;
+        int d = Dimension;
+        var bad = new bool[rows];
+        bool anyBad = false;
+        for (int r = 0; r < rows; r++)
+        {
+            var span = input.AsSpan(r * d, d);
+            foreach (var v in span)
+                if (!float.IsFinite(v)) { bad[r] = anyBad = true; break; }
+        }
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+        {
+            var raw = tensor(input.AsSpan(0, rows * d).ToArray(), new long[] { rows, d });
+            if (anyBad)
+                for (int r = 0; r < rows; r++)
+                    if (bad[r]) raw[r].zero_();
+            var x = dequantization is null ? raw : dequantization.ToFlow(raw, noise: false);
+            if (x.device != flow.Device) x = x.to(flow.Device);
+            var (z, ll) = flow.Encode(x);
+            ll.cpu().data<float>().CopyTo(logLikelihood, 0);
+            if (latent != null) z.cpu().data<float>().CopyTo(latent, 0);
+        }
+        if (anyBad)
+            for (int r = 0; r < rows; r++)
+                if (bad[r])
+                {
+                    logLikelihood[r] = float.NaN;
+                    if (latent != null) latent.AsSpan(r * d, d).Fill(float.NaN);
+                }
+    }
+}

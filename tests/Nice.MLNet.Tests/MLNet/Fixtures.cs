@@ -1,0 +1,62 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Nice.MLNet.Cli.Data;
+
+namespace Nice.MLNet.Tests.MLNet;
+
+public sealed class VectorRow
+{
+    [VectorType(4)] public float[] Features = Array.Empty<float>();
+    public float Label;
+}
+
+public sealed class NicePrediction
+{
+    [VectorType(4)] public float[] Latent = Array.Empty<float>();
+    public float LogLikelihood;
+}
+
+internal static class Fixtures
+{
+    /// <summary>Small fast options for tests.</summary>
+    public static NiceOptions Small(int epochs = 3) => new()
+    {
+        Couplings = 4, HiddenLayers = 2, HiddenWidth = 32, Epochs = epochs, BatchSize = 64, Seed = 1,
+    };
+
+    /// <summary>n rows of a correlated 4-D Gaussian.</summary>
+    public static VectorRow[] Correlated(int n, int seed = 0)
+    {
+        var rng = new Random(seed);
+        double G() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+        return Enumerable.Range(0, n).Select(i =>
+        {
+            double a = G(), b = G(), c = G(), d = G();
+            return new VectorRow { Features = new[] { (float)a, (float)(a + 0.5 * b), (float)(0.3 * c - a), (float)(d + b) }, Label = i % 2 };
+        }).ToArray();
+    }
+
+    public static IDataView Data(MLContext ml, IEnumerable<VectorRow> rows) => ml.Data.LoadFromEnumerable(rows);
+
+    /// <summary>The committed digits as an IDataView with a "Features" column (Vector&lt;Single, 64&gt;, 0..16) and a "Label" (Single).</summary>
+    public static IDataView Digits(MLContext ml)
+    {
+        var (pixels, labels) = Cli.Data.Digits.Load();
+        var rows = Enumerable.Range(0, labels.Length)
+            .Select(i => new DigitRow { Features = pixels.AsSpan(i * 64, 64).ToArray(), Label = labels[i] });
+        return ml.Data.LoadFromEnumerable(rows);
+    }
+
+    public sealed class DigitRow
+    {
+        [VectorType(64)] public float[] Features = Array.Empty<float>();
+        public float Label;
+    }
+
+    public static float[] Column(IDataView view, string name) => view.GetColumn<float>(name).ToArray();
+
+    public static float[][] VectorColumn(IDataView view, string name) => view.GetColumn<float[]>(name).ToArray();
+}
