@@ -85,6 +85,13 @@ public sealed class NiceOptions
     /// <summary>Input value of level 0. Default 0.</summary>
     public double QuantizationOffset { get; set; }
 
+    /// <summary>
+    /// Start training from a flow that already maps the data to zero mean and the prior's scale per dimension (coupling output
+    /// biases and the scaling vector s set from up to 4,000 training rows). Default true; false = the paper's plain initialization,
+    /// where s and the shifts must be learned at Adam's pace, which takes many epochs on data far from the prior's scale.
+    /// </summary>
+    public bool DataDependentInit { get; set; } = true;
+
     /// <summary>Read the training rows into memory once (fast, default); false streams them from the IDataView every epoch with bounded memory.</summary>
     public bool CacheInMemory { get; set; } = true;
 
@@ -121,7 +128,7 @@ public sealed class NiceOptions
         AdamEpsilon = AdamEpsilon, WeightDecay = WeightDecay, GradientClipNorm = GradientClipNorm,
         ValidationFraction = ValidationFraction, EarlyStoppingPatience = EarlyStoppingPatience, Seed = Seed,
         CacheInMemory = CacheInMemory, ShufflePoolRows = ShufflePoolRows, Dequantization = ToDequantization(),
-        Device = Device, Progress = Progress, Cancellation = CancellationToken,
+        DataDependentInit = DataDependentInit, Device = Device, Progress = Progress, Cancellation = CancellationToken,
     };
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> or <see cref="ArgumentException"/> naming the first invalid property and its valid range.</summary>

@@ -23,7 +23,8 @@ internal sealed class FlowScorer
     public int Dimension => flow.Dimension;
 
     /// <summary>Scores <paramref name="rows"/> rows of <paramref name="input"/> (row-major) into <paramref name="latent"/> (may be null) and <paramref name="logLikelihood"/>.</summary>
-    public void Score(float[] input, int rows, float[]? latent, float[] logLikelihood)
+    /// <param name="noise">Null: dequantize at the bin's centre (deterministic scoring). A generator: u ~ U(0,1) from it (the literature's evaluation convention).</param>
+    public void Score(float[] input, int rows, float[]? latent, float[] logLikelihood, Generator? noise = null)
     {
         if (rows == 0) return;
         int d = Dimension;
@@ -42,7 +43,7 @@ internal sealed class FlowScorer
             if (anyBad)
                 for (int r = 0; r < rows; r++)
                     if (bad[r]) raw[r].zero_();
-            var x = dequantization is null ? raw : dequantization.ToFlow(raw, noise: false);
+            var x = dequantization is null ? raw : dequantization.ToFlow(raw, noise: noise != null, noise);
             if (x.device != flow.Device) x = x.to(flow.Device);
             var (z, ll) = flow.Encode(x);
             ll.cpu().data<float>().CopyTo(logLikelihood, 0);

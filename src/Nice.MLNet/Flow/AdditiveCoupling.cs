@@ -17,6 +17,7 @@ internal sealed class AdditiveCoupling : FlowLayer
     public AdditiveCoupling(Partition partition, int hiddenLayers, int width, NiceActivation activation)
         : base(nameof(AdditiveCoupling))
     {
+        Partition = partition;
         m = new CouplingNet(partition.First.Length, partition.Second.Length, hiddenLayers, width, activation);
         first = tensor(partition.First);
         second = tensor(partition.Second);
@@ -26,6 +27,9 @@ internal sealed class AdditiveCoupling : FlowLayer
         register_buffer("unpermute", unpermute, persistent: false);
         RegisterComponents();
     }
+
+    /// <summary>The index sets this layer conditions on (First) and updates (Second).</summary>
+    public Partition Partition { get; }
 
     /// <summary>The coupling function m.</summary>
     public CouplingNet Net => m;

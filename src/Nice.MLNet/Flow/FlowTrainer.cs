@@ -28,6 +28,7 @@ internal static class FlowTrainer
         var reports = new List<NiceEpochReport>();
 
         using var feed = BatchFeed.Create(source, s);
+        if (s.DataDependentInit) InitializeFromData(flow, feed, s, device);
         var parameters = flow.parameters().ToArray();
         using var optimizer = optim.Adam(parameters, s.LearningRate, s.Beta1, s.Beta2, s.AdamEpsilon, s.WeightDecay);
         Snapshot? good = null;
@@ -120,6 +121,22 @@ internal static class FlowTrainer
         }
         flow.train();
         return rows == 0 ? null : sum / rows;
+    }
+
+    /// <summary>Data-dependent initialization from up to ~4,000 training rows (a separate shuffle, so training's order is unchanged).</summary>
+    private static void InitializeFromData(NiceFlow flow, BatchFeed feed, TrainingSettings s, Device device)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator((ulong)(uint)s.Seed + 3);
+        var batches = new List<Tensor>();
+        long rows = 0;
+        foreach (var raw in feed.TrainBatches(Math.Max(s.BatchSize, 500), new Random(s.Seed + 3)))
+        {
+            batches.Add(ToFlowSpace(raw, s.Dequantization, generator, device));
+            raw.Dispose();
+            if ((rows += batches[^1].shape[0]) >= 4000) break;
+        }
+        if (batches.Count > 0) DataInit.Apply(flow, cat(batches, 0));
     }
 
     private static Tensor ToFlowSpace(Tensor raw, Dequantization? dq, Generator noise, Device device)

@@ -24,6 +24,8 @@ internal sealed record TrainingSettings
     /// <summary>Rows held by the streaming shuffle pool (memory bound when not caching).</summary>
     public int ShufflePoolRows { get; init; } = 10_000;
     public Dequantization? Dequantization { get; init; }
+    /// <summary>Start with the flow mapping the data to zero mean and the prior's scale (see <see cref="DataInit"/>).</summary>
+    public bool DataDependentInit { get; init; } = true;
     public string Device { get; init; } = "cpu";
     public Action<NiceEpochReport>? Progress { get; init; }
     public CancellationToken Cancellation { get; init; }
