@@ -18,7 +18,6 @@ internal sealed class FlowGraph
     private static readonly float HalfLog2Pi = (float)(0.5 * Math.Log(2 * Math.PI));
 
     private readonly OnnxModelBuilder b;
-    private readonly NiceFlow flow;
     private readonly FlowConfig config;
     private readonly string logScale;
     private readonly List<CouplingNodes> couplings = new();
@@ -30,7 +29,6 @@ internal sealed class FlowGraph
     public FlowGraph(OnnxModelBuilder builder, NiceFlow flow)
     {
         b = builder;
-        this.flow = flow;
         config = flow.Config;
         using var scope = NewDisposeScope();
         var parameters = flow.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);

@@ -64,14 +64,14 @@ internal static class NiceOnnx
     /// Rebuilds the flow from ONNX bytes written by <see cref="ExportForward"/> or <see cref="ExportInverse"/>: the config
     /// and dequantization from the metadata, every parameter from the initializer of the same name. Throws
     /// <see cref="InvalidDataException"/>, saying what is wrong, for anything else (not protobuf, truncated, no format
-    /// marker, a missing weight, a weight of the wrong shape or type).
+    /// marker, a missing weight, a weight of the wrong shape or type, a non-finite weight).
     /// </summary>
     public static NiceOnnxModel Read(byte[] bytes)
     {
         var contents = OnnxModelContents.Parse(bytes);
         if (!contents.HasGraph) throw new InvalidDataException("Not a Nice.MLNet ONNX model: the ONNX model has no graph.");
         if (!contents.Metadata.TryGetValue(NiceOnnxMetadata.FormatKey, out var format))
-            throw new InvalidDataException($"Not a Nice.MLNet ONNX model: the metadata has no '{NiceOnnxMetadata.FormatKey}' marker.");
+            throw new InvalidDataException($"Not a Nice.MLNet ONNX model: the metadata has no '{NiceOnnxMetadata.FormatKey}' marker (not written by Nice.MLNet's exporter, or truncated).");
         if (format != NiceOnnxMetadata.FormatVersion)
             throw new InvalidDataException($"Unsupported Nice.MLNet ONNX format '{format}'; this version reads format {NiceOnnxMetadata.FormatVersion}.");
         var config = NiceOnnxMetadata.ReadConfig(contents.Metadata);
@@ -127,6 +127,8 @@ internal static class NiceOnnx
             if (!init.Dims.SequenceEqual(p.shape))
                 throw new InvalidDataException($"The ONNX weight '{name}' has shape [{string.Join(", ", init.Dims)}]; the config needs [{string.Join(", ", p.shape)}].");
             var values = init.ToFloats();
+            if (!Array.TrueForAll(values, float.IsFinite))
+                throw new InvalidDataException($"The ONNX weight '{name}' holds a non-finite value (NaN or infinity).");
             p.copy_(tensor(values, p.shape));
         }
     }

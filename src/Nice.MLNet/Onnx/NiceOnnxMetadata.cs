@@ -39,13 +39,15 @@ internal static class NiceOnnxMetadata
         Converters = { new JsonStringEnumConverter() },
     };
 
-    /// <summary>The reserved entries first, then the caller's (which must not use the reserved prefix).</summary>
+    /// <summary>
+    /// The reserved entries, then the caller's (which must not use the reserved prefix), then the format marker. The
+    /// marker is the last field of the model, so a truncated file never passes for a complete one.
+    /// </summary>
     public static List<KeyValuePair<string, string>> Compose(FlowConfig config, Dequantization? dq, NiceGraphKind kind, bool batched,
         IReadOnlyDictionary<string, string>? user)
     {
         var all = new List<KeyValuePair<string, string>>
         {
-            new(FormatKey, FormatVersion),
             new(ConfigKey, JsonSerializer.Serialize(config, Json)),
             new(GraphKey, kind == NiceGraphKind.Forward ? "forward" : "inverse"),
             new(BatchedKey, batched ? "true" : "false"),
@@ -58,6 +60,8 @@ internal static class NiceOnnxMetadata
                     throw new ArgumentException($"Metadata keys starting with \"{ReservedPrefix}\" are reserved for Nice.MLNet (got \"{k}\").", nameof(user));
                 all.Add(new(k, v ?? ""));
             }
+        // The marker goes last and the metadata after the graph, so a file cut anywhere loses the marker and is refused.
+        all.Add(new(FormatKey, FormatVersion));
         return all;
     }
 

@@ -159,6 +159,28 @@ public class OnnxExportTests
     }
 
     [Fact]
+    public void Export_OfFloat64Flow_WritesFloat32WeightsThatMatch()
+    {
+        using var scope = NewDisposeScope();
+        const int d = 5, n = 4;
+        using var flow = TestUtil.RandomFlow(Config(NicePartition.Contiguous, NicePrior.Logistic, d, NiceActivation.ReLU), seed: 8, scale: 0.4, dtype: ScalarType.Float64);
+        var x = randn(n, d, dtype: ScalarType.Float64);
+        using var _ = no_grad();
+        var (z, ll) = flow.Encode(x);
+        var outputs = Ort.Once(NiceOnnx.ExportForward(flow, null, batched: true), "Features", Floats(x.to(ScalarType.Float32)), n, d);
+        OnnxAssert.Close(Floats(z.to(ScalarType.Float32)), outputs["Latent"].Values, Tolerance, "latent");
+        OnnxAssert.Close(Floats(ll.to(ScalarType.Float32)), outputs["LogLikelihood"].Values, Tolerance, "log-likelihood");
+    }
+
+    [Fact]
+    public void Export_RefusesClashingNames()
+    {
+        using var flow = TestUtil.RandomFlow(new FlowConfig(4, 2, 1, 4));
+        var e = Assert.Throws<ArgumentException>(() => NiceOnnx.ExportForward(flow, null, true, null, "X", "X", "LL"));
+        Assert.Contains("'X' is used twice", e.Message);
+    }
+
+    [Fact]
     public void Export_RefusesReservedMetadataKeys()
     {
         using var flow = TestUtil.RandomFlow(new FlowConfig(4, 2, 1, 4));
