@@ -1,0 +1,135 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Nice.MLNet.Flow;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Nice.MLNet.Onnx;
+
+/// <summary>
+/// Exact ONNX export of a trained <see cref="NiceFlow"/> (forward: features → latent and log-likelihood; inverse:
+/// latent → features), and the import that rebuilds the flow from those bytes. The graphs use the default ONNX
+/// domain at opset <see cref="OnnxModelBuilder.Opset"/> and run in ONNX Runtime; weights are float32 initializers named
+/// as in <c>flow.named_parameters()</c>; the metadata carries the format marker, the config and the dequantization.
+/// </summary>
+internal static class NiceOnnx
+{
+    /// <summary>
+    /// The forward graph. Batched: input <paramref name="inputName"/> float [N, D] (symbolic N) → <paramref name="latentName"/>
+    /// [N, D] and <paramref name="logLikelihoodName"/> [N]. Not batched: [D] → [D] and [1] (the shapes ML.NET's
+    /// OnnxTransformer reads back correctly). The input is the raw data: with <paramref name="dq"/> the graph first applies
+    /// <see cref="Dequantization.ToFlow"/> without noise, and the log-likelihood is the flow's (nats, density of the
+    /// flow-space x).
+    /// </summary>
+    public static byte[] ExportForward(NiceFlow flow, Dequantization? dq, bool batched, IReadOnlyDictionary<string, string>? metadata = null,
+        string inputName = "Features", string latentName = "Latent", string logLikelihoodName = "LogLikelihood")
+    {
+        var (builder, graph) = Begin(flow, dq);
+        graph.Forward(dq, batched, inputName, latentName, logLikelihoodName);
+        return builder.Build("NiceForward", NiceOnnxMetadata.Compose(flow.Config, dq, NiceGraphKind.Forward, batched, metadata));
+    }
+
+    /// <summary>
+    /// The inverse graph: input <paramref name="latentName"/> float [N, D] (or [D]) → <paramref name="featuresName"/> of the
+    /// same shape, on the raw data scale (<see cref="Dequantization.FromFlow"/> applied when <paramref name="dq"/> is set).
+    /// </summary>
+    public static byte[] ExportInverse(NiceFlow flow, Dequantization? dq, bool batched, IReadOnlyDictionary<string, string>? metadata = null,
+        string latentName = "Latent", string featuresName = "Features")
+    {
+        var (builder, graph) = Begin(flow, dq);
+        graph.Inverse(dq, batched, latentName, featuresName);
+        return builder.Build("NiceInverse", NiceOnnxMetadata.Compose(flow.Config, dq, NiceGraphKind.Inverse, batched, metadata));
+    }
+
+    private static (OnnxModelBuilder, FlowGraph) Begin(NiceFlow flow, Dequantization? dq)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        dq?.Validate();
+        var builder = new OnnxModelBuilder();
+        return (builder, new FlowGraph(builder, flow));
+    }
+
+    /// <summary>Reads all of <paramref name="stream"/> and rebuilds the flow; see <see cref="Read(byte[])"/>.</summary>
+    public static NiceOnnxModel Read(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return Read(buffer.ToArray());
+    }
+
+    /// <summary>
+    /// Rebuilds the flow from ONNX bytes written by <see cref="ExportForward"/> or <see cref="ExportInverse"/>: the config
+    /// and dequantization from the metadata, every parameter from the initializer of the same name. Throws
+    /// <see cref="InvalidDataException"/>, saying what is wrong, for anything else (not protobuf, truncated, no format
+    /// marker, a missing weight, a weight of the wrong shape or type, a non-finite weight).
+    /// </summary>
+    public static NiceOnnxModel Read(byte[] bytes)
+    {
+        var contents = OnnxModelContents.Parse(bytes);
+        if (!contents.HasGraph) throw new InvalidDataException("Not a Nice.MLNet ONNX model: the ONNX model has no graph.");
+        if (!contents.Metadata.TryGetValue(NiceOnnxMetadata.FormatKey, out var format))
+            throw new InvalidDataException($"Not a Nice.MLNet ONNX model: the metadata has no '{NiceOnnxMetadata.FormatKey}' marker (not written by Nice.MLNet's exporter, or truncated).");
+        if (format != NiceOnnxMetadata.FormatVersion)
+            throw new InvalidDataException($"Unsupported Nice.MLNet ONNX format '{format}'; this version reads format {NiceOnnxMetadata.FormatVersion}.");
+        var config = NiceOnnxMetadata.ReadConfig(contents.Metadata);
+        var dq = NiceOnnxMetadata.ReadDequantization(contents.Metadata);
+        var (kind, batched) = NiceOnnxMetadata.ReadShape(contents.Metadata);
+        CheckEnoughWeights(config, contents);
+
+        var flow = new NiceFlow(config);
+        try
+        {
+            LoadWeights(flow, contents);
+            flow.eval();
+        }
+        catch
+        {
+            flow.Dispose();
+            throw;
+        }
+        var user = contents.Metadata.Where(e => !e.Key.StartsWith(NiceOnnxMetadata.ReservedPrefix, StringComparison.Ordinal))
+            .ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        return new NiceOnnxModel(flow, dq, user, kind, batched, contents.Inputs, contents.Outputs);
+    }
+
+    /// <summary>Refuses a config whose parameters outnumber the floats in the file before allocating the flow.</summary>
+    private static void CheckEnoughWeights(FlowConfig config, OnnxModelContents contents)
+    {
+        double expected = ParameterCount(config);
+        double stored = contents.Initializers.Values.Where(t => t.DataType == OnnxModelBuilder.FloatType).Sum(t => (double)t.StoredFloats);
+        if (expected > stored)
+            throw new InvalidDataException($"The ONNX model's config ({config}) needs {expected:0} weights but the model stores only {stored:0} float values.");
+    }
+
+    /// <summary>The number of trainable parameters of a flow with this config.</summary>
+    public static double ParameterCount(FlowConfig c)
+    {
+        double w = c.HiddenWidth, total = c.Dimension;
+        for (int k = 0; k < c.Couplings; k++)
+        {
+            var p = Partition.For(c.Partition, c.Dimension, k);
+            total += p.First.Length * w + w + (c.HiddenLayers - 1) * (w * w + w) + w * p.Second.Length + p.Second.Length;
+        }
+        return total;
+    }
+
+    private static void LoadWeights(NiceFlow flow, OnnxModelContents contents)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        foreach (var (name, p) in flow.named_parameters())
+        {
+            if (!contents.Initializers.TryGetValue(name, out var init))
+                throw new InvalidDataException($"The ONNX model lacks the weight '{name}' (no initializer of that name).");
+            if (!init.Dims.SequenceEqual(p.shape))
+                throw new InvalidDataException($"The ONNX weight '{name}' has shape [{string.Join(", ", init.Dims)}]; the config needs [{string.Join(", ", p.shape)}].");
+            var values = init.ToFloats();
+            if (!Array.TrueForAll(values, float.IsFinite))
+                throw new InvalidDataException($"The ONNX weight '{name}' holds a non-finite value (NaN or infinity).");
+            p.copy_(tensor(values, p.shape));
+        }
+    }
+}
