@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using Microsoft.ML;
+using Nice.MLNet.Onnx;
 using Nice.MLNet.Persistence;
 
 namespace Nice.MLNet;
@@ -53,13 +54,30 @@ public sealed partial class NiceTransformer
     public static NiceTransformer Load(MLContext mlContext, string path, int index = 0)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
-        var candidates = ModelZip.OnnxModels(path).Where(NiceOnnx.IsNiceModel).ToArray();
-        if (candidates.Length == 0) throw new InvalidDataException($"{path} holds no NICE model (no ONNX graph written by Nice.MLNet).");
-        if (index < 0 || index >= candidates.Length)
-            throw new ArgumentOutOfRangeException(nameof(index), index, $"{path} holds {candidates.Length} NICE model(s).");
-        var read = NiceOnnx.Read(candidates[index]);
-        var (cols, batch, summary) = ModelMetadata.Read(read.Metadata, path);
-        return new NiceTransformer(read.Flow, read.Dequantization, cols, batch, summary);
+        if (index < 0) throw new ArgumentOutOfRangeException(nameof(index), index, "index must be >= 0.");
+        var graphs = ModelZip.OnnxModels(path);
+        int found = 0;
+        string? lastProblem = null;
+        foreach (var bytes in graphs)
+        {
+            NiceOnnxModel read;
+            try { read = NiceOnnx.Read(bytes); }
+            catch (InvalidDataException e) { lastProblem = e.Message; continue; } // another ONNX model of the pipeline
+            if (read.Graph != NiceGraphKind.Forward || found++ != index) { read.Dispose(); continue; }
+            try
+            {
+                var (cols, batch, summary) = ModelMetadata.Read(read.Metadata, path);
+                return new NiceTransformer(read.Flow, read.Dequantization, cols, batch, summary);
+            }
+            catch
+            {
+                read.Dispose();
+                throw;
+            }
+        }
+        if (found == 0)
+            throw new InvalidDataException($"{path} holds no NICE model: {(graphs.Count == 0 ? "no ONNX graph in it" : $"its {graphs.Count} ONNX graph(s) were not written by Nice.MLNet ({lastProblem})")}.");
+        throw new ArgumentOutOfRangeException(nameof(index), index, $"{path} holds {found} NICE model(s).");
     }
 
     /// <summary>

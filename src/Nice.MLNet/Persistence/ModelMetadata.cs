@@ -7,8 +7,8 @@ namespace Nice.MLNet.Persistence;
 /// <summary>What a model file records about the ML.NET face, beside the flow itself: column names, scoring batch size, training history.</summary>
 internal static class ModelMetadata
 {
-    private const string Input = "nice.mlnet.input", Latent = "nice.mlnet.latent", LogLikelihood = "nice.mlnet.loglikelihood",
-        Batch = "nice.mlnet.scoringBatchSize", Summary = "nice.mlnet.trainingSummary";
+    private const string Input = "mlnet.input", Latent = "mlnet.latent", LogLikelihood = "mlnet.loglikelihood",
+        Batch = "mlnet.scoringBatchSize", Summary = "mlnet.trainingSummary";
 
     public static IReadOnlyDictionary<string, string> Write(NiceTransformer model)
     {

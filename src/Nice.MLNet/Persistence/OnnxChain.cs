@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Nice.MLNet.Onnx;
 
 namespace Nice.MLNet.Persistence;
 
