@@ -13,7 +13,7 @@ public sealed partial class NiceTransformer
     /// Called by <c>mlContext.Model.Save</c>. ML.NET's model-file API is internal to ML.NET, so the model is written as built-in,
     /// savable transformers: the flow as an ONNX graph run by OnnxTransformer, and a CustomMapping that keeps LogLikelihood a Single.
     /// <c>mlContext.Model.Load</c> gives those back (same columns, names, types and values, scored one row at a time by ONNX Runtime);
-    /// <see cref="Load(MLContext, string)"/> gives back this full NiceTransformer from the same file.
+    /// <see cref="Load(MLContext, string, int)"/> gives back this full NiceTransformer from the same file.
     /// </summary>
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {

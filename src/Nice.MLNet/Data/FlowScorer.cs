@@ -23,6 +23,10 @@ internal sealed class FlowScorer
     public int Dimension => flow.Dimension;
 
     /// <summary>Scores <paramref name="rows"/> rows of <paramref name="input"/> (row-major) into <paramref name="latent"/> (may be null) and <paramref name="logLikelihood"/>.</summary>
+    /// <param name="input">Row-major raw input values, at least rows × D.</param>
+    /// <param name="rows">Rows to score.</param>
+    /// <param name="latent">Receives h = f(x) (rows × D), or null when not wanted.</param>
+    /// <param name="logLikelihood">Receives log p(x) per row, in nats.</param>
     /// <param name="noise">Null: dequantize at the bin's centre (deterministic scoring). A generator: u ~ U(0,1) from it (the literature's evaluation convention).</param>
     public void Score(float[] input, int rows, float[]? latent, float[] logLikelihood, Generator? noise = null)
     {

@@ -11,7 +11,7 @@ namespace Nice.MLNet.Persistence;
 /// The built-in, savable ML.NET transformers that stand in for a <see cref="NiceTransformer"/> in a model zip:
 /// ApplyOnnxModel (the exported flow, one row in, [D] latent and [1] log-likelihood out) → CustomMapping (Vector&lt;Single,1&gt; → Single)
 /// → CopyColumns (to the configured name) → DropColumns (the temporaries). Loaded back by <c>mlContext.Model.Load</c> they append
-/// the same columns with the same types; <see cref="NiceTransformer.Load(MLContext, string)"/> reads the same zip back as a full NiceTransformer.
+/// the same columns with the same types; <see cref="NiceTransformer.Load(MLContext, string, int)"/> reads the same zip back as a full NiceTransformer.
 /// </summary>
 internal static class OnnxChain
 {
