@@ -26,17 +26,18 @@ public sealed class QuickstartCommand : ICommand
         int width = args.Int("width", 256);
         int seed = args.Int("seed", 1);
         string output = args.String("out", "out");
+        bool plainInit = args.Flag("plain-init");
         args.ThrowOnUnknown();
         var ml = new MLContext(seed);
         var clock = Stopwatch.StartNew();
         Console.WriteLine($"Nice.MLNet quickstart — {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
-        return csv is null ? RunDigits(ml, epochs, width, seed, output, clock) : RunCsv(ml, csv, epochs, width, seed, clock);
+        return csv is null ? RunDigits(ml, epochs, width, seed, output, plainInit, clock) : RunCsv(ml, csv, epochs, width, seed, plainInit, clock);
     }
 
-    private static NiceOptions Options(int epochs, int width, int seed, int total) => new()
+    private static NiceOptions Options(int epochs, int width, int seed, bool plainInit) => new()
     {
         Couplings = 4, HiddenLayers = 3, HiddenWidth = width, Epochs = epochs, BatchSize = 64, Seed = seed,
-        EarlyStoppingPatience = 8, Progress = Progress(epochs),
+        EarlyStoppingPatience = 8, DataDependentInit = !plainInit, Progress = Progress(epochs),
     };
 
     private static Action<NiceEpochReport> Progress(int epochs)
@@ -50,7 +51,7 @@ public sealed class QuickstartCommand : ICommand
         };
     }
 
-    private static int RunDigits(MLContext ml, int epochs, int width, int seed, string output, Stopwatch clock)
+    private static int RunDigits(MLContext ml, int epochs, int width, int seed, string output, bool plainInit, Stopwatch clock)
     {
         var (pixels, labels) = Digits.Load();
         var rows = Enumerable.Range(0, labels.Length).Select(i => new DigitRow { Features = pixels.AsSpan(i * 64, 64).ToArray(), Label = labels[i] }).ToArray();
@@ -63,7 +64,7 @@ public sealed class QuickstartCommand : ICommand
         var nines = rows.Where(r => r.Label == 9).ToArray();
         Console.WriteLine($"UCI digits 8x8 (data/digits): {train.Length} train rows (digits 0-8), {test.Length} test rows, {nines.Length} held-out 9s as anomalies; 17 levels per pixel, dequantized.");
 
-        var options = Options(epochs, width, seed, train.Length);
+        var options = Options(epochs, width, seed, plainInit);
         options.DequantizationLevels = Digits.Levels;
         using var model = ml.Transforms.Nice(options).Fit(ml.Data.LoadFromEnumerable(train));
         Console.WriteLine($"trained in {clock.Elapsed.TotalSeconds:F1}s; kept epoch {model.TrainingSummary!.BestEpoch} (best validation NLL)");
@@ -83,7 +84,7 @@ public sealed class QuickstartCommand : ICommand
         return 0;
     }
 
-    private static int RunCsv(MLContext ml, string path, int epochs, int width, int seed, Stopwatch clock)
+    private static int RunCsv(MLContext ml, string path, int epochs, int width, int seed, bool plainInit, Stopwatch clock)
     {
         if (!File.Exists(path)) throw new ArgumentException($"--data: file not found: {path}");
         var first = File.ReadLines(path).FirstOrDefault() ?? throw new ArgumentException($"--data: {path} is empty.");
@@ -92,7 +93,7 @@ public sealed class QuickstartCommand : ICommand
         var data = ml.Data.LoadFromTextFile(path, new[] { new TextLoader.Column("Features", DataKind.Single, 0, cells.Length - 1) }, separatorChar: ',', hasHeader: header);
         var split = ml.Data.TrainTestSplit(data, 0.2, seed: seed);
         Console.WriteLine($"{path}: {cells.Length} numeric columns{(header ? " (header skipped)" : "")}; 80/20 train/test split; standardized with mean/variance from the training rows.");
-        var pipeline = ml.Transforms.NormalizeMeanVariance("Features").Append(ml.Transforms.Nice(Options(epochs, width, seed, 0)));
+        var pipeline = ml.Transforms.NormalizeMeanVariance("Features").Append(ml.Transforms.Nice(Options(epochs, width, seed, plainInit)));
         var model = pipeline.Fit(split.TrainSet);
         var nice = model.LastTransformer;
         var metrics = nice.Evaluate(model.Transform(split.TestSet));
