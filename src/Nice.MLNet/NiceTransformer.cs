@@ -63,13 +63,20 @@ public sealed partial class NiceTransformer : ITransformer, IDisposable
     /// <summary>The scaling layer's log-scales s (length D). exp(sᵢ) is the paper's per-dimension importance: small sᵢ marks a dimension the model treats as noise.</summary>
     public float[] LogScale
     {
-        get { ThrowIfDisposed(); using var _ = no_grad(); return flow.Scaling.LogScale.detach().cpu().data<float>().ToArray(); }
+        get
+        {
+            ThrowIfDisposed();
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            return flow.Scaling.LogScale.detach().cpu().data<float>().ToArray();
+        }
     }
 
     /// <summary>Every trained parameter by name (e.g. "layers.0.m.layers.linear0.weight"), with its shape and values.</summary>
     public IReadOnlyList<NiceParameter> GetParameters()
     {
         ThrowIfDisposed();
+        using var scope = NewDisposeScope();
         using var _ = no_grad();
         return flow.named_parameters()
             .Select(p => new NiceParameter(p.name, p.parameter.shape.ToArray(), p.parameter.detach().cpu().data<float>().ToArray()))
