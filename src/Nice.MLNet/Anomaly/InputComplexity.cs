@@ -75,7 +75,8 @@ internal sealed record InputComplexity(int Levels, double Step, double Offset, N
                     int predicted = type switch { 0 => 0, 1 => a, 2 => b, 3 => (a + b) / 2, _ => Paeth(a, b, c) };
                     byte f = (byte)(raw - predicted);
                     candidate[x] = f;
-                    cost += Math.Abs((sbyte)f);
+                    int signed = (sbyte)f;
+                    cost += signed < 0 ? -signed : signed; // Math.Abs(sbyte.MinValue) would overflow
                 }
                 if (cost < bestCost) { bestCost = cost; bestType = type; candidate.CopyTo(best, 0); }
             }

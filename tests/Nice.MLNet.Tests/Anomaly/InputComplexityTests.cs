@@ -44,6 +44,8 @@ public class InputComplexityTests
         var filtered = InputComplexity.PngFilter(image, 4);
         Assert.Equal(new byte[] { 1, 0, 1, 1, 1, 2, 0, 0, 0, 0, 2, 0, 0, 0, 0 }, filtered);
         Assert.Throws<ArgumentException>(() => InputComplexity.PngFilter(image, 5));
+        // A jump of 128 filters to the byte 0x80 (-128 signed), which the cost heuristic must handle.
+        Assert.Equal(new byte[] { 0, 0, 128 }, InputComplexity.PngFilter(new byte[] { 0, 128 }, 2));
     }
 
     [Fact]
