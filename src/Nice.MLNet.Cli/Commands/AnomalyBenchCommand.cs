@@ -48,7 +48,17 @@ public sealed class AnomalyBenchCommand : ICommand
             Console.WriteLine();
             Console.WriteLine($"(a) Fashion-MNIST one-class: train on <= {trainRows} images of a class, test on {Math.Min(testRows, 10000)} test images, other classes = anomalies.");
             Console.WriteLine($"    NICE {Describe(nice)}; RandomizedPca rank {pcaRank}.");
-            var (train, trainLabels, test, testLabels) = AnomalySplit.LoadFashion(directory);
+            float[][] train, test;
+            byte[] trainLabels, testLabels;
+            try
+            {
+                (train, trainLabels, test, testLabels) = AnomalySplit.LoadFashion(directory);
+            }
+            catch (System.IO.FileNotFoundException e)
+            {
+                Console.Error.WriteLine($"anomaly: {e.Message}. Install the Debian package dataset-fashion-mnist (./run.sh anomaly does), or pass --data-dir, or run --dataset digits.");
+                return 1;
+            }
             var table = new AnomalyTable(Console.Out);
             foreach (int c in classes)
             {

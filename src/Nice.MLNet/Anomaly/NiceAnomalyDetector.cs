@@ -12,7 +12,8 @@ namespace Nice.MLNet;
 /// Score &gt; <see cref="Threshold"/>), lazily and in batches, so <c>mlContext.AnomalyDetection.Evaluate(detector.Transform(test))</c>
 /// works unchanged — with a Label column of type Single (&gt; 0 = anomaly) or a 2-value key; ML.NET refuses a Boolean label
 /// (convert it with <c>mlContext.Transforms.Conversion.ConvertType("Label", outputKind: DataKind.Single)</c>, or evaluate with
-/// <see cref="Microsoft.ML.NiceAnomalyCatalog.EvaluateChecked"/>, which says so).
+/// <see cref="Microsoft.ML.NiceAnomalyCatalog.EvaluateChecked"/>, which says so). A row with NaN or infinite features gets Score NaN
+/// and PredictedLabel false.
 /// </summary>
 /// <remarks>
 /// The state is the NICE model (<see cref="Model"/>), <see cref="ScoreKind"/> (with the complexity coder's compressor, image width and

@@ -140,6 +140,19 @@ public class AnomalyDetectorTests
     }
 
     [Fact]
+    public void NonFiniteRow_GetsNaNScore_AndIsNotFlagged()
+    {
+        using var detector = ml.AnomalyDetection.Trainers.Nice(AnomalyFixtures.Small(epochs: 1)).Fit(Fixtures.Data(ml, Fixtures.Correlated(200)));
+        var rows = Fixtures.Correlated(3, seed: 8);
+        rows[1].Features[2] = float.NaN;
+        var scored = detector.Transform(Fixtures.Data(ml, rows));
+        var scores = Fixtures.Column(scored, "Score");
+        Assert.True(float.IsNaN(scores[1]));
+        Assert.True(float.IsFinite(scores[0]) && float.IsFinite(scores[2]));
+        Assert.False(AnomalyFixtures.BoolColumn(scored, "PredictedLabel")[1]);
+    }
+
+    [Fact]
     public void Options_OutOfRange_FailWhenTheEstimatorIsMade()
     {
         var bad = AnomalyFixtures.Small(falsePositiveRate: 1.0);

@@ -4,12 +4,16 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Nice.MLNet.Tests.MLNet;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Nice.MLNet.Tests.Anomaly;
 
 public class EvaluationLabelTests
 {
     private readonly MLContext ml = new(seed: 1);
+    private readonly ITestOutputHelper output;
+
+    public EvaluationLabelTests(ITestOutputHelper output) => this.output = output;
 
     private IDataView BoolLabelled(NiceAnomalyDetector detector)
     {
@@ -23,8 +27,10 @@ public class EvaluationLabelTests
     {
         using var detector = ml.AnomalyDetection.Trainers.Nice(AnomalyFixtures.Small(epochs: 3)).Fit(Fixtures.Data(ml, Fixtures.Correlated(300)));
         var scored = BoolLabelled(detector);
-        Assert.ThrowsAny<Exception>(() => ml.AnomalyDetection.Evaluate(scored));
+        var mlNet = Assert.ThrowsAny<Exception>(() => ml.AnomalyDetection.Evaluate(scored));
+        output.WriteLine($"ML.NET: {mlNet.GetType().Name}: {mlNet.Message}");
         var e = Assert.Throws<ArgumentException>(() => ml.AnomalyDetection.EvaluateChecked(scored));
+        output.WriteLine($"EvaluateChecked: {e.Message}");
         Assert.Contains("'Label' is Boolean", e.Message);
         Assert.Contains("Single (> 0 = anomaly)", e.Message);
         Assert.Contains("ConvertType(\"Label\", outputKind: DataKind.Single)", e.Message);

@@ -101,6 +101,23 @@ public class InputComplexityTests
         Assert.True(correctedRanks.Average() < rawRanks.Average(), $"mean rank raw {rawRanks.Average()}, corrected {correctedRanks.Average()}");
     }
 
+    [Fact]
+    public void ComplexityScore_OnContinuousData_QuantizesOverTheCalibrationRange()
+    {
+        var rows = Fixtures.Correlated(300, seed: 2);
+        var data = Fixtures.Data(ml, rows);
+        using var detector = ml.AnomalyDetection.Trainers.Nice(AnomalyFixtures.Small(epochs: 2)).Fit(data);
+        using var corrected = detector.ChangeScore(NiceAnomalyScore.InputComplexity, data, 0.1);
+        float min = rows.Min(r => r.Features.Min()), max = rows.Max(r => r.Features.Max());
+        var coder = new InputComplexity(256, (max - (double)min) / 255, min, NiceComplexityCompressor.Deflate, 0);
+        var features = rows.Select(r => r.Features).ToArray();
+        var ll = detector.Model.LogLikelihood(features);
+        var scores = Fixtures.Column(corrected.Transform(data), "Score");
+        for (int i = 0; i < rows.Length; i += 7)
+            Assert.Equal(detector.Model.BitsPerDim(ll[i]) - coder.Bits(features[i]) / 4, scores[i], 4);
+        Assert.InRange(corrected.CalibrationFalsePositiveRate!.Value, 0.09, 0.11);
+    }
+
     /// <summary>Low-complexity 8x8 images: constants at several levels, and constants with one bright pixel.</summary>
     private static IEnumerable<float[]> SimpleImages()
     {
