@@ -44,7 +44,7 @@ public sealed class AnomalyBenchCommand : ICommand
         Console.WriteLine("NICE complexity = bits/dim - L(x)/D, L(x) = PNG-filtered Deflate length in bits (Serra et al. 2020).");
         if (dataset is "all" or "fashion")
         {
-            var nice = Options(couplings, layers ?? 3, width ?? 256, epochs ?? 15, levels: 256, seed);
+            var nice = Options(couplings, layers ?? 3, width ?? 256, epochs ?? 10, levels: 256, seed);
             Console.WriteLine();
             Console.WriteLine($"(a) Fashion-MNIST one-class: train on <= {trainRows} images of a class, test on {Math.Min(testRows, 10000)} test images, other classes = anomalies.");
             Console.WriteLine($"    NICE {Describe(nice)}; RandomizedPca rank {pcaRank}.");

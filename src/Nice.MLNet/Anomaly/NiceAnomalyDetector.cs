@@ -41,6 +41,12 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable
         CalibrationFalsePositiveRate = calibrationRate;
     }
 
+    // The whole state, for persistence (to be added): the model, the columns, the score with its complexity coder (quantization
+    // grid, compressor, image width), the threshold and the calibration rate.
+    internal SharedModel Shared => shared;
+    internal AnomalyColumns Columns => columns;
+    internal InputComplexity? Complexity => scorer.Complexity;
+
     /// <summary>The trained NICE flow (its log-likelihood, latent code, samples).</summary>
     public NiceTransformer Model { get { ThrowIfDisposed(); return shared.Model; } }
 
