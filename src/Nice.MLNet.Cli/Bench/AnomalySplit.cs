@@ -1,0 +1,79 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Nice.MLNet.Cli.Data;
+
+namespace Nice.MLNet.Cli.Bench;
+
+/// <summary>One anomaly-detection task: training rows (all normal) and test rows with Label 1 = anomaly, 0 = normal.</summary>
+public sealed record AnomalySplit(string Name, float[][] Train, float[][] Test, float[] TestLabels)
+{
+    public int Dimension => Train[0].Length;
+
+    /// <summary>Rows as an IDataView: "Features" (known-size vector of Single) and "Label" (Single, as ML.NET's anomaly evaluator wants).</summary>
+    public static IDataView View(MLContext ml, float[][] rows, float[]? labels = null)
+    {
+        var definition = SchemaDefinition.Create(typeof(Row));
+        definition[nameof(Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, rows[0].Length);
+        return ml.Data.LoadFromEnumerable(rows.Select((r, i) => new Row { Features = r, Label = labels?[i] ?? 0 }), definition);
+    }
+
+    private sealed class Row
+    {
+        public float[] Features = Array.Empty<float>();
+        public float Label;
+    }
+
+    public const string FashionDirectory = "/usr/share/datasets/fashion-mnist";
+
+    public static readonly string[] FashionClasses =
+        { "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot" };
+
+    /// <summary>The Fashion-MNIST files (pixels 0..255 as floats) and labels.</summary>
+    public static (float[][] Train, byte[] TrainLabels, float[][] Test, byte[] TestLabels) LoadFashion(string directory)
+    {
+        string F(string name) => System.IO.Path.Combine(directory, name);
+        var trainImages = Idx.ReadImages(F("train-images-idx3-ubyte.gz"));
+        var trainLabels = Idx.ReadLabels(F("train-labels-idx1-ubyte.gz"));
+        var testImages = Idx.ReadImages(F("t10k-images-idx3-ubyte.gz"));
+        var testLabels = Idx.ReadLabels(F("t10k-labels-idx1-ubyte.gz"));
+        if (trainImages.Count != trainLabels.Length || testImages.Count != testLabels.Length)
+            throw new System.IO.InvalidDataException($"{directory}: image and label counts differ ({trainImages.Count}/{trainLabels.Length}, {testImages.Count}/{testLabels.Length}).");
+        return (Rows(trainImages), trainLabels, Rows(testImages), testLabels);
+    }
+
+    private static float[][] Rows(Idx.Images images)
+    {
+        int d = images.Dimension;
+        return Enumerable.Range(0, images.Count)
+            .Select(i => images.Pixels.AsSpan(i * d, d).ToArray().Select(b => (float)b).ToArray()).ToArray();
+    }
+
+    /// <summary>
+    /// The one-class protocol: train on the first <paramref name="trainRows"/> training images of class <paramref name="normalClass"/>;
+    /// test on the first <paramref name="testRows"/> test images, those of the other nine classes being the anomalies.
+    /// </summary>
+    public static AnomalySplit FashionOneClass(float[][] train, byte[] trainLabels, float[][] test, byte[] testLabels, int normalClass, int trainRows, int testRows)
+    {
+        var t = Enumerable.Range(0, train.Length).Where(i => trainLabels[i] == normalClass).Take(trainRows).Select(i => train[i]).ToArray();
+        int n = Math.Min(testRows, test.Length);
+        return new AnomalySplit($"{normalClass} {FashionClasses[normalClass]}", t, test.Take(n).ToArray(),
+            testLabels.Take(n).Select(l => l == normalClass ? 0f : 1f).ToArray());
+    }
+
+    /// <summary>
+    /// Leave-one-digit-out on the committed 8x8 digits: the other nine digits are normal; every 4th of their rows (by index) is held
+    /// out for the test, the rest trains; every row of <paramref name="anomalyDigit"/> is a test anomaly.
+    /// </summary>
+    public static AnomalySplit DigitsHoldOut(float[] pixels, int[] labels, int anomalyDigit)
+    {
+        var rows = Enumerable.Range(0, labels.Length).Select(i => pixels.AsSpan(i * Digits.Dimension, Digits.Dimension).ToArray()).ToArray();
+        var normal = Enumerable.Range(0, rows.Length).Where(i => labels[i] != anomalyDigit).ToArray();
+        var train = normal.Where((_, k) => k % 4 != 3).Select(i => rows[i]).ToArray();
+        var testIdx = normal.Where((_, k) => k % 4 == 3).Concat(Enumerable.Range(0, rows.Length).Where(i => labels[i] == anomalyDigit)).ToArray();
+        return new AnomalySplit($"digit {anomalyDigit}", train, testIdx.Select(i => rows[i]).ToArray(),
+            testIdx.Select(i => labels[i] == anomalyDigit ? 1f : 0f).ToArray());
+    }
+}

@@ -1,0 +1,152 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Nice.MLNet.Anomaly;
+
+namespace Nice.MLNet;
+
+/// <summary>
+/// A trained NICE anomaly detector (<c>mlContext.AnomalyDetection.Trainers.Nice(...).Fit(data)</c>). <see cref="Transform"/> appends
+/// <c>Score</c> (Single, higher = more anomalous; see <see cref="NiceAnomalyScore"/>) and <c>PredictedLabel</c> (Boolean,
+/// Score &gt; <see cref="Threshold"/>), lazily and in batches, so <c>mlContext.AnomalyDetection.Evaluate(detector.Transform(test))</c>
+/// works unchanged — with a Label column of type Single (&gt; 0 = anomaly) or a 2-value key; ML.NET refuses a Boolean label
+/// (convert it with <c>mlContext.Transforms.Conversion.ConvertType("Label", outputKind: DataKind.Single)</c>, or evaluate with
+/// <see cref="Microsoft.ML.NiceAnomalyCatalog.EvaluateChecked"/>, which says so). A row with NaN or infinite features gets Score NaN
+/// and PredictedLabel false.
+/// </summary>
+/// <remarks>
+/// The state is the NICE model (<see cref="Model"/>), <see cref="ScoreKind"/> (with the complexity coder's compressor, image width and
+/// quantization grid), <see cref="Threshold"/> and the column names. Detectors made by <see cref="ChangeThreshold(float)"/> and
+/// <see cref="ChangeScore"/> share the model; it is released when the last of them is disposed.
+/// </remarks>
+public sealed class NiceAnomalyDetector : ITransformer, IDisposable
+{
+    private readonly SharedModel shared;
+    private readonly AnomalyColumns columns;
+    private readonly AnomalyScorer scorer;
+    private readonly NiceComplexityCompressor compressor;
+    private readonly int imageWidth;
+    private bool disposed;
+
+    internal NiceAnomalyDetector(SharedModel shared, AnomalyColumns columns, AnomalyScorer scorer, NiceComplexityCompressor compressor,
+        int imageWidth, float threshold, double? calibrationRate)
+    {
+        this.shared = shared;
+        this.columns = columns;
+        this.scorer = scorer;
+        this.compressor = compressor;
+        this.imageWidth = imageWidth;
+        Threshold = threshold;
+        CalibrationFalsePositiveRate = calibrationRate;
+    }
+
+    // The whole state, for persistence (to be added): the model, the columns, the score with its complexity coder (quantization
+    // grid, compressor, image width), the threshold and the calibration rate.
+    internal SharedModel Shared => shared;
+    internal AnomalyColumns Columns => columns;
+    internal InputComplexity? Complexity => scorer.Complexity;
+
+    /// <summary>The trained NICE flow (its log-likelihood, latent code, samples).</summary>
+    public NiceTransformer Model { get { ThrowIfDisposed(); return shared.Model; } }
+
+    /// <summary>The score this detector writes.</summary>
+    public NiceAnomalyScore ScoreKind => scorer.Kind;
+
+    /// <summary>PredictedLabel = Score &gt; Threshold.</summary>
+    public float Threshold { get; }
+
+    /// <summary>The fraction of the calibration rows (the training data, unless re-calibrated) scoring above <see cref="Threshold"/>; null after <see cref="ChangeThreshold(float)"/>.</summary>
+    public double? CalibrationFalsePositiveRate { get; }
+
+    /// <summary>The compressor of the complexity score (used when <see cref="ScoreKind"/> is <see cref="NiceAnomalyScore.InputComplexity"/>).</summary>
+    public NiceComplexityCompressor Compressor => compressor;
+
+    /// <summary>The image width for PNG filtering in the complexity score; 0 = none.</summary>
+    public int ImageWidth => imageWidth;
+
+    /// <summary>The feature column.</summary>
+    public string FeatureColumnName => columns.Features;
+    /// <summary>The score output column.</summary>
+    public string ScoreColumnName => columns.Score;
+    /// <summary>The predicted-label output column.</summary>
+    public string PredictedLabelColumnName => columns.PredictedLabel;
+
+    /// <summary>Always true: <c>mlContext.Model.CreatePredictionEngine</c> works.</summary>
+    public bool IsRowToRowMapper => true;
+
+    /// <summary>The input schema plus Score (Single) and PredictedLabel (Boolean). Throws naming the feature column when it is missing or of the wrong type or size.</summary>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => Plan(inputSchema).Schema;
+
+    /// <summary>Lazily appends Score and PredictedLabel; rows are scored in batches of <see cref="NiceTransformer.ScoringBatchSize"/> as a cursor moves.</summary>
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new AnomalyDataView(input, Model, Plan(input.Schema), scorer, Threshold);
+    }
+
+    /// <summary>A row-to-row mapper for <c>PredictionEngine</c>.</summary>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+        => new AnomalyRowMapper(Plan(inputSchema), Model.GetRowToRowMapper(inputSchema), scorer, Threshold);
+
+    /// <summary>The anomaly score of each row (batched).</summary>
+    public float[] Score(IReadOnlyList<float[]> rows)
+    {
+        ThrowIfDisposed();
+        return scorer.Score(rows);
+    }
+
+    /// <summary>The same detector with PredictedLabel = Score &gt; <paramref name="threshold"/> (like ML.NET's <c>ChangeModelThreshold</c>).</summary>
+    public NiceAnomalyDetector ChangeThreshold(float threshold)
+    {
+        ThrowIfDisposed();
+        if (float.IsNaN(threshold)) throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must not be NaN.");
+        return new NiceAnomalyDetector(shared.Acquire(), columns, scorer, compressor, imageWidth, threshold, null);
+    }
+
+    /// <summary>
+    /// The same detector with its threshold re-calibrated so that a fraction ≤ <paramref name="falsePositiveRate"/> of
+    /// <paramref name="normalData"/> (rows taken as normal) is flagged: the (1 − α) empirical quantile of their scores.
+    /// </summary>
+    public NiceAnomalyDetector ChangeThreshold(IDataView normalData, double falsePositiveRate)
+        => ChangeScore(ScoreKind, normalData, falsePositiveRate);
+
+    /// <summary>
+    /// A detector on the same model writing another score, with its threshold calibrated on <paramref name="normalData"/> at
+    /// <paramref name="falsePositiveRate"/>. For <see cref="NiceAnomalyScore.InputComplexity"/> on continuous data, the 8-bit
+    /// quantization range is also taken from <paramref name="normalData"/>.
+    /// </summary>
+    public NiceAnomalyDetector ChangeScore(NiceAnomalyScore score, IDataView normalData, double falsePositiveRate = 0.01)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(normalData);
+        ThresholdCalibration.CheckRate(falsePositiveRate);
+        var model = Model;
+        InputComplexity? complexity = score == NiceAnomalyScore.InputComplexity
+            ? scorer.Complexity ?? Calibration.Complexity(model, compressor, imageWidth, normalData, columns.Features)
+            : scorer.Complexity;
+        var next = new AnomalyScorer(model, score, complexity);
+        var unCalibrated = new NiceAnomalyDetector(shared, columns, next, compressor, imageWidth, float.PositiveInfinity, null);
+        var scores = Calibration.Column(unCalibrated.Transform(normalData), columns.Score);
+        float threshold = ThresholdCalibration.ForFalsePositiveRate(scores, falsePositiveRate);
+        return new NiceAnomalyDetector(shared.Acquire(), columns, next, compressor, imageWidth, threshold, ThresholdCalibration.Rate(scores, threshold));
+    }
+
+    void ICanSaveModel.Save(ModelSaveContext ctx) => throw new NotSupportedException("Saving a NiceAnomalyDetector is not implemented yet.");
+
+    private AnomalySchema Plan(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        return new AnomalySchema(inputSchema, columns, Model.Dimension);
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
+
+    /// <summary>Releases this detector's hold on the NICE model (freed with the last detector sharing it).</summary>
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        shared.Release();
+    }
+}

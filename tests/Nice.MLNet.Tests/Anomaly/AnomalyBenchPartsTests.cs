@@ -1,0 +1,93 @@
+using System;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using Microsoft.ML;
+using Nice.MLNet.Cli.Bench;
+using Nice.MLNet.Cli.Data;
+using Xunit;
+
+namespace Nice.MLNet.Tests.Anomaly;
+
+public class AnomalyBenchPartsTests
+{
+    private sealed class Scored
+    {
+        public float Label;
+        public float Score;
+        public bool PredictedLabel;
+    }
+
+    [Fact]
+    public void Metrics_AgreeWithMLNetAnomalyEvaluate()
+    {
+        var rng = new Random(5);
+        var normal = Enumerable.Range(0, 300).Select(_ => (float)rng.NextDouble()).ToArray();
+        var anomalies = Enumerable.Range(0, 60).Select(_ => (float)(rng.NextDouble() + 0.4)).ToArray();
+        normal[0] = anomalies[0]; // a tie across classes
+        var ml = new MLContext(1);
+        var rows = normal.Select(s => new Scored { Label = 0, Score = s }).Concat(anomalies.Select(s => new Scored { Label = 1, Score = s }));
+        var metrics = ml.AnomalyDetection.Evaluate(ml.Data.LoadFromEnumerable(rows), falsePositiveCount: 10);
+        Assert.Equal(metrics.AreaUnderRocCurve, AnomalyMetrics.Auc(normal, anomalies), 4);
+        Assert.Equal(metrics.DetectionRateAtFalsePositiveCount, AnomalyMetrics.DetectionRate(normal, anomalies, 10), 4);
+    }
+
+    [Fact]
+    public void Metrics_OnHandMadeScores()
+    {
+        Assert.Equal(1.0, AnomalyMetrics.Auc(new[] { 0f, 1f }, new[] { 2f, 3f }));
+        Assert.Equal(0.5, AnomalyMetrics.Auc(new[] { 1f, 1f }, new[] { 1f }));
+        Assert.Equal(0.75, AnomalyMetrics.Auc(new[] { 0f, 2f }, new[] { 1f, 3f }));
+        var normal = Enumerable.Range(0, 20).Select(i => (float)i).ToArray(); // 10th highest = 10
+        Assert.Equal(0.5, AnomalyMetrics.DetectionRate(normal, new[] { 10f, 10.5f, 3f, 30f }, 10));
+    }
+
+    [Fact]
+    public void Idx_ReadsImagesAndLabels_AndErrorsNameTheFile()
+    {
+        var dir = Directory.CreateTempSubdirectory("idx").FullName;
+        try
+        {
+            string images = Path.Combine(dir, "images-idx3-ubyte.gz");
+            Write(images, new byte[] { 0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 });
+            var read = Idx.ReadImages(images);
+            Assert.Equal((2, 2, 3), (read.Count, read.Height, read.Width));
+            Assert.Equal(Enumerable.Range(1, 12).Select(i => (byte)i), read.Pixels);
+
+            string labels = Path.Combine(dir, "labels-idx1-ubyte.gz");
+            Write(labels, new byte[] { 0, 0, 8, 1, 0, 0, 0, 3, 7, 8, 9 });
+            Assert.Equal(new byte[] { 7, 8, 9 }, Idx.ReadLabels(labels));
+
+            var wrongKind = Assert.Throws<InvalidDataException>(() => Idx.ReadImages(labels));
+            Assert.Contains(labels, wrongKind.Message);
+            string truncated = Path.Combine(dir, "short-idx1-ubyte.gz");
+            Write(truncated, new byte[] { 0, 0, 8, 1, 0, 0, 0, 5, 1, 2 });
+            var shortFile = Assert.Throws<InvalidDataException>(() => Idx.ReadLabels(truncated));
+            Assert.Contains(truncated, shortFile.Message);
+            string missing = Path.Combine(dir, "none.gz");
+            Assert.Contains(missing, Assert.Throws<FileNotFoundException>(() => Idx.ReadLabels(missing)).Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void DigitsHoldOut_TrainsOnOtherDigits_AndLabelsTheHeldOutDigitAsAnomaly()
+    {
+        var (pixels, labels) = Digits.Load();
+        var split = AnomalySplit.DigitsHoldOut(pixels, labels, 9);
+        int nines = labels.Count(l => l == 9), others = labels.Length - nines;
+        Assert.Equal(nines, (int)split.TestLabels.Sum());
+        Assert.Equal(others, split.Train.Length + split.TestLabels.Count(l => l == 0));
+        Assert.InRange(split.Train.Length, others * 0.74, others * 0.76);
+    }
+
+    private static void Write(string path, byte[] content)
+    {
+        using var file = File.Create(path);
+        using var gz = new GZipStream(file, CompressionLevel.Fastest);
+        gz.Write(content);
+    }
+}
