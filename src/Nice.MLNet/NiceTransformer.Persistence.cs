@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Microsoft.ML;
@@ -54,6 +55,12 @@ public sealed partial class NiceTransformer
     public static NiceTransformer Load(MLContext mlContext, string path, int index = 0)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
+        return LoadWithMetadata(path, index).Model;
+    }
+
+    /// <summary>The <paramref name="index"/>-th NICE model of a zip, with every metadata entry its file carries.</summary>
+    internal static (NiceTransformer Model, IReadOnlyDictionary<string, string> Metadata) LoadWithMetadata(string path, int index = 0)
+    {
         if (index < 0) throw new ArgumentOutOfRangeException(nameof(index), index, "index must be >= 0.");
         var graphs = ModelZip.OnnxModels(path);
         int found = 0;
@@ -67,7 +74,7 @@ public sealed partial class NiceTransformer
             try
             {
                 var (cols, batch, summary) = ModelMetadata.Read(read.Metadata, path);
-                return new NiceTransformer(read.Flow, read.Dequantization, cols, batch, summary);
+                return (new NiceTransformer(read.Flow, read.Dequantization, cols, batch, summary), read.Metadata);
             }
             catch
             {

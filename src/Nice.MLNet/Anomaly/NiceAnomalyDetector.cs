@@ -41,8 +41,6 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable
         CalibrationFalsePositiveRate = calibrationRate;
     }
 
-    // The whole state, for persistence (to be added): the model, the columns, the score with its complexity coder (quantization
-    // grid, compressor, image width), the threshold and the calibration rate.
     internal SharedModel Shared => shared;
     internal AnomalyColumns Columns => columns;
     internal InputComplexity? Complexity => scorer.Complexity;
@@ -132,7 +130,23 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable
         return new NiceAnomalyDetector(shared.Acquire(), columns, next, compressor, imageWidth, threshold, ThresholdCalibration.Rate(scores, threshold));
     }
 
-    void ICanSaveModel.Save(ModelSaveContext ctx) => throw new NotSupportedException("Saving a NiceAnomalyDetector is not implemented yet.");
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        ThrowIfDisposed();
+        ((ICanSaveModel)AnomalyPersistence.Build(this)).Save(ctx);
+    }
+
+    /// <summary>
+    /// Reads a model zip written by <c>mlContext.Model.Save</c> from a NICE anomaly detector (alone or inside a pipeline) back into a
+    /// full <see cref="NiceAnomalyDetector"/> (batched scoring, the same threshold and score kind, the NICE model for sampling).
+    /// <c>mlContext.Model.Load</c> on the same file gives the same Score and PredictedLabel columns, scored by ONNX Runtime.
+    /// Detectors with the <see cref="NiceAnomalyScore.InputComplexity"/> score cannot be saved (no built-in ML.NET transform compresses).
+    /// </summary>
+    public static NiceAnomalyDetector Load(MLContext mlContext, string path, int index = 0)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        return AnomalyPersistence.Load(path, index);
+    }
 
     private AnomalySchema Plan(DataViewSchema inputSchema)
     {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.IO;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -15,9 +16,11 @@ namespace Nice.MLNet.Persistence;
 /// </summary>
 internal static class OnnxChain
 {
-    public static ITransformer Build(NiceTransformer model)
+    public static TransformerChain<ITransformer> Build(NiceTransformer model, IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
-        var onnx = NiceOnnx.ExportForward(model.Flow, model.Dequantization, batched: false, ModelMetadata.Write(model),
+        var metadata = new Dictionary<string, string>(ModelMetadata.Write(model));
+        if (extraMetadata != null) foreach (var (k, v) in extraMetadata) metadata[k] = v;
+        var onnx = NiceOnnx.ExportForward(model.Flow, model.Dequantization, batched: false, metadata,
             model.InputColumnName, model.LatentColumnName, LogLikelihoodScalarFactory.VectorColumn);
         var ml = new MLContext();
         var definition = SchemaDefinition.Create(typeof(InputRow));
@@ -30,7 +33,8 @@ internal static class OnnxChain
                 LogLikelihoodScalarFactory.Map, LogLikelihoodScalarFactory.ContractName))
             .Append(ml.Transforms.CopyColumns(model.LogLikelihoodColumnName, LogLikelihoodScalarFactory.ScalarColumn))
             .Append(ml.Transforms.DropColumns(LogLikelihoodScalarFactory.VectorColumn, LogLikelihoodScalarFactory.ScalarColumn));
-        return pipeline.Fit(empty);
+        var fitted = pipeline.Fit(empty);
+        return new TransformerChain<ITransformer>(fitted.ToArray());
     }
 
     private sealed class InputRow
