@@ -23,6 +23,7 @@ public sealed class NotebookTests
     public void TheNotebooksFolder_HasTheWalkthroughs()
     {
         Assert.Contains("quickstart.ipynb", Names());
+        Assert.Contains("anomaly-detection.ipynb", Names());
     }
 
     [Theory]
