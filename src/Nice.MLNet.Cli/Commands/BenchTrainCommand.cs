@@ -18,20 +18,21 @@ public sealed class BenchTrainCommand : ICommand
 {
     public string Name => "bench-train";
 
-    public string Summary => "training samples/s and GFLOP/s of NICE (D=784, 4 couplings x 5 x 1000) vs the same GEMMs; --steps --batch --threads --width --hidden --couplings --data random|fashion --profile";
+    public string Summary => "training samples/s and GFLOP/s of NICE (D=784, 4 couplings x 5 x 1000) vs the same GEMMs; --steps --batch --threads --width --hidden --couplings --data random|fashion --profile --baseline";
 
     public int Run(Args args)
     {
-        int steps = args.Int("steps", 10);
+        int steps = args.Int("steps", 5);
         int batch = args.Int("batch", 256);
         int threads = args.Int("threads", Environment.ProcessorCount);
         int width = args.Int("width", 1000);
         int hidden = args.Int("hidden", 5);
         int couplings = args.Int("couplings", 4);
-        int epochs = args.Int("epochs", 3);
-        int gemmReps = args.Int("gemm-reps", 5);
+        int epochs = args.Int("epochs", 6);
+        int gemmReps = args.Int("gemm-reps", 3);
         string data = args.String("data", "random");
         bool profile = args.Flag("profile");
+        bool baseline = args.Flag("baseline");
         args.ThrowOnUnknown();
         if (steps < 1 || batch < 1 || threads < 1 || width < 1 || hidden < 1 || couplings < 1 || epochs < 2 || gemmReps < 1)
             throw new ArgumentException("--steps, --batch, --threads, --width, --hidden, --couplings, --gemm-reps must be >= 1 and --epochs >= 2 (the first is warm-up).");
@@ -49,31 +50,52 @@ public sealed class BenchTrainCommand : ICommand
         Console.WriteLine($"model: D={d}, {couplings} couplings x {hidden} hidden x {width} ReLU, batch {batch}, data {data}, {steps} steps per epoch, {epochs} epochs (epoch 1 = warm-up)");
         Console.WriteLine($"FLOP count: 3 x sum over Linear layers of 2*in*out per sample (forward + input grad + weight grad) = {flopsPerSample / 1e6:F1} MFLOP/sample, {flopsPerSample * batch / 1e9:F2} GFLOP/step");
 
-        // 1. The same-shape matrix products, timed with TorchSharp in this process.
-        double gemmSeconds = TimeGemms(layers, batch, gemmReps);
-        double gemmRate = flopsPerSample * batch / gemmSeconds / 1e9;
-        Console.WriteLine($"matmul reference: {gemmSeconds * 1e3:F1} ms per step's GEMMs (fwd [B,in]x[in,out], bwd [B,out]x[out,in] and [out,B]x[B,in]) = {gemmRate:F1} GFLOP/s");
+        Console.WriteLine("matmul reference: the same-shape GEMMs of one step (fwd [B,in]x[in,out], bwd [B,out]x[out,in] and [out,B]x[B,in] per Linear layer),");
+        Console.WriteLine($"  timed with TorchSharp after every training epoch (best of {gemmReps}), so both see the same machine load");
 
-        // 2. The engine's own training loop (FlowTrainer) on the same shapes.
+        // The engine's own training loop (FlowTrainer) on these shapes; the GEMM reference runs between its epochs.
         var source = new ArrayRowSource(LoadData(data, rows, d), d);
-        var settings = new TrainingSettings
+        var fusedRun = TimeTraining("training (FusedAdam)", fused: true);
+        var baselineRun = baseline ? TimeTraining("training with TorchSharp optim.Adam (the engine before FusedAdam)", fused: false) : null;
+        Summarize("training (FusedAdam)", fusedRun);
+        if (baselineRun is not null) Summarize("training with TorchSharp optim.Adam", baselineRun);
+
+        void Summarize(string label, List<(double Train, double Gemm)> run)
         {
-            Epochs = epochs,
-            BatchSize = batch,
-            ValidationFraction = 0,
-            EarlyStoppingPatience = 0,
-            Seed = 1,
-            Dequantization = data == "fashion" ? Dequantization.Bytes : null,
-            Progress = r => Console.WriteLine($"  epoch {r.Epoch}: {r.Seconds:F2} s, {rows / r.Seconds:F1} samples/s, train NLL {r.TrainNll:F1}{(r.Epoch == 1 ? "  (warm-up)" : "")}"),
-        };
-        torch.random.manual_seed(1);
-        using var flow = new NiceFlow(config);
-        var reports = FlowTrainer.Train(flow, source, settings);
-        double trainSeconds = reports.Skip(1).Average(r => r.Seconds);
-        double samplesPerSecond = rows / trainSeconds;
-        double trainRate = flopsPerSample * samplesPerSecond / 1e9;
-        Console.WriteLine($"training: {samplesPerSecond:F1} samples/s, {trainSeconds / steps * 1e3:F1} ms/step, {trainRate:F1} GFLOP/s (mean of epochs 2..{epochs})");
-        Console.WriteLine($"ratio training/matmul: {trainRate / gemmRate * 100:F1}%");
+            // Best-of on both sides estimates the unloaded machine; the median ratio of neighbouring measurements is the robust check.
+            double bestTrain = run.Min(e => e.Train), bestGemm = run.Min(e => e.Gemm);
+            var ratios = run.Select(e => e.Gemm / e.Train).OrderBy(r => r).ToList();
+            double median = ratios[ratios.Count / 2];
+            Console.WriteLine($"{label}: {batch / bestTrain:F1} samples/s, {bestTrain * 1e3:F1} ms/step, {flopsPerSample * batch / bestTrain / 1e9:F1} GFLOP/s (best epoch of 2..{epochs})");
+            Console.WriteLine($"  matmul reference: {bestGemm * 1e3:F1} ms/step = {flopsPerSample * batch / bestGemm / 1e9:F1} GFLOP/s (best); ratio training/matmul {bestGemm / bestTrain * 100:F1}% (best vs best), {median * 100:F1}% (median of per-epoch ratios)");
+        }
+
+        List<(double Train, double Gemm)> TimeTraining(string label, bool fused)
+        {
+            Console.WriteLine($"{label}:");
+            var perEpoch = new List<(double, double)>();
+            var settings = new TrainingSettings
+            {
+                Epochs = epochs,
+                BatchSize = batch,
+                ValidationFraction = 0,
+                EarlyStoppingPatience = 0,
+                Seed = 1,
+                FusedAdam = fused,
+                Dequantization = data == "fashion" ? Dequantization.Bytes : null,
+                Progress = r =>
+                {
+                    double train = r.Seconds / steps;
+                    double gemm = TimeGemms(layers, batch, gemmReps, best: true);
+                    Console.WriteLine($"  epoch {r.Epoch}: {train * 1e3:F1} ms/step, {batch / train:F1} samples/s, {flopsPerSample * batch / train / 1e9:F1} GFLOP/s; matmul {gemm * 1e3:F1} ms = {flopsPerSample * batch / gemm / 1e9:F1} GFLOP/s; ratio {gemm / train * 100:F1}%{(r.Epoch == 1 ? "  (warm-up, not counted)" : "")}");
+                    if (r.Epoch > 1) perEpoch.Add((train, gemm));
+                },
+            };
+            torch.random.manual_seed(1);
+            using var flow = new NiceFlow(config);
+            FlowTrainer.Train(flow, source, settings);
+            return perEpoch;
+        }
 
         if (profile)
         {
@@ -97,14 +119,14 @@ public sealed class BenchTrainCommand : ICommand
         return list;
     }
 
-    /// <summary>Median over <paramref name="reps"/> of the time of all forward and backward GEMMs of one training step.</summary>
-    internal static double TimeGemms(List<(int In, int Out)> layers, int batch, int reps)
+    /// <summary>Median (or best) over <paramref name="reps"/>, after one warm-up, of the time of all forward and backward GEMMs of one training step.</summary>
+    internal static double TimeGemms(List<(int In, int Out)> layers, int batch, int reps, bool best = false)
     {
         var shapes = layers.GroupBy(l => l).Select(g => (g.Key.In, g.Key.Out, Count: g.Count())).ToList();
         var times = new List<double>();
         using var outer = NewDisposeScope();
         var tensors = shapes.Select(s => (X: rand(batch, s.In), W: rand(s.Out, s.In), G: rand(batch, s.Out), s.Count)).ToList();
-        for (int rep = -2; rep < reps; rep++)
+        for (int rep = -1; rep < reps; rep++)
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             foreach (var (x, w, g, count) in tensors)
@@ -118,7 +140,7 @@ public sealed class BenchTrainCommand : ICommand
             if (rep >= 0) times.Add(clock.Elapsed.TotalSeconds);
         }
         times.Sort();
-        return times[times.Count / 2];
+        return best ? times[0] : times[times.Count / 2];
     }
 
     private static float[] LoadData(string data, long rows, int d)

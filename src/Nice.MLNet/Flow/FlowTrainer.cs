@@ -29,7 +29,7 @@ internal static class FlowTrainer
 
         using var feed = BatchFeed.Create(source, s);
         var parameters = flow.parameters().ToArray();
-        using var optimizer = new AdamOptimizer(parameters, s.LearningRate, s.Beta1, s.Beta2, s.AdamEpsilon, s.WeightDecay);
+        using var optimizer = new AdamOptimizer(parameters, s.LearningRate, s.Beta1, s.Beta2, s.AdamEpsilon, s.WeightDecay, allowFused: s.FusedAdam);
         // The weights before any step are the first good ones: a loss that turns non-finite in epoch 1 restores them.
         Snapshot? good = new Snapshot(flow);
         double bestValid = double.PositiveInfinity;

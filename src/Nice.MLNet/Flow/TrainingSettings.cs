@@ -24,6 +24,8 @@ internal sealed record TrainingSettings
     /// <summary>Rows held by the streaming shuffle pool (memory bound when not caching).</summary>
     public int ShufflePoolRows { get; init; } = 10_000;
     public Dequantization? Dequantization { get; init; }
+    /// <summary>Use the one-pass CPU Adam (<see cref="FusedAdam"/>) when the parameters allow it; off = TorchSharp's optim.Adam (same math).</summary>
+    public bool FusedAdam { get; init; } = true;
     public string Device { get; init; } = "cpu";
     public Action<NiceEpochReport>? Progress { get; init; }
     public CancellationToken Cancellation { get; init; }
