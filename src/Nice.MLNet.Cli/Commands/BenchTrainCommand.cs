@@ -38,7 +38,14 @@ public sealed class BenchTrainCommand : ICommand
             throw new ArgumentException("--steps, --batch, --threads, --width, --hidden, --couplings, --gemm-reps must be >= 1 and --epochs >= 2 (the first is warm-up).");
         if (data is not ("random" or "fashion")) throw new ArgumentException($"--data: '{data}' is not 'random' or 'fashion'.");
 
+        int previousThreads = torch.get_num_threads();
         torch.set_num_threads(threads);
+        try { return Bench(steps, batch, threads, width, hidden, couplings, epochs, gemmReps, data, profile, baseline); }
+        finally { torch.set_num_threads(previousThreads); }
+    }
+
+    private static int Bench(int steps, int batch, int threads, int width, int hidden, int couplings, int epochs, int gemmReps, string data, bool profile, bool baseline)
+    {
         const int d = 784;
         var config = new FlowConfig(d, couplings, hidden, width);
         var layers = LinearShapes(config);
