@@ -148,6 +148,7 @@ internal static class FlowTrainer
 
         public void Restore(NiceFlow flow)
         {
+            using var scope = NewDisposeScope();
             using (no_grad())
             {
                 var ps = flow.parameters().ToArray();
