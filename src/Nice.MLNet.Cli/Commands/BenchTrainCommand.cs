@@ -53,7 +53,7 @@ public sealed class BenchTrainCommand : ICommand
         long rows = (long)steps * batch;
 
         Console.WriteLine($"cpu: {CpuModel()}  ({Environment.ProcessorCount} logical CPUs visible)");
-        Console.WriteLine($"torch threads: {torch.get_num_threads()}  (requested {threads})");
+        Console.WriteLine($"torch threads: {torch.get_num_threads()}  (requested {threads}); load average at start: {LoadAverage()}");
         Console.WriteLine($"model: D={d}, {couplings} couplings x {hidden} hidden x {width} ReLU, batch {batch}, data {data}, {steps} steps per epoch, {epochs} epochs (epoch 1 = warm-up)");
         Console.WriteLine($"FLOP count: 3 x sum over Linear layers of 2*in*out per sample (forward + input grad + weight grad) = {flopsPerSample / 1e6:F1} MFLOP/sample, {flopsPerSample * batch / 1e9:F2} GFLOP/step");
 
@@ -104,6 +104,7 @@ public sealed class BenchTrainCommand : ICommand
             return perEpoch;
         }
 
+        Console.WriteLine($"load average at end: {LoadAverage()}  (other processes on the machine make every number here noisy; the ratio of neighbouring measurements is the robust one)");
         if (profile)
         {
             TrainProfiler.Run(config, batch, steps, Console.Out, fused: true);
@@ -166,6 +167,12 @@ public sealed class BenchTrainCommand : ICommand
         var x = new float[rows * d];
         for (long i = 0; i < x.Length; i++) x[i] = (float)random.NextDouble();
         return x;
+    }
+
+    internal static string LoadAverage()
+    {
+        try { return File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a"; }
+        catch (IOException) { return "n/a"; }
     }
 
     internal static string CpuModel()
