@@ -30,8 +30,9 @@ internal static class FlowTrainer
         using var feed = BatchFeed.Create(source, s);
         if (s.DataDependentInit) InitializeFromData(flow, feed, s, device);
         var parameters = flow.parameters().ToArray();
-        using var optimizer = optim.Adam(parameters, s.LearningRate, s.Beta1, s.Beta2, s.AdamEpsilon, s.WeightDecay);
-        Snapshot? good = null;
+        using var optimizer = new AdamOptimizer(parameters, s.LearningRate, s.Beta1, s.Beta2, s.AdamEpsilon, s.WeightDecay, allowFused: s.FusedAdam);
+        // The weights before any step are the first good ones: a loss that turns non-finite in epoch 1 restores them.
+        Snapshot? good = new Snapshot(flow);
         double bestValid = double.PositiveInfinity;
         int sinceBest = 0;
         try
@@ -50,7 +51,7 @@ internal static class FlowTrainer
                     using var batch = raw;
                     using var scope = NewDisposeScope();
                     var x = ToFlowSpace(raw, s.Dequantization, noise, device);
-                    optimizer.zero_grad();
+                    flow.zero_grad();   // gradients to none: backward writes them fresh instead of adding into zeros
                     var loss = -flow.LogLikelihood(x).mean();
                     double value = loss.item<float>();
                     if (!double.IsFinite(value))
@@ -60,7 +61,7 @@ internal static class FlowTrainer
                     }
                     loss.backward();
                     if (s.GradientClipNorm > 0) nn.utils.clip_grad_norm_(parameters, s.GradientClipNorm);
-                    optimizer.step();
+                    optimizer.Step();
                     lossSum += value * raw.shape[0];
                     rows += raw.shape[0];
                 }
@@ -90,6 +91,11 @@ internal static class FlowTrainer
                 if (validNll is not null && s.EarlyStoppingPatience > 0 && sinceBest >= s.EarlyStoppingPatience) break;
             }
             good?.Restore(flow);
+        }
+        catch (OperationCanceledException)
+        {
+            good?.Restore(flow);   // cancelled mid-epoch: leave the best weights so far, not a half-trained step
+            throw;
         }
         finally
         {
@@ -152,11 +158,14 @@ internal static class FlowTrainer
 
         public Snapshot(NiceFlow flow)
         {
+            // The scope disposes the detached views; without it each snapshot leaked one tensor handle per parameter.
+            using var scope = NewDisposeScope();
             using (no_grad()) values = flow.parameters().Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
         }
 
         public void Restore(NiceFlow flow)
         {
+            using var scope = NewDisposeScope();
             using (no_grad())
             {
                 var ps = flow.parameters().ToArray();

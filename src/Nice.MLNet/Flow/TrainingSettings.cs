@@ -26,6 +26,8 @@ internal sealed record TrainingSettings
     public Dequantization? Dequantization { get; init; }
     /// <summary>Start with the flow mapping the data to zero mean and the prior's scale (see <see cref="DataInit"/>).</summary>
     public bool DataDependentInit { get; init; } = true;
+    /// <summary>Use the one-pass CPU Adam (<see cref="FusedAdam"/>) when the parameters allow it; off = TorchSharp's optim.Adam (same math).</summary>
+    public bool FusedAdam { get; init; } = true;
     public string Device { get; init; } = "cpu";
     public Action<NiceEpochReport>? Progress { get; init; }
     public CancellationToken Cancellation { get; init; }
