@@ -14,7 +14,10 @@ namespace Nice.MLNet.Flow;
 /// </summary>
 internal static class DataInit
 {
-    /// <summary>Initializes from <paramref name="x"/> (flow-space rows, shape [N, D], N ≥ 2).</summary>
+    /// <summary>
+    /// Initializes from <paramref name="x"/> (flow-space rows, shape [N, D]). Leaves the flow as it is when there are fewer than
+    /// two rows or when the statistics are not finite (such data then fails in training with an error naming the batch).
+    /// </summary>
     public static void Apply(NiceFlow flow, Tensor x)
     {
         if (x.shape[0] < 2) return;
@@ -22,6 +25,7 @@ internal static class DataInit
         using var _ = no_grad();
         var mean = x.mean(new long[] { 0 });
         var std = x.std(0).clamp_min(1e-3);
+        if (!mean.isfinite().all().item<bool>() || !std.isfinite().all().item<bool>()) return;
         var shift = mean.clone();
         foreach (var layer in flow.Couplings.OfType<AdditiveCoupling>())
         {

@@ -28,7 +28,9 @@ internal static class FlowTrainer
         var reports = new List<NiceEpochReport>();
 
         using var feed = BatchFeed.Create(source, s);
-        if (s.DataDependentInit) InitializeFromData(flow, feed, s, device);
+        s.Cancellation.ThrowIfCancellationRequested();
+        if (s.DataDependentInit && !flow.HasStarted) InitializeFromData(flow, feed, s, device);
+        flow.HasStarted = true;
         var parameters = flow.parameters().ToArray();
         using var optimizer = new AdamOptimizer(parameters, s.LearningRate, s.Beta1, s.Beta2, s.AdamEpsilon, s.WeightDecay, allowFused: s.FusedAdam);
         // The weights before any step are the first good ones: a loss that turns non-finite in epoch 1 restores them.

@@ -33,6 +33,9 @@ internal sealed class NiceFlow : nn.Module
 
     public FlowConfig Config { get; }
 
+    /// <summary>True once the flow has been data-initialized or trained: a further Train call continues from its weights instead of re-initializing them.</summary>
+    public bool HasStarted { get; set; }
+
     public int Dimension => Config.Dimension;
 
     /// <summary>The coupling layers, bottom (nearest the data) first.</summary>
