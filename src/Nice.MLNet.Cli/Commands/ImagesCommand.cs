@@ -26,8 +26,12 @@ public sealed class ImagesCommand : ICommand
         int width = args.Int("width", quick ? 256 : 400);
         int hidden = args.Int("hidden", quick ? 3 : 4);
         int inpaintSteps = args.Int("inpaint-steps", 1000);
+        double inpaintA = args.Double("inpaint-a", 10);
+        double inpaintNoise = args.Double("inpaint-noise", 1);
         int seed = args.Int("seed", 1);
         string output = args.String("out", "out/images");
+        string? save = args.String("save");
+        string? load = args.String("load");
         args.ThrowOnUnknown();
         if (trainRows < 10) throw new ArgumentException("--train-rows must be >= 10.");
 
@@ -46,8 +50,14 @@ public sealed class ImagesCommand : ICommand
             Couplings = 4, HiddenLayers = hidden, HiddenWidth = width, Epochs = epochs, BatchSize = 200, Seed = seed,
             EarlyStoppingPatience = 5, Progress = r => Console.WriteLine(r),
         }.WithPixelQuantization(scaleImage: 1, offsetImage: 0);
-        using var model = ml.Transforms.Nice(options).Fit(View(ml, train, d));
-        Console.WriteLine($"trained in {clock.Elapsed.TotalSeconds:F0}s; kept epoch {model.TrainingSummary!.BestEpoch}");
+        using var model = load is null ? ml.Transforms.Nice(options).Fit(View(ml, train, d)) : NiceTransformer.Load(ml, load);
+        if (load is null) Console.WriteLine($"trained in {clock.Elapsed.TotalSeconds:F0}s; kept epoch {model.TrainingSummary!.BestEpoch}");
+        else Console.WriteLine($"loaded {load} (training options ignored)");
+        if (save is not null)
+        {
+            NiceTransformer.SaveAtomically(ml, model, View(ml, train, d).Schema, save);
+            Console.WriteLine($"saved the model to {save}");
+        }
         var metrics = model.Evaluate(View(ml, test, d), seed);
         Console.WriteLine($"test log-likelihood {metrics.LogLikelihood:F1} ± {metrics.StandardError:F1} nats (density on [0,1]^784), {metrics.BitsPerDim:F3} bits/dim on [0,256)");
 
@@ -67,7 +77,7 @@ public sealed class ImagesCommand : ICommand
         model.SaveInterpolationGrid(Out("interpolation.png"), shape, pairs, steps: 10, scale: 2);
         Console.WriteLine($"wrote {Out("interpolation.png")}: 5 pairs of test images, z = (1-t) f(a) + t f(b) decoded, t = 0..1 in 10 frames");
 
-        Inpaint(model, shape, test[30..40], inpaintSteps, seed, Out("inpainting.png"));
+        Inpaint(model, shape, test[30..40], new NiceInpaintingOptions { Steps = inpaintSteps, StepNumerator = inpaintA, NoiseScale = inpaintNoise, Seed = seed }, Out("inpainting.png"));
 
         model.SaveImportance(Out("importance.png"), shape, scale: 8);
         var s = model.LogScale;
@@ -77,7 +87,7 @@ public sealed class ImagesCommand : ICommand
     }
 
     /// <summary>Lines: originals; the inputs to inpainting (hidden pixels set to the mean of the known ones); the completions.</summary>
-    private static void Inpaint(NiceTransformer model, NiceImageShape shape, float[][] images, int steps, int seed, string path)
+    private static void Inpaint(NiceTransformer model, NiceImageShape shape, float[][] images, NiceInpaintingOptions options, string path)
     {
         int w = shape.Width, h = shape.Height;
         // first half of the images: the lower half hidden; second half: a centred 12x12 square hidden
@@ -93,12 +103,12 @@ public sealed class ImagesCommand : ICommand
             return img.Select((v, i) => masks[k][i] ? v : mean).ToArray();
         }).ToArray();
         var clock = Stopwatch.StartNew();
-        var filled = model.Inpaint(start, masks, new NiceInpaintingOptions { Steps = steps, Seed = seed });
+        var filled = model.Inpaint(start, masks, options);
         double Rmse(float[][] guess) => Math.Sqrt(images.SelectMany((img, k) => img.Select((v, i) => masks[k][i] ? double.NaN : Math.Pow(v - guess[k][i], 2)))
             .Where(double.IsFinite).Average());
         model.SaveImageGrid(path, shape, new[] { images, start, filled }, scale: 2);
-        Console.WriteLine($"wrote {path}: originals / hidden pixels at the known pixels' mean / inpainted ({steps} steps of the paper's " +
-            $"projected noisy gradient ascent, {clock.Elapsed.TotalSeconds:F0}s); RMSE on hidden pixels {Rmse(start):F1} -> {Rmse(filled):F1} levels");
+        Console.WriteLine($"wrote {path}: originals / hidden pixels at the known pixels' mean / inpainted ({options.Steps} steps of projected " +
+            $"gradient ascent, step {options.StepNumerator:G3}/({options.StepDenominator:G3}+i), noise {options.NoiseScale:G3}; {clock.Elapsed.TotalSeconds:F0}s); RMSE on hidden pixels {Rmse(start):F1} -> {Rmse(filled):F1} levels");
     }
 
     private static float[][] Split(float[] pixels, int d)
