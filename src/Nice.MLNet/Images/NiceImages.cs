@@ -11,7 +11,7 @@ public static class NiceImages
 {
     /// <summary>
     /// One opaque (alpha 255) BGRA image from a row of <paramref name="channels"/>×<paramref name="height"/>×<paramref name="width"/> values
-    /// (channels 1 = gray, 3 = R,G,B planes), mapping [<paramref name="min"/>, <paramref name="max"/>] to 0…255 and clamping.
+    /// (channels 1 = gray, 3 = R,G,B planes), mapping [<paramref name="min"/>, <paramref name="max"/>] to 0…255 and clamping; NaN is drawn as the grids' background gray (64).
     /// </summary>
     public static MLImage ToImage(float[] row, int width, int height, int channels = 1, float min = 0, float max = 255)
     {
