@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using Microsoft.ML.Data;
 
 namespace Nice.MLNet.Images;
@@ -10,7 +11,7 @@ public static class NiceImages
 {
     /// <summary>
     /// One opaque (alpha 255) BGRA image from a row of <paramref name="channels"/>×<paramref name="height"/>×<paramref name="width"/> values
-    /// (channels 1 = gray, 3 = R,G,B planes), mapping [<paramref name="min"/>, <paramref name="max"/>] to 0…255 and clamping.
+    /// (channels 1 = gray, 3 = R,G,B planes), mapping [<paramref name="min"/>, <paramref name="max"/>] to 0…255 and clamping; NaN is drawn as the grids' background gray (64).
     /// </summary>
     public static MLImage ToImage(float[] row, int width, int height, int channels = 1, float min = 0, float max = 255)
     {
@@ -54,6 +55,23 @@ public static class NiceImages
         }
     }
 
+    /// <summary>
+    /// Writes lines of rows as one PNG (line k of the picture holds <paramref name="lines"/>[k]; shorter lines leave gray tiles), atomically.
+    /// Used for sample rows per temperature, input/reconstruction pairs, interpolation frames and original/masked/filled inpainting rows.
+    /// </summary>
+    public static void SaveLines(IReadOnlyList<IReadOnlyList<float[]>> lines, int width, int height, string path, int channels = 1, float min = 0, float max = 255, int scale = 1)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        if (lines.Count == 0 || lines.Any(l => l is null || l.Count == 0)) throw new ArgumentException("Every line needs at least one image.", nameof(lines));
+        int columns = lines.Max(l => l.Count);
+        var gray = new float[channels * width * height];
+        Array.Fill(gray, float.NaN);
+        var rows = new List<float[]>();
+        foreach (var line in lines)
+            for (int j = 0; j < columns; j++) rows.Add(j < line.Count ? line[j] : gray);
+        SaveGrid(rows, width, height, path, channels, min, max, columns, scale);
+    }
+
     private static void Paint(float[] row, int width, int height, int channels, float min, float max, byte[] bgra, int stride, int ox, int oy)
     {
         if (channels != 1 && channels != 3) throw new ArgumentOutOfRangeException(nameof(channels), channels, "channels must be 1 (gray) or 3 (RGB).");
@@ -61,7 +79,7 @@ public static class NiceImages
             throw new ArgumentException($"A row has {row.Length} values; {channels}×{height}×{width} = {channels * width * height} expected.", nameof(row));
         if (!(max > min)) throw new ArgumentException($"max ({max}) must be greater than min ({min}).");
         int plane = width * height;
-        byte Level(float v) => (byte)Math.Clamp((int)MathF.Round((v - min) / (max - min) * 255f), 0, 255);
+        byte Level(float v) => float.IsNaN(v) ? (byte)64 : (byte)Math.Clamp((int)MathF.Round((v - min) / (max - min) * 255f), 0, 255);
         for (int y = 0; y < height; y++)
             for (int x = 0; x < width; x++)
             {
