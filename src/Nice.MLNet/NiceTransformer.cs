@@ -60,7 +60,10 @@ public sealed partial class NiceTransformer : ITransformer, IDisposable
     /// <summary>Always true: <c>mlContext.Model.CreatePredictionEngine</c> works.</summary>
     public bool IsRowToRowMapper => true;
 
-    /// <summary>The scaling layer's log-scales s (length D). exp(sᵢ) is the paper's per-dimension importance: small sᵢ marks a dimension the model treats as noise.</summary>
+    /// <summary>
+    /// The scaling layer's log-scales s (length D), h = exp(s) ⊙ y. Like a PCA spectrum (the paper's §3.3), a large sᵢ marks a dimension
+    /// the model squeezes (little variation, unimportant) and a small sᵢ one that carries much variation: exp(−sᵢ) reads as importance.
+    /// </summary>
     public float[] LogScale
     {
         get
