@@ -46,8 +46,7 @@ public sealed class NiceEstimator : IEstimator<NiceTransformer>
         var (column, d) = InputColumn.Find(input.Schema, options.InputColumnName);
         var dq = options.ToDequantization();
         var source = new DataViewRowSource(input, column, d, options.SkipNonFiniteRows, dq);
-        torch.random.manual_seed(options.Seed);
-        var flow = new NiceFlow(options.ToFlowConfig(d));
+        var flow = GlobalRandom.Seeded(options.Seed, () => new NiceFlow(options.ToFlowConfig(d)));
         try
         {
             flow.to(torch.device(options.Device));

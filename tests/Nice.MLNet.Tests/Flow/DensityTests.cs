@@ -119,5 +119,5 @@ public class DensityTests : IClassFixture<TrainedBananaFixture>
 /// <summary>Tests that seed torch's global generator and build a model hold this lock, so parallel tests cannot interleave draws.</summary>
 internal static class TorchGlobalRandom
 {
-    public static readonly object Lock = new();
+    public static object Lock => Nice.MLNet.Flow.GlobalRandom.Lock;
 }
