@@ -31,7 +31,7 @@ internal sealed class NiceFlow : nn.Module
             // adds couplings only, so its layers (and parameter names "layers.k.…") are exactly the paper's model.
             if (config.ActNorm) layers.Add(new ActNorm(d));
             if (k > 0 && config.Mixing == NiceMixing.Permutation) layers.Add(new PermutationMixing(d, PermutationSeed(k)));
-            if (k > 0 && config.Mixing == NiceMixing.LU) layers.Add(new LuMixing(d));
+            if (k > 0 && config.Mixing == NiceMixing.LU) layers.Add(new LuMixing(d, PermutationSeed(k)));
             var partition = Partition.For(config.Partition, d, k);
             layers.Add(config.Coupling == NiceCoupling.Affine
                 ? new AffineCoupling(partition, config.HiddenLayers, config.HiddenWidth, config.Activation)
@@ -51,7 +51,7 @@ internal sealed class NiceFlow : nn.Module
     /// <summary>Every layer below the scaling (actnorms, mixings, couplings), bottom first.</summary>
     public IReadOnlyList<FlowLayer> Steps => layers.ToList();
 
-    /// <summary>The seed of the fixed permutation before coupling <paramref name="k"/> (k ≥ 1).</summary>
+    /// <summary>The seed of the fixed permutation (or LU mixing's P) before coupling <paramref name="k"/> (k ≥ 1).</summary>
     public static ulong PermutationSeed(int k) => 0x4E494345UL + (ulong)k;
 
     /// <summary>The scaling layer on top.</summary>

@@ -37,7 +37,7 @@ internal sealed class FlowGraph
     private sealed record PermutationNodes(string Perm, string Inverse) : Step;
 
     /// <summary>LU mixing: the packed parameter, P as gather indices, the signs, and W⁻¹ (computed at export in float64; an initializer of the inverse graph only).</summary>
-    private sealed record LuNodes(string Prefix, string Packed, string Perm, string Sign, float[] InverseWeight) : Step;
+    private sealed record LuNodes(string Prefix, string Packed, string Perm, string Sign, float Kappa, float[] InverseWeight) : Step;
 
     private sealed record ActNormNodes(string Bias, string LogScale) : Step;
 
@@ -96,6 +96,7 @@ internal sealed class FlowGraph
                         Weight(parameters, $"{prefix}.lu"),
                         b.Initializer($"{prefix}.perm", lu.Permutation, d),
                         b.Initializer($"{prefix}.sign", sign.data<float>().ToArray(), d),
+                        (float)lu.OffDiagonalScale,
                         inverseWeight));
                     break;
                 }
@@ -189,11 +190,12 @@ internal sealed class FlowGraph
                 return Gather(x, p.Perm);
             case LuNodes lu:
             {
-                // W = P·L·Ũ, L = tril(lu, −1) + I, Ũ = triu(lu, 1) + diag(sign ⊙ exp(diag(lu))); y = x Wᵀ; log|det| = Σ diag(lu).
+                // W = P·L·Ũ, L = κ·tril(lu, −1) + I, Ũ = κ·triu(lu, 1) + diag(sign ⊙ exp(diag(lu))); y = x Wᵀ; log|det| = Σ diag(lu).
                 string eye = b.Node("EyeLike", lu.Packed);
                 string logS = b.Node("ReduceSum", new[] { b.Node("Mul", lu.Packed, eye), b.Int64s(1) }, null, OnnxAttribute.Of("keepdims", 0));
-                string l = b.Node("Add", b.Node("Trilu", new[] { lu.Packed, b.Int64s(-1) }, null, OnnxAttribute.Of("upper", 0)), eye);
-                string u = b.Node("Add", b.Node("Trilu", new[] { lu.Packed, b.Int64s(1) }, null, OnnxAttribute.Of("upper", 1)),
+                string kappa = b.Scalar(lu.Kappa);
+                string l = b.Node("Add", b.Node("Mul", b.Node("Trilu", new[] { lu.Packed, b.Int64s(-1) }, null, OnnxAttribute.Of("upper", 0)), kappa), eye);
+                string u = b.Node("Add", b.Node("Mul", b.Node("Trilu", new[] { lu.Packed, b.Int64s(1) }, null, OnnxAttribute.Of("upper", 1)), kappa),
                     b.Node("Mul", eye, b.Node("Mul", lu.Sign, b.Node("Exp", logS))));
                 string w = b.Node("Gather", new[] { b.Node("MatMul", l, u), lu.Perm }, null, OnnxAttribute.Of("axis", 0));
                 logDets.Add(b.Node("ReduceSum", new[] { logS, b.Int64s(0) }, null, OnnxAttribute.Of("keepdims", 1)));

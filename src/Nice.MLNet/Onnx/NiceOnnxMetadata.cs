@@ -28,10 +28,10 @@ internal static class NiceOnnxMetadata
     public const string FormatVersion = "1";
     /// <summary>
     /// The format of models using NICE's successors (affine couplings, mixing, actnorm). A plain NICE model is still written as
-    /// format <see cref="FormatVersion"/>, byte for byte as before; the others say "2", so a reader that predates them refuses
+    /// format <see cref="FormatVersion"/>, byte for byte as before; the others say "1.1", so a reader that predates them refuses
     /// them by name instead of failing on a missing weight. This version reads both.
     /// </summary>
-    public const string SuccessorsFormatVersion = "2";
+    public const string SuccessorsFormatVersion = "1.1";
 
     /// <summary>The format a model of this config is written in.</summary>
     public static string FormatFor(FlowConfig config) => config.IsPlainNice ? FormatVersion : SuccessorsFormatVersion;
