@@ -28,3 +28,31 @@ public enum NicePrior
     /// <summary>Standard normal, log p(h) = −h²/2 − ½·log 2π.</summary>
     Gaussian = 1,
 }
+
+
+/// <summary>The coupling layers' transformation of the updated part x₂.</summary>
+public enum NiceCoupling
+{
+    /// <summary>NICE's additive coupling y₂ = x₂ + m(x₁), volume preserving (Dinh, Krueger &amp; Bengio 2014; the default).</summary>
+    Additive = 0,
+    /// <summary>
+    /// RealNVP's affine coupling y₂ = x₂ ⊙ exp(a(x₁)) + t(x₁), a = c ⊙ tanh(â) with a learned per-dimension bound c,
+    /// log|det| = Σ a (Dinh, Sohl-Dickstein &amp; Bengio, ICLR 2017).
+    /// </summary>
+    Affine = 1,
+}
+
+
+/// <summary>An invertible linear mixing of the features inserted between consecutive coupling layers.</summary>
+public enum NiceMixing
+{
+    /// <summary>No mixing: the couplings alternate their partitions only (NICE; the default).</summary>
+    None = 0,
+    /// <summary>A fixed random permutation (seeded), log|det| = 0 (RealNVP/Glow's shuffle).</summary>
+    Permutation = 1,
+    /// <summary>
+    /// A learned invertible matrix W = P·L·(U + diag(sign ⊙ exp(log|s|))), log|det| = Σ log|s| (Glow's invertible 1×1
+    /// convolution in LU form, for vectors; Kingma &amp; Dhariwal, NeurIPS 2018). Costs D² parameters per mixing.
+    /// </summary>
+    LU = 2,
+}

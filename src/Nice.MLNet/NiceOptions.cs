@@ -38,6 +38,28 @@ public sealed class NiceOptions
     /// <summary>Factorized prior of the latent code. Default <see cref="NicePrior.Logistic"/> (the paper's choice for MNIST).</summary>
     public NicePrior Prior { get; set; } = NicePrior.Logistic;
 
+    /// <summary>
+    /// The coupling layers' update of x₂. Default <see cref="NiceCoupling.Additive"/>: NICE's y₂ = x₂ + m(x₁), volume preserving
+    /// (Dinh, Krueger &amp; Bengio 2014). <see cref="NiceCoupling.Affine"/>: RealNVP's y₂ = x₂ ⊙ exp(a(x₁)) + t(x₁) with a bounded
+    /// log-scale a = c ⊙ tanh(â) (Dinh, Sohl-Dickstein &amp; Bengio, ICLR 2017); doubles the output layer of each coupling network.
+    /// </summary>
+    public NiceCoupling Coupling { get; set; } = NiceCoupling.Additive;
+
+    /// <summary>
+    /// An invertible linear mixing between consecutive couplings (Couplings − 1 of them). Default <see cref="NiceMixing.None"/>
+    /// (NICE: the couplings only alternate their partitions). <see cref="NiceMixing.Permutation"/>: a fixed random permutation.
+    /// <see cref="NiceMixing.LU"/>: a learned matrix in Glow's LU form (Kingma &amp; Dhariwal, NeurIPS 2018), D² parameters each,
+    /// started at a random rotation drawn with <see cref="Seed"/>.
+    /// </summary>
+    public NiceMixing Mixing { get; set; } = NiceMixing.None;
+
+    /// <summary>
+    /// Put Glow's activation normalization y = (x + b) ⊙ exp(logs) before each coupling (Kingma &amp; Dhariwal, NeurIPS 2018).
+    /// Default false (NICE has none). With <see cref="DataDependentInit"/> each starts by standardizing the training rows it sees;
+    /// without it, it starts as the identity.
+    /// </summary>
+    public bool ActNorm { get; set; }
+
     /// <summary>Maximum passes over the training rows, ≥ 1. Default 100 (the paper trained up to 1500 and kept the best validation model).</summary>
     public int Epochs { get; set; } = 100;
 
@@ -117,7 +139,7 @@ public sealed class NiceOptions
     internal NiceOptions Clone() => (NiceOptions)MemberwiseClone();
 
     internal FlowConfig ToFlowConfig(int dimension)
-        => new(dimension, Couplings, HiddenLayers, HiddenWidth, Activation, Partition, Prior);
+        => new(dimension, Couplings, HiddenLayers, HiddenWidth, Activation, Partition, Prior, Coupling, Mixing, ActNorm);
 
     internal Dequantization? ToDequantization()
         => DequantizationLevels == 0 ? null : new Dequantization(DequantizationLevels, QuantizationStep, QuantizationOffset);

@@ -7,7 +7,7 @@ namespace Nice.MLNet.Flow;
 /// NICE's additive coupling layer (Dinh, Krueger &amp; Bengio, arXiv:1410.8516, §3.2):
 /// y_I₁ = x_I₁, y_I₂ = x_I₂ + m(x_I₁); inverse x_I₂ = y_I₂ − m(y_I₁). Volume preserving: log|det J| = 0.
 /// </summary>
-internal sealed class AdditiveCoupling : FlowLayer
+internal sealed class AdditiveCoupling : FlowLayer, ICoupling
 {
     private readonly CouplingNet m;
     private readonly Tensor first;

@@ -21,6 +21,11 @@ internal static class DataInit
     public static void Apply(NiceFlow flow, Tensor x)
     {
         if (x.shape[0] < 2) return;
+        if (!flow.Config.IsPlainNice)
+        {
+            ApplyLayerByLayer(flow, x);
+            return;
+        }
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var mean = x.mean(new long[] { 0 });
@@ -34,6 +39,41 @@ internal static class DataInit
             bias.copy_(-shift.index_select(0, second));
             shift.index_fill_(0, second, 0);
         }
+        flow.Scaling.LogScale.copy_((Prior.StandardDeviation(flow.Config.Prior) / std).log());
+    }
+
+    /// <summary>
+    /// The general form, for flows with actnorm, mixings or affine couplings: pushes the rows up the flow one layer at a time.
+    /// An <see cref="ActNorm"/> takes b = −mean, logs = −log std of the rows it sees (Glow's data-dependent init); a coupling
+    /// lowers the shift part of its output bias by the mean of the features it updates (its log-scale part is left at zero), so
+    /// those features leave it centred; mixings are left as they are; then s = log(σ_prior / std) of the rows reaching the top.
+    /// </summary>
+    private static void ApplyLayerByLayer(NiceFlow flow, Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var h = x;
+        foreach (var layer in flow.Steps)
+        {
+            switch (layer)
+            {
+                case ActNorm norm:
+                    norm.InitializeFrom(h);
+                    break;
+                case ICoupling coupling:
+                {
+                    var bias = coupling.Net.named_parameters().Single(p => p.name.EndsWith("output.bias", StringComparison.Ordinal)).parameter;
+                    var second = tensor(coupling.Partition.Second, device: x.device);
+                    var updatedMean = layer.Forward(h).Y.index_select(1, second).mean(new long[] { 0 });
+                    int n = coupling.Partition.Second.Length;
+                    // The shift t is the last |I₂| outputs of an affine coupling's net, and all of an additive coupling's.
+                    bias.narrow(0, bias.shape[0] - n, n).sub_(updatedMean);
+                    break;
+                }
+            }
+            h = layer.Forward(h).Y;
+        }
+        var std = h.std(0).clamp_min(1e-3);
         flow.Scaling.LogScale.copy_((Prior.StandardDeviation(flow.Config.Prior) / std).log());
     }
 }

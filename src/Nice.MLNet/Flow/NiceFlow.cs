@@ -11,6 +11,8 @@ namespace Nice.MLNet.Flow;
 /// The NICE model of Dinh, Krueger &amp; Bengio (arXiv:1410.8516): h = f(x) = S ∘ c_K ∘ … ∘ c₁(x), with additive
 /// couplings cₖ on alternating partitions and a diagonal scaling S = exp(s) on top, and the exact
 /// log-likelihood  log p(x) = Σᵢ log p_H(fᵢ(x)) + Σᵢ sᵢ.  Knows nothing of ML.NET.
+/// Optionally (<see cref="FlowConfig"/>) with NICE's successors: RealNVP's affine couplings, a fixed permutation or Glow's
+/// learned LU mixing between couplings, and Glow's actnorm before each coupling; log p(x) then adds their log-determinants.
 /// </summary>
 internal sealed class NiceFlow : nn.Module
 {
@@ -22,10 +24,18 @@ internal sealed class NiceFlow : nn.Module
         config.Validate();
         Config = config;
         layers = new ModuleList<FlowLayer>();
+        int d = config.Dimension;
         for (int k = 0; k < config.Couplings; k++)
         {
-            var partition = Partition.For(config.Partition, config.Dimension, k);
-            layers.Add(new AdditiveCoupling(partition, config.HiddenLayers, config.HiddenWidth, config.Activation));
+            // Glow's step order: actnorm, then the mixing (between couplings only), then the coupling. The plain NICE config
+            // adds couplings only, so its layers (and parameter names "layers.k.…") are exactly the paper's model.
+            if (config.ActNorm) layers.Add(new ActNorm(d));
+            if (k > 0 && config.Mixing == NiceMixing.Permutation) layers.Add(new PermutationMixing(d, PermutationSeed(k)));
+            if (k > 0 && config.Mixing == NiceMixing.LU) layers.Add(new LuMixing(d, PermutationSeed(k)));
+            var partition = Partition.For(config.Partition, d, k);
+            layers.Add(config.Coupling == NiceCoupling.Affine
+                ? new AffineCoupling(partition, config.HiddenLayers, config.HiddenWidth, config.Activation)
+                : new AdditiveCoupling(partition, config.HiddenLayers, config.HiddenWidth, config.Activation));
         }
         scaling = new DiagonalScaling(config.Dimension);
         RegisterComponents();
@@ -39,7 +49,13 @@ internal sealed class NiceFlow : nn.Module
     public int Dimension => Config.Dimension;
 
     /// <summary>The coupling layers, bottom (nearest the data) first.</summary>
-    public IReadOnlyList<FlowLayer> Couplings => layers.ToList();
+    public IReadOnlyList<FlowLayer> Couplings => layers.Where(l => l is ICoupling).ToList();
+
+    /// <summary>Every layer below the scaling (actnorms, mixings, couplings), bottom first.</summary>
+    public IReadOnlyList<FlowLayer> Steps => layers.ToList();
+
+    /// <summary>The seed of the fixed permutation (or LU mixing's P) before coupling <paramref name="k"/> (k ≥ 1).</summary>
+    public static ulong PermutationSeed(int k) => 0x4E494345UL + (ulong)k;
 
     /// <summary>The scaling layer on top.</summary>
     public DiagonalScaling Scaling => scaling;

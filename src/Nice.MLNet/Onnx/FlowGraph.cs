@@ -12,6 +12,10 @@ namespace Nice.MLNet.Onnx;
 /// Writes a <see cref="NiceFlow"/> as ONNX nodes, op for op as TorchSharp computes it: Gather of the two index sets,
 /// the coupling MLP as Gemm(transB = 1) + Relu/LeakyRelu(0.01), Add (Sub when inverting), Concat, Gather with the
 /// inverse permutation, then Mul by exp(s). Trained weights are initializers named as in <c>flow.named_parameters()</c>.
+/// NICE's successors: an affine coupling adds Slice [â | t], Tanh, Mul by c, Exp and Mul (Sub, Neg, Exp when inverting); a
+/// permutation is a Gather; LU mixing builds W = P·L·Ũ from its packed parameter with Trilu, EyeLike and MatMul, then Gemm
+/// (transB = 1), and inverts with W⁻¹ computed at export in float64; actnorm is Add, Exp, Mul. The fixed parts (permutations,
+/// LU's P and signs) are initializers named after their buffers ("….perm", "….sign"), so the import reads them back.
 /// </summary>
 internal sealed class FlowGraph
 {
@@ -20,10 +24,22 @@ internal sealed class FlowGraph
     private readonly OnnxModelBuilder b;
     private readonly FlowConfig config;
     private readonly string logScale;
-    private readonly List<CouplingNodes> couplings = new();
+    private readonly List<Step> steps = new();
     private readonly HashSet<string> exported = new(StringComparer.Ordinal);
 
-    private sealed record CouplingNodes(string First, string Second, string Unpermute, IReadOnlyList<(string Weight, string Bias)> Linears);
+    /// <summary>One layer below the scaling, as the initializers its nodes read.</summary>
+    private abstract record Step;
+
+    /// <summary>An additive (<paramref name="Scale"/> null) or affine coupling; an affine net outputs [â, t], |I₂| = <paramref name="Updated"/> each.</summary>
+    private sealed record CouplingNodes(string First, string Second, string Unpermute, IReadOnlyList<(string Weight, string Bias)> Linears,
+        string? Scale, int Updated) : Step;
+
+    private sealed record PermutationNodes(string Perm, string Inverse) : Step;
+
+    /// <summary>LU mixing: the packed parameter, P as gather indices, the signs, and W⁻¹ (computed at export in float64; an initializer of the inverse graph only).</summary>
+    private sealed record LuNodes(string Prefix, string Packed, string Perm, string Sign, float Kappa, float[] InverseWeight) : Step;
+
+    private sealed record ActNormNodes(string Bias, string LogScale) : Step;
 
     /// <summary>Adds every weight of <paramref name="flow"/> (float32) and every index set to <paramref name="builder"/>.</summary>
     public FlowGraph(OnnxModelBuilder builder, NiceFlow flow)
@@ -35,23 +51,61 @@ internal sealed class FlowGraph
         var moduleNames = flow.named_modules().ToDictionary(m => (object)m.module, m => m.name, ReferenceEqualityComparer.Instance);
 
         int d = config.Dimension;
-        for (int k = 0; k < config.Couplings; k++)
+        int k = 0;
+        foreach (var layer in flow.Steps)
         {
-            var coupling = (AdditiveCoupling)flow.Couplings[k];
-            string prefix = moduleNames[coupling];
-            var partition = Partition.For(config.Partition, d, k);
-            string netName = moduleNames[coupling.Net];
-            var linears = coupling.Net.named_modules()
-                .Where(m => m.module is Linear)
-                .Select(m => (Weight: Weight(parameters, $"{netName}.{m.name}.weight"), Bias: Weight(parameters, $"{netName}.{m.name}.bias")))
-                .ToList();
-            if (linears.Count != config.HiddenLayers + 1)
-                throw new InvalidOperationException($"Coupling {k} has {linears.Count} linear layers; its config says {config.HiddenLayers} hidden + 1 output.");
-            couplings.Add(new CouplingNodes(
-                b.Initializer($"{prefix}.first", partition.First, partition.First.Length),
-                b.Initializer($"{prefix}.second", partition.Second, partition.Second.Length),
-                b.Initializer($"{prefix}.unpermute", partition.Inverse, partition.Inverse.Length),
-                linears));
+            string prefix = moduleNames[layer];
+            switch (layer)
+            {
+                case ICoupling coupling:
+                {
+                    var partition = Partition.For(config.Partition, d, k);
+                    string netName = moduleNames[coupling.Net];
+                    var linears = coupling.Net.named_modules()
+                        .Where(m => m.module is Linear)
+                        .Select(m => (Weight: Weight(parameters, $"{netName}.{m.name}.weight"), Bias: Weight(parameters, $"{netName}.{m.name}.bias")))
+                        .ToList();
+                    if (linears.Count != config.HiddenLayers + 1)
+                        throw new InvalidOperationException($"Coupling {k} has {linears.Count} linear layers; its config says {config.HiddenLayers} hidden + 1 output.");
+                    string? scale = layer is AffineCoupling ? Weight(parameters, $"{prefix}.scale") : null;
+                    steps.Add(new CouplingNodes(
+                        b.Initializer($"{prefix}.first", partition.First, partition.First.Length),
+                        b.Initializer($"{prefix}.second", partition.Second, partition.Second.Length),
+                        b.Initializer($"{prefix}.unpermute", partition.Inverse, partition.Inverse.Length),
+                        linears, scale, partition.Second.Length));
+                    k++;
+                    break;
+                }
+                case PermutationMixing permutation:
+                {
+                    var perm = permutation.Permutation;
+                    steps.Add(new PermutationNodes(
+                        b.Initializer($"{prefix}.perm", perm, d),
+                        b.Initializer($"{prefix}.inverse", PermutationMixing.Invert(perm), d)));
+                    break;
+                }
+                case LuMixing lu:
+                {
+                    float[] inverseWeight;
+                    using (no_grad())
+                    using (var t = linalg.inv(lu.Weight().to(ScalarType.Float64)).to(ScalarType.Float32, CPU).contiguous())
+                        inverseWeight = t.data<float>().ToArray();
+                    using var sign = lu.Sign.detach().to(ScalarType.Float32, CPU).contiguous();
+                    steps.Add(new LuNodes(
+                        prefix,
+                        Weight(parameters, $"{prefix}.lu"),
+                        b.Initializer($"{prefix}.perm", lu.Permutation, d),
+                        b.Initializer($"{prefix}.sign", sign.data<float>().ToArray(), d),
+                        (float)lu.OffDiagonalScale,
+                        inverseWeight));
+                    break;
+                }
+                case ActNorm:
+                    steps.Add(new ActNormNodes(Weight(parameters, $"{prefix}.bias"), Weight(parameters, $"{prefix}.logs")));
+                    break;
+                default:
+                    throw new InvalidOperationException($"The ONNX export does not know the layer {layer.GetType().Name}.");
+            }
         }
         logScale = Weight(parameters, $"{moduleNames[flow.Scaling]}.s");
         var unused = parameters.Keys.Except(exported).ToList();
@@ -77,12 +131,8 @@ internal sealed class FlowGraph
         b.Input(input, batched ? new long?[] { null, d } : new long?[] { d });
         string x = batched ? input : b.Node("Reshape", input, b.Int64s(1, d));
         if (dq != null) x = ToFlow(x, dq);
-        foreach (var c in couplings)
-        {
-            string x1 = Gather(x, c.First), x2 = Gather(x, c.Second);
-            string y2 = b.Node("Add", x2, Mlp(x1, c));
-            x = Gather(b.Node("Concat", new[] { x1, y2 }, null, OnnxAttribute.Of("axis", 1)), c.Unpermute);
-        }
+        var logDets = new List<string>();
+        foreach (var step in steps) x = StepForward(step, x, logDets);
         string z = b.Node("Mul", new[] { x, b.Node("Exp", logScale) }, batched ? latent : null);
         if (!batched) b.Node("Reshape", new[] { z, b.Int64s(d) }, latent);
 
@@ -95,6 +145,7 @@ internal sealed class FlowGraph
         };
         string prior = b.Node("ReduceSum", new[] { perDim, b.Int64s(1) }, null, OnnxAttribute.Of("keepdims", 0));
         string logDet = b.Node("ReduceSum", new[] { logScale, b.Int64s(0) }, null, OnnxAttribute.Of("keepdims", 1));
+        foreach (var part in logDets) logDet = b.Node("Add", logDet, part);
         if (config.Prior == NicePrior.Gaussian) logDet = b.Node("Add", logDet, b.Scalar(-d * HalfLog2Pi));
         b.Node("Add", new[] { prior, logDet }, logLikelihood);
 
@@ -109,16 +160,97 @@ internal sealed class FlowGraph
         b.Input(input, batched ? new long?[] { null, d } : new long?[] { d });
         string z = batched ? input : b.Node("Reshape", input, b.Int64s(1, d));
         string x = b.Node("Mul", z, b.Node("Exp", b.Node("Neg", logScale)));
-        for (int k = couplings.Count - 1; k >= 0; k--)
-        {
-            var c = couplings[k];
-            string y1 = Gather(x, c.First), y2 = Gather(x, c.Second);
-            string x2 = b.Node("Sub", y2, Mlp(y1, c));
-            x = Gather(b.Node("Concat", new[] { y1, x2 }, null, OnnxAttribute.Of("axis", 1)), c.Unpermute);
-        }
+        for (int k = steps.Count - 1; k >= 0; k--) x = StepInverse(steps[k], x);
         if (dq != null) x = FromFlow(x, dq);
         b.Node(batched ? "Identity" : "Reshape", batched ? new[] { x } : new[] { x, b.Int64s(d) }, features);
         b.Output(features, batched ? new long?[] { null, d } : new long?[] { d });
+    }
+
+    /// <summary>One layer's forward nodes; its log|det J| (shape [N] or [1]) goes to <paramref name="logDets"/> unless it is 0.</summary>
+    private string StepForward(Step step, string x, List<string> logDets)
+    {
+        switch (step)
+        {
+            case CouplingNodes { Scale: null } c:
+            {
+                string x1 = Gather(x, c.First), x2 = Gather(x, c.Second);
+                string y2 = b.Node("Add", x2, Mlp(x1, c));
+                return Gather(b.Node("Concat", new[] { x1, y2 }, null, OnnxAttribute.Of("axis", 1)), c.Unpermute);
+            }
+            case CouplingNodes c:
+            {
+                // y₂ = x₂ ⊙ exp(a) + t, a = c ⊙ tanh(â); log|det| = Σ a.
+                string x1 = Gather(x, c.First), x2 = Gather(x, c.Second);
+                var (a, t) = ScaleAndShift(x1, c);
+                string y2 = b.Node("Add", b.Node("Mul", x2, b.Node("Exp", a)), t);
+                logDets.Add(b.Node("ReduceSum", new[] { a, b.Int64s(1) }, null, OnnxAttribute.Of("keepdims", 0)));
+                return Gather(b.Node("Concat", new[] { x1, y2 }, null, OnnxAttribute.Of("axis", 1)), c.Unpermute);
+            }
+            case PermutationNodes p:
+                return Gather(x, p.Perm);
+            case LuNodes lu:
+            {
+                // W = P·L·Ũ, L = κ·tril(lu, −1) + I, Ũ = κ·triu(lu, 1) + diag(sign ⊙ exp(diag(lu))); y = x Wᵀ; log|det| = Σ diag(lu).
+                string eye = b.Node("EyeLike", lu.Packed);
+                string logS = b.Node("ReduceSum", new[] { b.Node("Mul", lu.Packed, eye), b.Int64s(1) }, null, OnnxAttribute.Of("keepdims", 0));
+                string kappa = b.Scalar(lu.Kappa);
+                string l = b.Node("Add", b.Node("Mul", b.Node("Trilu", new[] { lu.Packed, b.Int64s(-1) }, null, OnnxAttribute.Of("upper", 0)), kappa), eye);
+                string u = b.Node("Add", b.Node("Mul", b.Node("Trilu", new[] { lu.Packed, b.Int64s(1) }, null, OnnxAttribute.Of("upper", 1)), kappa),
+                    b.Node("Mul", eye, b.Node("Mul", lu.Sign, b.Node("Exp", logS))));
+                string w = b.Node("Gather", new[] { b.Node("MatMul", l, u), lu.Perm }, null, OnnxAttribute.Of("axis", 0));
+                logDets.Add(b.Node("ReduceSum", new[] { logS, b.Int64s(0) }, null, OnnxAttribute.Of("keepdims", 1)));
+                return b.Node("Gemm", new[] { x, w }, null, OnnxAttribute.Of("transB", 1));
+            }
+            case ActNormNodes n:
+                logDets.Add(b.Node("ReduceSum", new[] { n.LogScale, b.Int64s(0) }, null, OnnxAttribute.Of("keepdims", 1)));
+                return b.Node("Mul", b.Node("Add", x, n.Bias), b.Node("Exp", n.LogScale));
+            default:
+                throw new InvalidOperationException($"Unknown step {step}.");
+        }
+    }
+
+    /// <summary>One layer's inverse nodes.</summary>
+    private string StepInverse(Step step, string y)
+    {
+        switch (step)
+        {
+            case CouplingNodes { Scale: null } c:
+            {
+                string y1 = Gather(y, c.First), y2 = Gather(y, c.Second);
+                string x2 = b.Node("Sub", y2, Mlp(y1, c));
+                return Gather(b.Node("Concat", new[] { y1, x2 }, null, OnnxAttribute.Of("axis", 1)), c.Unpermute);
+            }
+            case CouplingNodes c:
+            {
+                // x₂ = (y₂ − t) ⊙ exp(−a).
+                string y1 = Gather(y, c.First), y2 = Gather(y, c.Second);
+                var (a, t) = ScaleAndShift(y1, c);
+                string x2 = b.Node("Mul", b.Node("Sub", y2, t), b.Node("Exp", b.Node("Neg", a)));
+                return Gather(b.Node("Concat", new[] { y1, x2 }, null, OnnxAttribute.Of("axis", 1)), c.Unpermute);
+            }
+            case PermutationNodes p:
+                return Gather(y, p.Inverse);
+            case LuNodes lu:
+            {
+                int d = config.Dimension;
+                string inverse = b.Initializer($"{lu.Prefix}.inverse_weight", lu.InverseWeight, d, d);
+                return b.Node("Gemm", new[] { y, inverse }, null, OnnxAttribute.Of("transB", 1));
+            }
+            case ActNormNodes n:
+                return b.Node("Sub", b.Node("Mul", y, b.Node("Exp", b.Node("Neg", n.LogScale))), n.Bias);
+            default:
+                throw new InvalidOperationException($"Unknown step {step}.");
+        }
+    }
+
+    /// <summary>An affine coupling's a = c ⊙ tanh(â) and t from the net's output [â, t].</summary>
+    private (string A, string T) ScaleAndShift(string x1, CouplingNodes c)
+    {
+        string h = Mlp(x1, c);
+        string axis = b.Int64s(1);
+        string aHat = b.Node("Slice", h, b.Int64s(0), b.Int64s(c.Updated), axis);
+        string t = b.Node("Slice", h, b.Int64s(c.Updated), b.Int64s(2L * c.Updated), axis);
+        return (b.Node("Mul", c.Scale!, b.Node("Tanh", aHat)), t);
     }
 
     private string LogisticLogDensity(string z)

@@ -72,8 +72,8 @@ internal static class NiceOnnx
         if (!contents.HasGraph) throw new InvalidDataException("Not a Nice.MLNet ONNX model: the ONNX model has no graph.");
         if (!contents.Metadata.TryGetValue(NiceOnnxMetadata.FormatKey, out var format))
             throw new InvalidDataException($"Not a Nice.MLNet ONNX model: the metadata has no '{NiceOnnxMetadata.FormatKey}' marker (not written by Nice.MLNet's exporter, or truncated).");
-        if (format != NiceOnnxMetadata.FormatVersion)
-            throw new InvalidDataException($"Unsupported Nice.MLNet ONNX format '{format}'; this version reads format {NiceOnnxMetadata.FormatVersion}.");
+        if (format != NiceOnnxMetadata.FormatVersion && format != NiceOnnxMetadata.SuccessorsFormatVersion)
+            throw new InvalidDataException($"Unsupported Nice.MLNet ONNX format '{format}'; this version reads formats {NiceOnnxMetadata.FormatVersion} and {NiceOnnxMetadata.SuccessorsFormatVersion}.");
         var config = NiceOnnxMetadata.ReadConfig(contents.Metadata);
         var dq = NiceOnnxMetadata.ReadDequantization(contents.Metadata);
         var (kind, batched) = NiceOnnxMetadata.ReadShape(contents.Metadata);
@@ -107,11 +107,15 @@ internal static class NiceOnnx
     /// <summary>The number of trainable parameters of a flow with this config.</summary>
     public static double ParameterCount(FlowConfig c)
     {
-        double w = c.HiddenWidth, total = c.Dimension;
+        double w = c.HiddenWidth, d = c.Dimension, total = d;
         for (int k = 0; k < c.Couplings; k++)
         {
             var p = Partition.For(c.Partition, c.Dimension, k);
-            total += p.First.Length * w + w + (c.HiddenLayers - 1) * (w * w + w) + w * p.Second.Length + p.Second.Length;
+            double outputs = c.Coupling == NiceCoupling.Affine ? 2.0 * p.Second.Length : p.Second.Length;
+            total += p.First.Length * w + w + (c.HiddenLayers - 1) * (w * w + w) + w * outputs + outputs;
+            if (c.Coupling == NiceCoupling.Affine) total += p.Second.Length;   // the bound c
+            if (c.ActNorm) total += 2 * d;
+            if (k > 0 && c.Mixing == NiceMixing.LU) total += d * d;
         }
         return total;
     }
@@ -131,5 +135,43 @@ internal static class NiceOnnx
                 throw new InvalidDataException($"The ONNX weight '{name}' holds a non-finite value (NaN or infinity).");
             p.copy_(tensor(values, p.shape));
         }
+        LoadFixedParts(flow, contents);
     }
+
+    /// <summary>
+    /// The fixed (not trained) parts of the mixings, stored as initializers named after their buffers: a permutation's π
+    /// ("….perm", int64), LU's P ("….perm", int64) and signs ("….sign", ±1 floats). Refuses anything that is not a permutation
+    /// of 0…D−1 or a sign other than ±1.
+    /// </summary>
+    private static void LoadFixedParts(NiceFlow flow, OnnxModelContents contents)
+    {
+        int d = flow.Dimension;
+        var names = flow.named_modules().ToDictionary(m => (object)m.module, m => m.name, ReferenceEqualityComparer.Instance);
+        foreach (var layer in flow.Steps)
+        {
+            if (layer is not (PermutationMixing or LuMixing)) continue;
+            string prefix = names[layer];
+            long[] perm = Initializer(contents, $"{prefix}.perm").ToInt64s(d);
+            try
+            {
+                if (layer is PermutationMixing p) p.SetPermutation(perm);
+                else
+                {
+                    var sign = Initializer(contents, $"{prefix}.sign");
+                    if (!sign.Dims.SequenceEqual(new long[] { d }))
+                        throw new InvalidDataException($"The ONNX weight '{prefix}.sign' has shape [{string.Join(", ", sign.Dims)}]; the config needs [{d}].");
+                    ((LuMixing)layer).SetFixed(perm, sign.ToFloats());
+                }
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"The ONNX model's fixed part of '{prefix}' is invalid: {e.Message}", e);
+            }
+        }
+    }
+
+    private static OnnxInitializer Initializer(OnnxModelContents contents, string name)
+        => contents.Initializers.TryGetValue(name, out var init)
+            ? init
+            : throw new InvalidDataException($"The ONNX model lacks the initializer '{name}'.");
 }

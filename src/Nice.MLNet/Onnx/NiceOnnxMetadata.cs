@@ -26,6 +26,15 @@ internal static class NiceOnnxMetadata
     /// <summary>The format marker; its value is <see cref="FormatVersion"/>.</summary>
     public const string FormatKey = "nice.format";
     public const string FormatVersion = "1";
+    /// <summary>
+    /// The format of models using NICE's successors (affine couplings, mixing, actnorm). A plain NICE model is still written as
+    /// format <see cref="FormatVersion"/>, byte for byte as before; the others say "1.1", so a reader that predates them refuses
+    /// them by name instead of failing on a missing weight. This version reads both.
+    /// </summary>
+    public const string SuccessorsFormatVersion = "1.1";
+
+    /// <summary>The format a model of this config is written in.</summary>
+    public static string FormatFor(FlowConfig config) => config.IsPlainNice ? FormatVersion : SuccessorsFormatVersion;
     public const string ConfigKey = "nice.config";
     /// <summary>Present only when the graph dequantizes its input.</summary>
     public const string DequantizationKey = "nice.dequantization";
@@ -61,7 +70,7 @@ internal static class NiceOnnxMetadata
                 all.Add(new(k, v ?? ""));
             }
         // The marker goes last and the metadata after the graph, so a file cut anywhere loses the marker and is refused.
-        all.Add(new(FormatKey, FormatVersion));
+        all.Add(new(FormatKey, FormatFor(config)));
         return all;
     }
 

@@ -29,6 +29,21 @@ internal sealed class OnnxInitializer
     /// <summary>The number of float values actually stored (raw_data bytes / 4, or the float_data count).</summary>
     public long StoredFloats => Raw is ProtoSlice r ? r.Length / sizeof(float) : FloatData?.Length ?? 0;
 
+    /// <summary>The values of an INT64 initializer of shape [<paramref name="length"/>]; throws <see cref="InvalidDataException"/> otherwise.</summary>
+    public long[] ToInt64s(long length)
+    {
+        if (DataType != OnnxModelBuilder.Int64Type)
+            throw new InvalidDataException($"The initializer '{Name}' has ONNX data type {DataType}, expected INT64 (7).");
+        if (Dims.Length != 1 || Dims[0] != length)
+            throw new InvalidDataException($"The initializer '{Name}' has shape [{string.Join(", ", Dims)}]; expected [{length}].");
+        if (Raw is not ProtoSlice raw || raw.Length != length * sizeof(long))
+            throw new InvalidDataException($"The initializer '{Name}' does not hold {length} int64 values as raw_data.");
+        var values = MemoryMarshal.Cast<byte, long>(raw.Span).ToArray();
+        if (!BitConverter.IsLittleEndian)
+            for (int i = 0; i < values.Length; i++) values[i] = System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(values[i]);
+        return values;
+    }
+
     /// <summary>The values as float32; throws <see cref="InvalidDataException"/> when the type or the count does not match the shape.</summary>
     public float[] ToFloats()
     {
