@@ -20,7 +20,7 @@ internal static class DataInit
     /// </summary>
     public static void Apply(NiceFlow flow, Tensor x)
     {
-        if (x.shape[0] < 2) return;
+        if (x.shape[0] < 2 || !FiniteStatistics(x)) return;
         if (!flow.Config.IsPlainNice)
         {
             ApplyLayerByLayer(flow, x);
@@ -30,7 +30,6 @@ internal static class DataInit
         using var _ = no_grad();
         var mean = x.mean(new long[] { 0 });
         var std = x.std(0).clamp_min(1e-3);
-        if (!mean.isfinite().all().item<bool>() || !std.isfinite().all().item<bool>()) return;
         var shift = mean.clone();
         foreach (var layer in flow.Couplings.OfType<AdditiveCoupling>())
         {
@@ -48,6 +47,13 @@ internal static class DataInit
     /// lowers the shift part of its output bias by the mean of the features it updates (its log-scale part is left at zero), so
     /// those features leave it centred; mixings are left as they are; then s = log(σ_prior / std) of the rows reaching the top.
     /// </summary>
+    private static bool FiniteStatistics(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        return x.mean(new long[] { 0 }).isfinite().all().item<bool>() && x.std(0).isfinite().all().item<bool>();
+    }
+
     private static void ApplyLayerByLayer(NiceFlow flow, Tensor x)
     {
         using var scope = NewDisposeScope();
