@@ -178,7 +178,7 @@ public static class DensityBench
     {
         var plot = new PlotModel { Title = "NICE: negative log-likelihood per epoch", Background = OxyColors.White };
         plot.Legends.Add(new Legend { LegendPosition = LegendPosition.RightTop, LegendBackground = OxyColor.FromAColor(220, OxyColors.White) });
-        plot.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "epoch", MajorGridlineStyle = LineStyle.Dot });
+        plot.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "epoch", MajorGridlineStyle = LineStyle.Dot, MinimumMajorStep = 1, MinimumMinorStep = 1 });
         var y = new LinearAxis { Position = AxisPosition.Left, Title = "NLL (nats on [0,1]^D, lower is better)", MajorGridlineStyle = LineStyle.Dot };
         plot.Axes.Add(y);
         var train = new LineSeries { Title = "train (epoch mean)", Color = OxyColors.SteelBlue, MarkerType = history.Count <= 50 ? MarkerType.Circle : MarkerType.None, MarkerSize = 3 };
@@ -196,11 +196,14 @@ public static class DensityBench
         // Gaussians as levels, only if they would not flatten the curves (within the curves' range widened by half).
         var all = train.Points.Concat(valid.Points).Select(p => p.Y).ToArray();
         double lo = all.Min(), hi = all.Max(), span = Math.Max(hi - lo, 1);
+        var colors = new[] { OxyColors.Gray, OxyColors.Purple };
+        int index = 0;
         foreach (var g in models.Where(m => !m.Model.StartsWith("NICE", StringComparison.Ordinal)))
         {
+            var color = colors[index++ % colors.Length];
             double nll = -g.LogLikelihood;
             string name = g.Model.Split(" (")[0];
-            if (nll >= lo - span / 2 && nll <= hi + span / 2) plot.Series.Add(Level($"{name} test: {nll:F1}", nll, history.Count, OxyColors.Gray));
+            if (nll >= lo - span / 2 && nll <= hi + span / 2) plot.Series.Add(Level($"{name} test: {nll:F1}", nll, history.Count, color));
             else plot.Subtitle = (plot.Subtitle is null ? "" : plot.Subtitle + "; ") + $"{name} test NLL {nll:F1} (off the chart)";
         }
         var tmp = path + ".tmp";
