@@ -56,6 +56,8 @@ public sealed class DensityCommand : ICommand
         };
         int threads = args.Int("threads", Environment.ProcessorCount);
         args.ThrowOnUnknown();
+        if (s.TrainRows is <= 1) throw new ArgumentException($"--train-rows must be at least 2, not {s.TrainRows}.");
+        if (s.TestRows is <= 0) throw new ArgumentException($"--test-rows must be positive, not {s.TestRows}.");
         if (!Directory.Exists(s.DataFolder)) throw new ArgumentException($"--data: folder not found: {s.DataFolder}");
         torch.set_num_threads(threads);
 
