@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 cmd="${1:-help}"; [ $# -gt 0 ] && shift
 needs=()
 case "$cmd" in
-  density|anomaly|images|bench-*) needs+=(--fashion-mnist) ;;
+  density|anomaly|images|flows|bench-train) needs+=(--fashion-mnist) ;;
 esac
 bash scripts/prereqs.sh "${needs[@]}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
