@@ -24,6 +24,7 @@ public sealed class NotebookTests
     {
         Assert.Contains("quickstart.ipynb", Names());
         Assert.Contains("anomaly-detection.ipynb", Names());
+        Assert.Contains("images.ipynb", Names());
     }
 
     [Theory]
