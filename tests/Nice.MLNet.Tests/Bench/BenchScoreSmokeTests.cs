@@ -7,6 +7,7 @@ using Xunit;
 namespace Nice.MLNet.Tests.Bench;
 
 /// <summary>The scoring benchmark's code path on a tiny model, so the command cannot rot.</summary>
+[Collection(nameof(QuickstartSmokeTests))]
 public class BenchScoreSmokeTests
 {
     [Fact]
