@@ -36,7 +36,7 @@ public sealed class BenchMemoryCommand : ICommand
             {
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
-                GC.Collect();
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 process.Refresh();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"epoch {r.Epoch} working-set-mb {process.WorkingSet64 / 1048576.0:F1} live-tensors {DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount}"));

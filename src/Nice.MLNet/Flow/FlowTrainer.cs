@@ -118,7 +118,7 @@ internal static class FlowTrainer
         long rows = 0;
         using (no_grad())
         {
-            foreach (var raw in feed.ValidBatches(Math.Max(s.BatchSize, 1024)))
+            foreach (var raw in feed.ValidBatches(s.BatchSize))
             {
                 using var batch = raw;
                 using var scope = NewDisposeScope();
