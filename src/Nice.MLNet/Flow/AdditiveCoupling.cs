@@ -10,21 +10,14 @@ namespace Nice.MLNet.Flow;
 internal sealed class AdditiveCoupling : FlowLayer, ICoupling
 {
     private readonly CouplingNet m;
-    private readonly Tensor first;
-    private readonly Tensor second;
-    private readonly Tensor unpermute;
+    private readonly CouplingSplit split;
 
     public AdditiveCoupling(Partition partition, int hiddenLayers, int width, NiceActivation activation)
         : base(nameof(AdditiveCoupling))
     {
         Partition = partition;
         m = new CouplingNet(partition.First.Length, partition.Second.Length, hiddenLayers, width, activation);
-        first = tensor(partition.First);
-        second = tensor(partition.Second);
-        unpermute = tensor(partition.Inverse);
-        register_buffer("first", first, persistent: false);
-        register_buffer("second", second, persistent: false);
-        register_buffer("unpermute", unpermute, persistent: false);
+        split = new CouplingSplit(this, partition);
         RegisterComponents();
     }
 
@@ -36,17 +29,15 @@ internal sealed class AdditiveCoupling : FlowLayer, ICoupling
 
     public override (Tensor Y, Tensor LogDet) Forward(Tensor x)
     {
-        var x1 = x.index_select(1, first);
-        var y2 = x.index_select(1, second) + m.forward(x1);
-        var y = cat(new[] { x1, y2 }, 1).index_select(1, unpermute);
+        var (x1, x2) = split.Split(x);
+        var y = split.Merge(x1, x2 + m.forward(x1));
         return (y, zeros(x.shape[0], dtype: x.dtype, device: x.device));
     }
 
     public override Tensor Inverse(Tensor y)
     {
-        var y1 = y.index_select(1, first);
-        var x2 = y.index_select(1, second) - m.forward(y1);
-        return cat(new[] { y1, x2 }, 1).index_select(1, unpermute);
+        var (y1, y2) = split.Split(y);
+        return split.Merge(y1, y2 - m.forward(y1));
     }
 
     protected override void Dispose(bool disposing)
@@ -54,9 +45,7 @@ internal sealed class AdditiveCoupling : FlowLayer, ICoupling
         if (disposing)
         {
             m.Dispose();
-            first.Dispose();
-            second.Dispose();
-            unpermute.Dispose();
+            split.Dispose();
         }
         base.Dispose(disposing);
     }

@@ -17,9 +17,7 @@ internal sealed class AffineCoupling : FlowLayer, ICoupling
 {
     private readonly CouplingNet m;
     private readonly Parameter scale;
-    private readonly Tensor first;
-    private readonly Tensor second;
-    private readonly Tensor unpermute;
+    private readonly CouplingSplit split;
     private readonly int updated;
 
     public AffineCoupling(Partition partition, int hiddenLayers, int width, NiceActivation activation)
@@ -30,12 +28,7 @@ internal sealed class AffineCoupling : FlowLayer, ICoupling
         m = new CouplingNet(partition.First.Length, 2 * updated, hiddenLayers, width, activation);
         scale = new Parameter(ones(updated));
         register_parameter("scale", scale);
-        first = tensor(partition.First);
-        second = tensor(partition.Second);
-        unpermute = tensor(partition.Inverse);
-        register_buffer("first", first, persistent: false);
-        register_buffer("second", second, persistent: false);
-        register_buffer("unpermute", unpermute, persistent: false);
+        split = new CouplingSplit(this, partition);
         RegisterComponents();
     }
 
@@ -56,19 +49,16 @@ internal sealed class AffineCoupling : FlowLayer, ICoupling
 
     public override (Tensor Y, Tensor LogDet) Forward(Tensor x)
     {
-        var x1 = x.index_select(1, first);
+        var (x1, x2) = split.Split(x);
         var (a, t) = ScaleAndShift(x1);
-        var y2 = x.index_select(1, second) * a.exp() + t;
-        var y = cat(new[] { x1, y2 }, 1).index_select(1, unpermute);
-        return (y, a.sum(1));
+        return (split.Merge(x1, x2 * a.exp() + t), a.sum(1));
     }
 
     public override Tensor Inverse(Tensor y)
     {
-        var y1 = y.index_select(1, first);
+        var (y1, y2) = split.Split(y);
         var (a, t) = ScaleAndShift(y1);
-        var x2 = (y.index_select(1, second) - t) * (-a).exp();
-        return cat(new[] { y1, x2 }, 1).index_select(1, unpermute);
+        return split.Merge(y1, (y2 - t) * (-a).exp());
     }
 
     protected override void Dispose(bool disposing)
@@ -77,9 +67,7 @@ internal sealed class AffineCoupling : FlowLayer, ICoupling
         {
             m.Dispose();
             scale.Dispose();
-            first.Dispose();
-            second.Dispose();
-            unpermute.Dispose();
+            split.Dispose();
         }
         base.Dispose(disposing);
     }
