@@ -4,6 +4,8 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
+using Nice.MLNet.Data;
+
 namespace Nice.MLNet.Anomaly;
 
 /// <summary>The lazy result of <see cref="NiceAnomalyDetector.Transform"/>: the NICE transform's batched output, with Latent and LogLikelihood replaced by Score and PredictedLabel.</summary>

@@ -4,6 +4,8 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
+using Nice.MLNet.Data;
+
 namespace Nice.MLNet.Anomaly;
 
 /// <summary>Row-at-a-time mapping for <c>PredictionEngine</c>: the NICE row mapper's log-likelihood turned into Score and PredictedLabel.</summary>
@@ -26,12 +28,7 @@ internal sealed class AnomalyRowMapper : IRowToRowMapper
     public DataViewSchema OutputSchema => schema.Schema;
 
     public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
-    {
-        var indices = dependingColumns.Select(c => c.Index).ToHashSet();
-        var needed = indices.Where(i => !schema.IsOutput(i)).ToHashSet();
-        if (indices.Any(schema.IsOutput)) needed.Add(schema.Features.Index);
-        return needed.Select(i => schema.Input[i]).ToArray();
-    }
+        => schema.InputsNeeded(dependingColumns.Select(c => c.Index));
 
     public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns)
     {

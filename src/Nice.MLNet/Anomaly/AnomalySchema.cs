@@ -11,7 +11,7 @@ internal sealed record AnomalyColumns(string Features, string Score, string Pred
 /// The input schema with Score (Single) and PredictedLabel (Boolean) appended. Output column i &lt; input.Count is input column i;
 /// in the NICE transform's output (input, Latent, LogLikelihood) the log-likelihood is column input.Count + 1.
 /// </summary>
-internal sealed class AnomalySchema
+internal sealed class AnomalySchema : IAppendedSchema
 {
     public AnomalySchema(DataViewSchema input, AnomalyColumns columns, int dimension)
     {
@@ -32,6 +32,4 @@ internal sealed class AnomalySchema
     public int PredictedLabelIndex => Input.Count + 1;
     /// <summary>Index of LogLikelihood in the NICE transform's output of <see cref="Input"/>.</summary>
     public int LogLikelihoodIndex => Input.Count + 1;
-
-    public bool IsOutput(int index) => index >= Input.Count;
 }

@@ -4,6 +4,8 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
+using Nice.MLNet.Data;
+
 namespace Nice.MLNet.Anomaly;
 
 /// <summary>

@@ -42,8 +42,6 @@ internal sealed class NiceDataView : IDataView
     private (IReadOnlyCollection<int> Active, IEnumerable<DataViewSchema.Column> Input) Plan(IEnumerable<DataViewSchema.Column> needed)
     {
         var active = needed.Select(c => c.Index).ToHashSet();
-        var inputIndices = active.Where(i => !schema.IsOutput(i)).ToHashSet();
-        if (active.Contains(schema.LatentIndex) || active.Contains(schema.LogLikelihoodIndex)) inputIndices.Add(schema.Features.Index);
-        return (active, inputIndices.Select(i => schema.Input[i]).ToArray());
+        return (active, schema.InputsNeeded(active));
     }
 }

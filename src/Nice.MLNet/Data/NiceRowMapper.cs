@@ -22,12 +22,7 @@ internal sealed class NiceRowMapper : IRowToRowMapper
     public DataViewSchema OutputSchema => schema.Schema;
 
     public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
-    {
-        var indices = dependingColumns.Select(c => c.Index).ToHashSet();
-        var needed = indices.Where(i => !schema.IsOutput(i)).ToHashSet();
-        if (indices.Any(schema.IsOutput)) needed.Add(schema.Features.Index);
-        return needed.Select(i => schema.Input[i]).ToArray();
-    }
+        => schema.InputsNeeded(dependingColumns.Select(c => c.Index));
 
     public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns)
         => new MappedRow(schema, scorer, input, activeColumns.Select(c => c.Index).ToHashSet());

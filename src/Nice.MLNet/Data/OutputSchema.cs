@@ -5,7 +5,7 @@ using Microsoft.ML.Data;
 namespace Nice.MLNet.Data;
 
 /// <summary>The input schema with the latent (vector of D floats, slot names carried over) and log-likelihood (Single) columns appended.</summary>
-internal sealed class OutputSchema
+internal sealed class OutputSchema : IAppendedSchema
 {
     public OutputSchema(DataViewSchema input, string inputColumn, string latentColumn, string logLikelihoodColumn, int dimension)
     {
@@ -31,6 +31,4 @@ internal sealed class OutputSchema
     public int Dimension { get; }
     public int LatentIndex { get; }
     public int LogLikelihoodIndex { get; }
-
-    public bool IsOutput(int index) => index >= Input.Count;
 }
