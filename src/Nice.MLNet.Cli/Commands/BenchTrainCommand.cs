@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using Nice.MLNet.Cli.Bench;
+using Nice.MLNet.Cli.Data;
 using Nice.MLNet.Flow;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -52,7 +53,7 @@ public sealed class BenchTrainCommand : ICommand
         double flopsPerSample = 3 * layers.Sum(l => 2.0 * l.In * l.Out);
         long rows = (long)steps * batch;
 
-        Console.WriteLine($"cpu: {CpuModel()}  ({Environment.ProcessorCount} logical CPUs visible)");
+        Console.WriteLine($"cpu: {Machine.CpuModel}  ({Environment.ProcessorCount} logical CPUs visible)");
         Console.WriteLine($"torch threads: {torch.get_num_threads()}  (requested {threads}); load average at start: {LoadAverage()}");
         Console.WriteLine($"model: D={d}, {couplings} couplings x {hidden} hidden x {width} ReLU, batch {batch}, data {data}, {steps} steps per epoch, {epochs} epochs (epoch 1 = warm-up)");
         Console.WriteLine($"FLOP count: 3 x sum over Linear layers of 2*in*out per sample (forward + input grad + weight grad) = {flopsPerSample / 1e6:F1} MFLOP/sample, {flopsPerSample * batch / 1e9:F2} GFLOP/step");
@@ -155,9 +156,7 @@ public sealed class BenchTrainCommand : ICommand
     {
         if (data == "fashion")
         {
-            if (!File.Exists(FashionMnist.TrainImages))
-                throw new ArgumentException($"--data fashion: {FashionMnist.TrainImages} not found (install the Debian package dataset-fashion-mnist).");
-            var images = FashionMnist.LoadImages(FashionMnist.TrainImages, (int)Math.Min(rows, int.MaxValue / d));
+            var (images, _, _, _) = Idx.LoadSplit(Idx.FashionMnistFolder, "train", (int)Math.Min(rows, int.MaxValue / d));
             var result = new float[rows * d];
             for (long i = 0; i < result.Length; i += images.Length)
                 Array.Copy(images, 0, result, i, Math.Min(images.Length, result.Length - i));
@@ -173,18 +172,6 @@ public sealed class BenchTrainCommand : ICommand
     {
         try { return File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a"; }
         catch (IOException) { return "n/a"; }
-    }
-
-    internal static string CpuModel()
-    {
-        try
-        {
-            foreach (var line in File.ReadLines("/proc/cpuinfo"))
-                if (line.StartsWith("model name", StringComparison.Ordinal)) return line[(line.IndexOf(':') + 1)..].Trim();
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        return "unknown (no /proc/cpuinfo)";
     }
 
     internal static string F(double v) => v.ToString("F1", CultureInfo.InvariantCulture);

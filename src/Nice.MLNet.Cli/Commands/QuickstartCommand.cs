@@ -76,7 +76,7 @@ public sealed class QuickstartCommand : ICommand
         var nineLl = ml.Data.CreateEnumerable<Scored>(model.Transform(ml.Data.LoadFromEnumerable(nines)), false).Select(s => (double)s.LogLikelihood).ToArray();
         var metrics = model.Evaluate(ml.Data.LoadFromEnumerable(test), seed);
         Console.WriteLine($"test log-likelihood: {metrics.LogLikelihood:F2} ± {metrics.StandardError:F2} nats per image (density on [0,1]^64, uniform dequantization), {metrics.BitsPerDim:F4} bits/dim on the [0,17) scale");
-        double auc = Metrics.Auc(testLl.Select(v => -v).ToArray(), nineLl.Select(v => -v).ToArray());
+        double auc = AnomalyMetrics.Auc(testLl.Select(v => (float)-v).ToArray(), nineLl.Select(v => (float)-v).ToArray());
         Console.WriteLine($"anomaly detection, score = -log p(x): AUC {auc:F3} (test digits 0-8 normal vs. unseen 9s)");
 
         var samples = model.Sample(64, temperature: 0.75, seed: seed);
