@@ -90,6 +90,13 @@ public sealed class NiceOptions
     /// <summary>Stop after this many epochs without a better validation NLL; 0 = never stop early. Default 10.</summary>
     public int EarlyStoppingPatience { get; set; } = 10;
 
+    /// <summary>
+    /// A wall-time budget for training: training stops after the first epoch that ends this long after it started (an epoch is
+    /// never cut short) and keeps the best validation epoch, as with early stopping; Fit returns normally. Must be positive.
+    /// Default null = no limit (use <see cref="CancellationToken"/> to abort instead).
+    /// </summary>
+    public TimeSpan? MaxTrainingTime { get; set; }
+
     /// <summary>Seed of the weights' initialization, the shuffling, the split and the dequantization noise. Default 0; the same seed gives the same model on CPU.</summary>
     public int Seed { get; set; }
 
@@ -149,7 +156,7 @@ public sealed class NiceOptions
         Epochs = Epochs, BatchSize = BatchSize, LearningRate = LearningRate, Beta1 = Beta1, Beta2 = Beta2,
         AdamEpsilon = AdamEpsilon, WeightDecay = WeightDecay, GradientClipNorm = GradientClipNorm,
         ValidationFraction = ValidationFraction, EarlyStoppingPatience = EarlyStoppingPatience, Seed = Seed,
-        CacheInMemory = CacheInMemory, ShufflePoolRows = ShufflePoolRows, Dequantization = ToDequantization(),
+        MaxTrainingTime = MaxTrainingTime, CacheInMemory = CacheInMemory, ShufflePoolRows = ShufflePoolRows, Dequantization = ToDequantization(),
         DataDependentInit = DataDependentInit, Device = Device, Progress = Progress, Cancellation = CancellationToken,
     };
 

@@ -76,4 +76,29 @@ public sealed record AnomalySplit(string Name, float[][] Train, float[][] Test, 
         return new AnomalySplit($"digit {anomalyDigit}", train, testIdx.Select(i => rows[i]).ToArray(),
             testIdx.Select(i => labels[i] == anomalyDigit ? 1f : 0f).ToArray());
     }
+
+    /// <summary>
+    /// The simpler-input trap (Nalisnick et al. 2019: a flow trained on Fashion-MNIST finds MNIST digits more likely), with the
+    /// committed UCI digits standing in for MNIST: train on the first <paramref name="trainRows"/> Fashion-MNIST training images
+    /// (all classes); test on the first <paramref name="testRows"/> Fashion-MNIST test images (normal) and every UCI digit drawn
+    /// as a 28x28 MNIST-style image (anomalies): each 8x8 pixel becomes a 3x3 block of a centred 24x24 square, level k of 0..16
+    /// becomes grey value round(255k/16), white ink on black as in MNIST.
+    /// </summary>
+    public static AnomalySplit FashionVsDigits(float[][] train, float[][] test, int trainRows, int testRows, float[] digitPixels)
+    {
+        int n = Math.Min(testRows, test.Length), digits = digitPixels.Length / Digits.Dimension;
+        var drawn = Enumerable.Range(0, digits).Select(i => DigitAs28x28(digitPixels.AsSpan(i * Digits.Dimension, Digits.Dimension))).ToArray();
+        return new AnomalySplit("UCI digits", train.Take(trainRows).ToArray(), test.Take(n).Concat(drawn).ToArray(),
+            Enumerable.Repeat(0f, n).Concat(Enumerable.Repeat(1f, digits)).ToArray());
+    }
+
+    /// <summary>An 8x8 UCI digit (levels 0..16) as a 28x28 image of grey values 0..255: 3x3 blocks in a centred 24x24 square.</summary>
+    public static float[] DigitAs28x28(ReadOnlySpan<float> digit)
+    {
+        var image = new float[28 * 28];
+        for (int y = 0; y < 24; y++)
+            for (int x = 0; x < 24; x++)
+                image[(y + 2) * 28 + x + 2] = MathF.Round(digit[y / 3 * 8 + x / 3] * 255f / (Digits.Levels - 1));
+        return image;
+    }
 }

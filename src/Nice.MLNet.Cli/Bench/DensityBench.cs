@@ -26,6 +26,8 @@ public sealed record DensitySettings
     /// <summary>First rows of the test file to use; null = all (10,000).</summary>
     public int? TestRows { get; init; }
     public int Epochs { get; init; } = 1500;
+    /// <summary>Wall-time budget for NICE's training in minutes (stops after the epoch that crosses it, best validation epoch kept); null = none.</summary>
+    public double? Minutes { get; init; }
     public int Couplings { get; init; } = 4;
     public int Hidden { get; init; } = 5;
     public int Width { get; init; } = 1000;
@@ -102,10 +104,11 @@ public static class DensityBench
             LearningRate = 1e-3, Beta1 = 0.9, Beta2 = 0.99, AdamEpsilon = 1e-4, Prior = NicePrior.Logistic,
             ValidationFraction = s.ValidationFraction, EarlyStoppingPatience = s.Patience, Seed = s.Seed,
             DequantizationLevels = Levels, QuantizationStep = 1, QuantizationOffset = 0, DataDependentInit = s.DataDependentInit,
-            CacheInMemory = true, Progress = Progress(s.Epochs, log),
+            CacheInMemory = true, Progress = Progress(s.Epochs, s.Minutes, log),
+            MaxTrainingTime = s.Minutes is double m ? TimeSpan.FromMinutes(m) : null,
         };
         log.WriteLine($"NICE: {s.Couplings} additive couplings × {s.Hidden} hidden × {s.Width} ReLU, logistic prior, diagonal scaling; Adam(lr 1e-3, β1 0.9, β2 0.99, ε 1e-4), batch {s.Batch}, " +
-                      $"up to {s.Epochs} epochs{(s.Patience > 0 ? $" (early stop after {s.Patience} without improvement)" : "")}, best validation epoch kept; data-dependent init {(s.DataDependentInit ? "on (not in the paper)" : "off")}; seed {s.Seed}; torch threads {torch.get_num_threads()}");
+                      $"up to {s.Epochs} epochs{(s.Minutes is double mm ? string.Create(CultureInfo.InvariantCulture, $" or {mm:G4} minutes of training") : "")}{(s.Patience > 0 ? $" (early stop after {s.Patience} without improvement)" : "")}, best validation epoch kept; data-dependent init {(s.DataDependentInit ? "on (not in the paper)" : "off")}; seed {s.Seed}; torch threads {torch.get_num_threads()}");
         var clock = Stopwatch.StartNew();
         using var nice = ml.Transforms.Nice(options).Fit(trainView);
         double trainSeconds = clock.Elapsed.TotalSeconds;
@@ -146,13 +149,15 @@ public static class DensityBench
         return new DensityResult(models, summary.History, summary.BestEpoch, d, nTrain, nTest, files);
     }
 
-    private static Action<NiceEpochReport> Progress(int epochs, TextWriter log)
+    private static Action<NiceEpochReport> Progress(int epochs, double? minutes, TextWriter log)
     {
         double total = 0;
         return r =>
         {
             total += r.Seconds;
-            log.WriteLine($"{r}  elapsed {total,6:F0}s  ETA ≤ {total / r.Epoch * (epochs - r.Epoch),6:F0}s");
+            double left = total / r.Epoch * (epochs - r.Epoch);
+            if (minutes is double m) left = Math.Min(left, Math.Max(0, m * 60 - total) + total / r.Epoch);
+            log.WriteLine($"{r}  elapsed {total,6:F0}s  ETA ≤ {left,6:F0}s");
             log.Flush();
         };
     }

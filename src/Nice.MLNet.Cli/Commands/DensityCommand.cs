@@ -15,7 +15,7 @@ namespace Nice.MLNet.Cli.Commands;
 public sealed class DensityCommand : ICommand
 {
     public string Name => "density";
-    public string Summary => "NICE vs Gaussian baselines on (Fashion-)MNIST: test LL (nats), bits/dim; --preset paper|reduced, --out DIR for CSV + PNG";
+    public string Summary => "NICE vs Gaussian baselines on (Fashion-)MNIST: test LL (nats), bits/dim; --preset paper|reduced, --epochs N, --minutes M (training budget), --data DIR, --out DIR for CSV + PNG";
 
     /// <summary>
     /// The reduced preset: the paper's depth (4 couplings × 5 hidden layers), optimizer, batch and 50k/10k split of all 60k training
@@ -41,6 +41,7 @@ public sealed class DensityCommand : ICommand
         {
             DataFolder = args.String("data", s.DataFolder),
             Epochs = args.Int("epochs", s.Epochs),
+            Minutes = args.String("minutes") is null ? s.Minutes : args.Double("minutes", 0),
             TrainRows = trainRows,
             TestRows = testRows,
             Width = args.Int("width", s.Width),
@@ -57,6 +58,7 @@ public sealed class DensityCommand : ICommand
         int threads = args.Int("threads", Environment.ProcessorCount);
         args.ThrowOnUnknown();
         if (s.TrainRows is <= 1) throw new ArgumentException($"--train-rows must be at least 2, not {s.TrainRows}.");
+        if (s.Minutes is <= 0) throw new ArgumentException($"--minutes must be positive, not {s.Minutes}.");
         if (s.TestRows is <= 0) throw new ArgumentException($"--test-rows must be positive, not {s.TestRows}.");
         if (!Directory.Exists(s.DataFolder)) throw new ArgumentException($"--data: folder not found: {s.DataFolder}");
         torch.set_num_threads(threads);

@@ -13,19 +13,17 @@ namespace Nice.MLNet.Anomaly;
 /// Saves a <see cref="NiceAnomalyDetector"/> as built-in, savable ML.NET transformers — the NICE flow's ONNX chain (see
 /// <see cref="OnnxChain"/>), then <c>Expression</c> transforms for Score (an affine function of log p(x)) and
 /// PredictedLabel (Score &gt; threshold), then DropColumns for the flow's own outputs — and reads it back as a full detector.
-/// The input-complexity score needs a compressor, which no built-in ML.NET transform has, so that kind cannot be saved.
+/// The input-complexity score needs a compressor, which no built-in ML.NET transform has: it is a stateless CustomMapping
+/// (<see cref="InputComplexityScoreFactory"/>) that reads the coder's settings from a constant text column written by an
+/// <c>Expression</c> transform, so everything it needs is in the saved model.
 /// </summary>
 internal static class AnomalyPersistence
 {
     private const string Kind = "mlnet.anomaly.score", Threshold = "mlnet.anomaly.threshold", Rate = "mlnet.anomaly.calibrationRate",
-        Features = "mlnet.anomaly.features", ScoreColumn = "mlnet.anomaly.scoreColumn", Label = "mlnet.anomaly.predictedLabelColumn";
+        Features = "mlnet.anomaly.features", Complexity = "mlnet.anomaly.complexity", ScoreColumn = "mlnet.anomaly.scoreColumn", Label = "mlnet.anomaly.predictedLabelColumn";
 
     public static ITransformer Build(NiceAnomalyDetector detector)
     {
-        if (detector.ScoreKind == NiceAnomalyScore.InputComplexity)
-            throw new NotSupportedException("A NiceAnomalyDetector with the InputComplexity score cannot be saved into an ML.NET model zip: " +
-                "its score needs a compressor that no built-in ML.NET transform has. Save one with NiceAnomalyScore.Nll or BitsPerDim " +
-                "(detector.ChangeScore(...)), or keep the NiceTransformer (detector.Model) and recalibrate after loading.");
         if (!float.IsFinite(detector.Threshold))
             throw new NotSupportedException($"The detector's threshold is {detector.Threshold}; only a finite threshold can be saved.");
         var model = detector.Model;
@@ -34,26 +32,54 @@ internal static class AnomalyPersistence
             [Kind] = detector.ScoreKind.ToString(), [Threshold] = detector.Threshold.ToString("R", CultureInfo.InvariantCulture),
             [Features] = detector.FeatureColumnName, [ScoreColumn] = detector.ScoreColumnName, [Label] = detector.PredictedLabelColumnName,
         };
+        if (detector.Complexity is { } complexity) metadata[Complexity] = complexity.ToText();
         if (detector.CalibrationFalsePositiveRate is double r) metadata[Rate] = r.ToString("R", CultureInfo.InvariantCulture);
         var nice = OnnxChain.Build(model, metadata);
         var ml = new MLContext();
-        // Score = a·log p(x) + b: Nll is −ll; BitsPerDim is (−ll + D·ln L)/(D·ln 2) (ln L = 0 without dequantization).
+        var tail = ScoreTail(ml, detector)
+            .Append(ml.Transforms.Expression(detector.PredictedLabelColumnName, $"s => s > {Literal(detector.Threshold)}", detector.ScoreColumnName))
+            .Append(ml.Transforms.DropColumns(model.LatentColumnName, model.LogLikelihoodColumnName));
+        // The tail is fitted on an empty view with the columns the flow's chain leaves: the input's features, latent and log p(x).
+        var definition = SchemaDefinition.Create(typeof(Row));
+        definition[nameof(Row.Features)].ColumnName = model.InputColumnName;
+        definition[nameof(Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, model.Dimension);
+        definition[nameof(Row.LogLikelihood)].ColumnName = model.LogLikelihoodColumnName;
+        var empty = ml.Data.LoadFromEnumerable(Array.Empty<Row>(), definition);
+        var withLatent = ml.Transforms.CopyColumns(model.LatentColumnName, model.InputColumnName).Fit(empty).Transform(empty);
+        var fittedTail = tail.Fit(withLatent);
+        return new TransformerChain<ITransformer>(nice.Concat(fittedTail).ToArray());
+    }
+
+    /// <summary>
+    /// Score from log p(x): for Nll and BitsPerDim an affine Expression (Nll = −ll; BitsPerDim = (−ll + D·ln L)/(D·ln 2), ln L = 0
+    /// without dequantization); for InputComplexity the row's features and ll go to <see cref="InputComplexityScoreFactory"/> under
+    /// fixed names, with the coder's settings as a constant text column, and the temporaries are dropped.
+    /// </summary>
+    private static IEstimator<ITransformer> ScoreTail(MLContext ml, NiceAnomalyDetector detector)
+    {
+        var model = detector.Model;
+        if (detector.Complexity is { } complexity && detector.ScoreKind == NiceAnomalyScore.InputComplexity)
+        {
+            const string F = InputComplexityScoreFactory.FeaturesColumn, L = InputComplexityScoreFactory.LogLikelihoodColumn,
+                C = InputComplexityScoreFactory.CoderColumn, S = InputComplexityScoreFactory.ScoreColumn;
+            return ml.Transforms.CopyColumns(F, model.InputColumnName)
+                .Append(ml.Transforms.CopyColumns(L, model.LogLikelihoodColumnName))
+                .Append(ml.Transforms.Expression(C, $"ll => \"{complexity.ToText()}\"", L))
+                .Append(ml.Transforms.CustomMapping<InputComplexityScoreFactory.Input, InputComplexityScoreFactory.Output>(
+                    InputComplexityScoreFactory.Map, InputComplexityScoreFactory.ContractName))
+                .Append(ml.Transforms.CopyColumns(detector.ScoreColumnName, S))
+                .Append(ml.Transforms.DropColumns(F, L, C, S));
+        }
         double d = model.Dimension, lnL = model.DequantizationLevels > 0 ? Math.Log(model.DequantizationLevels) : 0;
         string score = detector.ScoreKind == NiceAnomalyScore.Nll
             ? "ll => -ll"
             : $"ll => (-ll + {Literal(d * lnL)}) * {Literal(1 / (d * Math.Log(2)))}";
-        var tail = ml.Transforms.Expression(detector.ScoreColumnName, score, model.LogLikelihoodColumnName)
-            .Append(ml.Transforms.Expression(detector.PredictedLabelColumnName, $"s => s > {Literal(detector.Threshold)}", detector.ScoreColumnName))
-            .Append(ml.Transforms.DropColumns(model.LatentColumnName, model.LogLikelihoodColumnName));
-        var definition = SchemaDefinition.Create(typeof(Row));
-        definition[0].ColumnName = model.LogLikelihoodColumnName;
-        var empty = ml.Data.LoadFromEnumerable(Array.Empty<Row>(), definition);
-        var fittedTail = tail.Fit(ml.Transforms.CopyColumns(model.LatentColumnName, model.LogLikelihoodColumnName).Fit(empty).Transform(empty));
-        return new TransformerChain<ITransformer>(nice.Concat(fittedTail).ToArray());
+        return ml.Transforms.Expression(detector.ScoreColumnName, score, model.LogLikelihoodColumnName);
     }
 
     private sealed class Row
     {
+        public float[] Features = Array.Empty<float>();
         public float LogLikelihood;
     }
 
@@ -74,8 +100,16 @@ internal static class AnomalyPersistence
             float threshold = float.Parse(Get(Threshold), CultureInfo.InvariantCulture);
             double? rate = m.TryGetValue(Rate, out var rs) ? double.Parse(rs, CultureInfo.InvariantCulture) : null;
             var columns = new AnomalyColumns(Get(Features), Get(ScoreColumn), Get(Label));
-            return new NiceAnomalyDetector(new SharedModel(model), columns, new AnomalyScorer(model, kind, null),
-                NiceComplexityCompressor.Deflate, 0, threshold, rate);
+            var complexity = m.TryGetValue(Complexity, out var text) ? InputComplexity.Parse(text)
+                : kind == NiceAnomalyScore.InputComplexity ? throw new InvalidDataException($"{path}: its detector uses the InputComplexity score but has no '{Complexity}' entry.")
+                : null;
+            return new NiceAnomalyDetector(new SharedModel(model), columns, new AnomalyScorer(model, kind, complexity),
+                complexity?.Compressor ?? NiceComplexityCompressor.Deflate, complexity?.ImageWidth ?? 0, threshold, rate);
+        }
+        catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
+        {
+            model.Dispose();
+            throw new InvalidDataException($"{path}: {e.Message}", e);
         }
         catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
         {

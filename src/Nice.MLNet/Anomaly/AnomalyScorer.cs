@@ -30,7 +30,7 @@ internal sealed class AnomalyScorer
         {
             NiceAnomalyScore.Nll => -logLikelihood,
             NiceAnomalyScore.BitsPerDim => (float)model.BitsPerDim(logLikelihood),
-            _ => (float)(model.BitsPerDim(logLikelihood) - Complexity!.Bits(row) / row.Length),
+            _ => Complexity!.Score(logLikelihood, row),
         };
     }
 

@@ -16,7 +16,7 @@ internal static class Calibration
     {
         if (imageWidth > 0 && model.Dimension % imageWidth != 0)
             throw new ArgumentException($"ImageWidth {imageWidth} does not divide the feature size D = {model.Dimension}; give the width of the row-major image, or 0.", nameof(imageWidth));
-        if (model.Dequantization is { } dq) return new InputComplexity(dq.Levels, dq.Step, dq.Offset, compressor, imageWidth);
+        if (model.Dequantization is { } dq) return new InputComplexity(dq.Levels, dq.Step, dq.Offset, compressor, imageWidth, dq.Levels);
         float min = float.PositiveInfinity, max = float.NegativeInfinity;
         var column = data.Schema[featureColumn];
         using (var cursor = data.GetRowCursor(new[] { column }))
@@ -32,7 +32,7 @@ internal static class Calibration
         }
         if (!float.IsFinite(min)) throw new InvalidOperationException($"Column '{featureColumn}' has no finite values to set the complexity score's quantization range.");
         double step = max > min ? (max - (double)min) / 255 : 1;
-        return new InputComplexity(256, step, min, compressor, imageWidth);
+        return new InputComplexity(256, step, min, compressor, imageWidth, 0);
     }
 
     /// <summary>Every row's value of a Single column.</summary>

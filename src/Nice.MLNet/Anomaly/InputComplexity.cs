@@ -9,10 +9,19 @@ namespace Nice.MLNet.Anomaly;
 /// levels k = round((v − Offset)/Step) clamped to [0, Levels); with more than 256 levels k is rescaled to 0…255. When
 /// <see cref="ImageWidth"/> &gt; 0 the bytes are PNG-filtered first (per image row, the filter among None/Sub/Up/Average/Paeth with the
 /// smallest sum of absolute signed bytes, as libpng does; the filter's type byte is kept), so Deflate gives PNG's IDAT stream
-/// (PNG's fixed headers and CRCs are a constant and left out). L(x) = 8 × compressed bytes. Thread-safe.
+/// (PNG's fixed headers and CRCs are a constant and left out). L(x) = 8 × compressed bytes. <see cref="ModelLevels"/> is the NICE
+/// model's dequantization levels (0 = none), which set its bits/dim scale. Thread-safe.
 /// </summary>
-internal sealed record InputComplexity(int Levels, double Step, double Offset, NiceComplexityCompressor Compressor, int ImageWidth)
+internal sealed partial record InputComplexity(int Levels, double Step, double Offset, NiceComplexityCompressor Compressor, int ImageWidth, int ModelLevels)
 {
+    /// <summary>S(x) = bits/dim(x) − L(x)/D, from log p(x) in nats (NaN stays NaN).</summary>
+    public float Score(float logLikelihood, ReadOnlySpan<float> row)
+    {
+        if (float.IsNaN(logLikelihood)) return float.NaN;
+        var dequantization = ModelLevels > 0 ? new Flow.Dequantization(ModelLevels, 1, 0) : null;
+        return (float)(Flow.Units.BitsPerDim(logLikelihood, row.Length, dequantization) - Bits(row) / row.Length);
+    }
+
     /// <summary>Compressed length of <paramref name="row"/> in bits.</summary>
     public double Bits(ReadOnlySpan<float> row)
     {

@@ -140,7 +140,8 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable
     /// Reads a model zip written by <c>mlContext.Model.Save</c> from a NICE anomaly detector (alone or inside a pipeline) back into a
     /// full <see cref="NiceAnomalyDetector"/> (batched scoring, the same threshold and score kind, the NICE model for sampling).
     /// <c>mlContext.Model.Load</c> on the same file gives the same Score and PredictedLabel columns, scored by ONNX Runtime.
-    /// Detectors with the <see cref="NiceAnomalyScore.InputComplexity"/> score cannot be saved (no built-in ML.NET transform compresses).
+    /// With the <see cref="NiceAnomalyScore.InputComplexity"/> score the compressor's settings (quantization grid, compressor, image
+    /// width) come back from the zip too.
     /// </summary>
     public static NiceAnomalyDetector Load(MLContext mlContext, string path, int index = 0)
     {

@@ -37,6 +37,7 @@ internal static class FlowTrainer
         Snapshot? good = new Snapshot(flow);
         double bestValid = double.PositiveInfinity;
         int sinceBest = 0;
+        var trainingClock = Stopwatch.StartNew();
         try
         {
             for (int epoch = 1; epoch <= s.Epochs; epoch++)
@@ -91,6 +92,7 @@ internal static class FlowTrainer
                 reports.Add(report);
                 s.Progress?.Invoke(report);
                 if (validNll is not null && s.EarlyStoppingPatience > 0 && sinceBest >= s.EarlyStoppingPatience) break;
+                if (s.MaxTrainingTime is { } limit && trainingClock.Elapsed >= limit) break;
             }
             good?.Restore(flow);
         }

@@ -18,6 +18,8 @@ internal sealed record TrainingSettings
     public double ValidationFraction { get; init; } = 0.1;
     /// <summary>Stop after this many epochs without a better validation NLL; 0 = never stop early.</summary>
     public int EarlyStoppingPatience { get; init; } = 10;
+    /// <summary>Stop after the first epoch that ends this long after training started (never mid-epoch); null = no limit.</summary>
+    public TimeSpan? MaxTrainingTime { get; init; }
     public int Seed { get; init; }
     /// <summary>Copy the training rows into one tensor once (fast); off = stream them from the source each epoch.</summary>
     public bool CacheInMemory { get; init; } = true;
@@ -44,6 +46,7 @@ internal sealed record TrainingSettings
         if (!(GradientClipNorm >= 0)) throw new ArgumentOutOfRangeException(nameof(GradientClipNorm), GradientClipNorm, "GradientClipNorm must be >= 0 (0 = off).");
         if (!(ValidationFraction >= 0 && ValidationFraction < 1)) throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be in [0, 1).");
         if (EarlyStoppingPatience < 0) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must be >= 0 (0 = off).");
+        if (MaxTrainingTime is { } limit && limit <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxTrainingTime), limit, "MaxTrainingTime must be positive (null = no limit).");
         if (ShufflePoolRows < 1) throw new ArgumentOutOfRangeException(nameof(ShufflePoolRows), ShufflePoolRows, "ShufflePoolRows must be >= 1.");
         if (Device != "cpu" && !Device.StartsWith("cuda", StringComparison.Ordinal))
             throw new ArgumentOutOfRangeException(nameof(Device), Device, "Device must be \"cpu\" or \"cuda\" (or \"cuda:N\").");

@@ -90,4 +90,26 @@ public class AnomalyBenchPartsTests
         using var gz = new GZipStream(file, CompressionLevel.Fastest);
         gz.Write(content);
     }
+
+    [Fact]
+    public void TrapSplit_DrawsEachDigitPixelAsA3x3BlockInACentred24x24Square()
+    {
+        var digit = new float[Digits.Dimension];
+        digit[2 * 8 + 5] = Digits.Levels - 1;   // row 2, column 5: full ink
+        digit[7 * 8 + 0] = 8;                   // row 7, column 0: half ink
+        var image = AnomalySplit.DigitAs28x28(digit);
+        for (int y = 0; y < 28; y++)
+            for (int x = 0; x < 28; x++)
+            {
+                float expected = y is >= 8 and < 11 && x is >= 17 and < 20 ? 255 : y is >= 23 and < 26 && x is >= 2 and < 5 ? 128 : 0;
+                Assert.True(expected == image[y * 28 + x], $"pixel ({y},{x}) is {image[y * 28 + x]}, expected {expected}");
+            }
+
+        var fashion = Enumerable.Range(0, 30).Select(i => Enumerable.Repeat((float)i, 784).ToArray()).ToArray();
+        var split = AnomalySplit.FashionVsDigits(fashion, fashion, trainRows: 20, testRows: 25, digitPixels: digit.Concat(digit).ToArray());
+        Assert.Equal(20, split.Train.Length);
+        Assert.Equal(27, split.Test.Length);
+        Assert.Equal(Enumerable.Repeat(0f, 25).Concat(new[] { 1f, 1f }), split.TestLabels);
+        Assert.Equal(image, split.Test[^1]);
+    }
 }

@@ -16,20 +16,23 @@ public sealed class AnomalyPersistenceTests : IDisposable
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
     [Theory]
-    [InlineData(NiceAnomalyScore.Nll, 0)]
-    [InlineData(NiceAnomalyScore.BitsPerDim, 0)]
-    [InlineData(NiceAnomalyScore.BitsPerDim, 64)]
-    public void SavedDetector_LoadsBackWithTheSameColumnsAndValues_InMLNetAndInFull(NiceAnomalyScore kind, int levels)
+    [InlineData(NiceAnomalyScore.Nll, 0, 0)]
+    [InlineData(NiceAnomalyScore.BitsPerDim, 0, 0)]
+    [InlineData(NiceAnomalyScore.BitsPerDim, 64, 0)]
+    [InlineData(NiceAnomalyScore.InputComplexity, 0, 0)]
+    [InlineData(NiceAnomalyScore.InputComplexity, 64, 2)]
+    public void SavedDetector_LoadsBackWithTheSameColumnsAndValues_InMLNetAndInFull(NiceAnomalyScore kind, int levels, int imageWidth)
     {
         var rows = AnomalyFixtures.NormalThenShifted(300, 60, 3, seed: 2);
         if (levels > 0)
             foreach (var r in rows) for (int j = 0; j < 4; j++) r.Features[j] = Math.Clamp(MathF.Round(r.Features[j] * 5 + 30), 0, levels - 1);
         var options = AnomalyFixtures.Small(kind);
         options.Nice.DequantizationLevels = levels;
+        options.ImageWidth = imageWidth;
         var train = Fixtures.Data(ml, rows.Take(300));
         var test = Fixtures.Data(ml, rows);
         using var detector = ml.AnomalyDetection.Trainers.Nice(options).Fit(train);
-        string path = Path.Combine(dir, $"detector-{kind}-{levels}.zip");
+        string path = Path.Combine(dir, $"detector-{kind}-{levels}-{imageWidth}.zip");
         ml.Model.Save(detector, train.Schema, path);
 
         var loaded = new MLContext().Model.Load(path, out _);
@@ -56,18 +59,29 @@ public sealed class AnomalyPersistenceTests : IDisposable
         using var full = NiceAnomalyDetector.Load(ml, path);
         Assert.Equal(detector.Threshold, full.Threshold);
         Assert.Equal(kind, full.ScoreKind);
+        Assert.Equal(detector.Compressor, full.Compressor);
+        Assert.Equal(imageWidth, full.ImageWidth);
         Assert.Equal(a, Fixtures.Column(full.Transform(test), "Score"));
     }
 
     [Fact]
-    public void InputComplexityDetector_RefusesToSave_SayingWhy()
+    public void SavedComplexityDetector_ScoresWithItsOwnQuantizationGrid_NotOneFromTheNewData()
     {
-        var data = Fixtures.Data(ml, Fixtures.Correlated(200));
-        using var detector = ml.AnomalyDetection.Trainers.Nice(AnomalyFixtures.Small(NiceAnomalyScore.InputComplexity)).Fit(data);
-        string path = Path.Combine(dir, "complexity.zip");
-        var e = Assert.Throws<NotSupportedException>(() => NiceTransformer.SaveAtomically(ml, detector, data.Schema, path));
-        Assert.Contains("InputComplexity", e.Message);
-        Assert.False(File.Exists(path));
+        // Continuous data: the 8-bit grid comes from the training range. Scoring the loaded model on data with another range must
+        // reproduce the fitted detector (the grid travels in the zip), and the scores must actually depend on the grid.
+        var rows = AnomalyFixtures.NormalThenShifted(300, 60, 3, seed: 4);
+        var train = Fixtures.Data(ml, rows.Take(300));
+        var wide = Fixtures.Data(ml, rows.Select(r => new VectorRow { Features = r.Features.Select(v => v * 3).ToArray(), Label = r.Label }));
+        using var detector = ml.AnomalyDetection.Trainers.Nice(AnomalyFixtures.Small(NiceAnomalyScore.InputComplexity)).Fit(train);
+        using var refitted = ml.AnomalyDetection.Trainers.Nice(AnomalyFixtures.Small(NiceAnomalyScore.InputComplexity)).Fit(wide);
+        string path = Path.Combine(dir, "complexity-grid.zip");
+        NiceTransformer.SaveAtomically(ml, detector, train.Schema, path);
+        var loaded = new MLContext().Model.Load(path, out _);
+        var expected = Fixtures.Column(detector.Transform(wide), "Score");
+        var actual = Fixtures.Column(loaded.Transform(wide), "Score");
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 * Math.Max(1, Math.Abs(expected[i])), $"row {i}: fitted {expected[i]}, loaded {actual[i]}");
+        Assert.NotEqual(detector.Complexity!.ToText(), refitted.Complexity!.ToText());
     }
 
     [Fact]

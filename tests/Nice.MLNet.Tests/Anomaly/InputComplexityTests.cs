@@ -17,7 +17,7 @@ public class InputComplexityTests
     public InputComplexityTests(ITestOutputHelper output) => this.output = output;
 
     private static InputComplexity DigitsCoder(NiceComplexityCompressor compressor = NiceComplexityCompressor.Deflate, int width = 8)
-        => new(17, 1, 0, compressor, width);
+        => new(17, 1, 0, compressor, width, 17);
 
     [Theory]
     [InlineData(NiceComplexityCompressor.Deflate, 8)]
@@ -53,7 +53,7 @@ public class InputComplexityTests
     {
         var digits = DigitsCoder();
         Assert.Equal(new byte[] { 0, 16, 16, 0, 3 }, digits.Quantize(new[] { -2f, 16f, 40f, float.NaN, 3.2f }));
-        var wide = new InputComplexity(1024, 1, 0, NiceComplexityCompressor.Deflate, 0);
+        var wide = new InputComplexity(1024, 1, 0, NiceComplexityCompressor.Deflate, 0, 0);
         Assert.Equal(new byte[] { 0, 128, 255 }, wide.Quantize(new[] { 0f, 511.5f, 1023f }));
     }
 
@@ -142,7 +142,7 @@ public class InputComplexityTests
         using var detector = ml.AnomalyDetection.Trainers.Nice(AnomalyFixtures.Small(epochs: 2)).Fit(data);
         using var corrected = detector.ChangeScore(NiceAnomalyScore.InputComplexity, data, 0.1);
         float min = rows.Min(r => r.Features.Min()), max = rows.Max(r => r.Features.Max());
-        var coder = new InputComplexity(256, (max - (double)min) / 255, min, NiceComplexityCompressor.Deflate, 0);
+        var coder = new InputComplexity(256, (max - (double)min) / 255, min, NiceComplexityCompressor.Deflate, 0, 0);
         var features = rows.Select(r => r.Features).ToArray();
         var ll = detector.Model.LogLikelihood(features);
         var scores = Fixtures.Column(corrected.Transform(data), "Score");
@@ -162,5 +162,24 @@ public class InputComplexityTests
             image[27] = 12;
             yield return image;
         }
+    }
+
+    [Fact]
+    public void SettingsText_RoundTrips_AndMalformedTextIsRefusedNamingTheKey()
+    {
+        var c = new InputComplexity(17, 1.0 / 3, -0.25, NiceComplexityCompressor.Brotli, 8, 17);
+        Assert.Equal(c, InputComplexity.Parse(c.ToText()));
+        var bad = new (string Text, string Says)[]
+        {
+            ("", "nice-complexity/1"),
+            ("png levels=2", "nice-complexity/1"),
+            (c.ToText().Replace("step=", "stride="), "'step'"),
+            (c.ToText().Replace("levels=17 ", "levels=1 "), "levels"),
+            (c.ToText().Replace("compressor=Brotli", "compressor=Zstd"), "compressor"),
+            (c.ToText().Replace("offset=-0.25", "offset=NaN"), "offset"),
+            (c.ToText() + " junk", "'junk'"),
+        };
+        foreach (var (text, says) in bad)
+            Assert.Contains(says, Assert.Throws<System.IO.InvalidDataException>(() => InputComplexity.Parse(text)).Message);
     }
 }

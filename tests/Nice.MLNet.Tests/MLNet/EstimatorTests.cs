@@ -64,3 +64,37 @@ public class EstimatorTests
         Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, 8), model.Transform(data).Schema["Both"].Type);
     }
 }
+
+public class TrainingTimeLimitTests
+{
+    private readonly MLContext ml = new(seed: 1);
+
+    [Fact]
+    public void MaxTrainingTime_StopsAfterTheEpochThatCrossesIt_AndFitReturnsAModel()
+    {
+        var data = Fixtures.Data(ml, Fixtures.Correlated(4000));
+        var limit = TimeSpan.FromMilliseconds(400);
+        var options = Fixtures.Small(epochs: 100_000);
+        options.EarlyStoppingPatience = 0;
+        options.MaxTrainingTime = limit;
+        using var model = ml.Transforms.Nice(options).Fit(data);
+        var history = model.TrainingSummary!.History;
+        double before = history.Take(history.Count - 1).Sum(r => r.Seconds), all = history.Sum(r => r.Seconds);
+        Assert.InRange(history.Count, 1, 99_999);
+        Assert.True(before < limit.TotalSeconds, $"epochs before the last took {before:F3} s: training should have stopped earlier");
+        Assert.True(all >= 0.5 * limit.TotalSeconds, $"the epochs took {all:F3} s in all: training stopped long before the {limit.TotalSeconds} s limit");
+        Assert.All(Fixtures.Column(model.Transform(data), "LogLikelihood"), v => Assert.True(float.IsFinite(v)));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void MaxTrainingTime_NotPositive_IsRefusedNamingTheOption(int seconds)
+    {
+        var options = Fixtures.Small();
+        options.MaxTrainingTime = TimeSpan.FromSeconds(seconds);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Nice(options));
+        Assert.Equal(nameof(NiceOptions.MaxTrainingTime), e.ParamName);
+        Assert.Contains("MaxTrainingTime", e.Message);
+    }
+}
