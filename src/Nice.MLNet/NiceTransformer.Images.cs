@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.ML.Data;
+using Nice.MLNet.Flow;
 using Nice.MLNet.Images;
 using static TorchSharp.torch;
 
@@ -128,9 +129,9 @@ public sealed partial class NiceTransformer
             (lo, hi) = (min, max);
         }
         using var scope = NewDisposeScope();
-        var raw = tensor(flat, new long[] { images.Count, Dimension });
+        var raw = HostTensors.FromRows(flat, images.Count, Dimension);
         var x0 = dequantization is null ? raw : ContinuousToFlow(raw);
-        var m = tensor(mask, new long[] { images.Count, Dimension });
+        var m = HostTensors.FromRows(mask, images.Count, Dimension);
         var filled = Inpainting.Run(flow, x0, m, lo, hi, options).detach();
         using var _ = no_grad();
         return Split(ToData(filled), images.Count);

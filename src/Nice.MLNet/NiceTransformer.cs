@@ -122,7 +122,7 @@ public sealed partial class NiceTransformer : ITransformer, IDisposable
         var flat = Flatten(latents, "latents");
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var z = tensor(flat, new long[] { latents.Count, Dimension }).to(flow.Device);
+        var z = HostTensors.FromRows(flat, latents.Count, Dimension).to(flow.Device);
         return Split(ToData(flow.Inverse(z)), latents.Count);
     }
 

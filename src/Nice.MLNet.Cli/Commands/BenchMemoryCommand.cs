@@ -15,7 +15,7 @@ namespace Nice.MLNet.Cli.Commands;
 public sealed class BenchMemoryCommand : ICommand
 {
     public string Name => "bench-memory";
-    public string Summary => "working set per epoch and peak while training (--rows, --epochs, --cache true|false, --dim)";
+    public string Summary => "working set per epoch and peak while training (--rows, --epochs, --cache true|false, --dim, --gen0-every N steps when streaming, 0 = off)";
 
     public int Run(Args args)
     {
@@ -24,22 +24,28 @@ public sealed class BenchMemoryCommand : ICommand
         int d = args.Int("dim", 64);
         int width = args.Int("width", 256);
         bool cache = args.String("cache", "false") == "true";
+        int gen0 = args.Int("gen0-every", new TrainingSettings().StreamingGen0Interval);
         args.ThrowOnUnknown();
         Console.WriteLine($"bench-memory on {Machine.Describe()}: D={d}, {rows} rows, {epochs} epochs, cache {cache}, 4 couplings × 3 × {width}");
         using var flow = GlobalRandom.Seeded(1, () => new NiceFlow(new FlowConfig(d, 4, 3, width)));
         var source = new GeneratedRows(rows, d);
         using var process = Process.GetCurrentProcess();
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        int steps = (int)Math.Ceiling(rows * 0.9 / 200);
         FlowTrainer.Train(flow, source, new TrainingSettings
         {
-            Epochs = epochs, BatchSize = 200, Seed = 1, EarlyStoppingPatience = 0, CacheInMemory = cache, ShufflePoolRows = 1000,
+            Epochs = epochs, BatchSize = 200, Seed = 1, EarlyStoppingPatience = 0, CacheInMemory = cache, ShufflePoolRows = 1000, StreamingGen0Interval = gen0,
             Progress = r =>
             {
+                long now = GC.GetAllocatedBytesForCurrentThread();
+                double perStep = (now - allocated) / 1024.0 / steps;
+                allocated = now;
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 process.Refresh();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"epoch {r.Epoch} working-set-mb {process.WorkingSet64 / 1048576.0:F1} live-tensors {DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount}"));
+                    $"epoch {r.Epoch} working-set-mb {process.WorkingSet64 / 1048576.0:F1} live-tensors {DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount} managed-kb-allocated-per-step {perStep:F1} gen0-collections {GC.CollectionCount(0)}"));
             },
         });
         process.Refresh();

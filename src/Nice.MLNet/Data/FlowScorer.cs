@@ -43,7 +43,7 @@ internal sealed class FlowScorer
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
-            var raw = tensor(input.AsSpan(0, rows * d).ToArray(), new long[] { rows, d });
+            var raw = Flow.HostTensors.FromRows(input.AsSpan(0, rows * d), rows, d);
             if (anyBad)
                 for (int r = 0; r < rows; r++)
                     if (bad[r]) raw[r].zero_();

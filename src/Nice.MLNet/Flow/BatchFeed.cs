@@ -59,8 +59,8 @@ internal sealed class CachedFeed : BatchFeed
         int d = source.Dimension;
         TrainRows = t.Count / d;
         ValidRows = v.Count / d;
-        train = tensor(CollectionsMarshal.AsSpan(t).ToArray(), new long[] { TrainRows, d }).DetachFromDisposeScope();
-        valid = tensor(CollectionsMarshal.AsSpan(v).ToArray(), new long[] { ValidRows, d }).DetachFromDisposeScope();
+        train = HostTensors.FromRows(CollectionsMarshal.AsSpan(t), TrainRows, d).DetachFromDisposeScope();
+        valid = HostTensors.FromRows(CollectionsMarshal.AsSpan(v), ValidRows, d).DetachFromDisposeScope();
     }
 
     public override IEnumerable<Tensor> TrainBatches(int batchSize, Random random)
@@ -119,7 +119,7 @@ internal sealed class StreamingFeed : BatchFeed
             int j = random.Next(poolRows);
             pool.AsSpan(j * d, d).CopyTo(batch.AsSpan(inBatch++ * d, d));
             r.Span.CopyTo(pool.AsSpan(j * d, d));
-            if (inBatch == batchSize) { yield return tensor(batch, new long[] { batchSize, d }); inBatch = 0; }
+            if (inBatch == batchSize) { yield return HostTensors.FromRows(batch, batchSize, d); inBatch = 0; }
         }
         // Drain the pool in random order.
         var rest = new int[pooled];
@@ -128,9 +128,9 @@ internal sealed class StreamingFeed : BatchFeed
         foreach (int j in rest)
         {
             pool.AsSpan(j * d, d).CopyTo(batch.AsSpan(inBatch++ * d, d));
-            if (inBatch == batchSize) { yield return tensor(batch, new long[] { batchSize, d }); inBatch = 0; }
+            if (inBatch == batchSize) { yield return HostTensors.FromRows(batch, batchSize, d); inBatch = 0; }
         }
-        if (inBatch > 0) yield return tensor(batch.AsSpan(0, inBatch * d).ToArray(), new long[] { inBatch, d });
+        if (inBatch > 0) yield return HostTensors.FromRows(batch.AsSpan(0, inBatch * d), inBatch, d);
         TrainRows = count;
     }
 
@@ -145,9 +145,9 @@ internal sealed class StreamingFeed : BatchFeed
             if (!IsValidation(row++)) continue;
             count++;
             r.Span.CopyTo(batch.AsSpan(inBatch++ * d, d));
-            if (inBatch == batchSize) { yield return tensor(batch, new long[] { batchSize, d }); inBatch = 0; }
+            if (inBatch == batchSize) { yield return HostTensors.FromRows(batch, batchSize, d); inBatch = 0; }
         }
-        if (inBatch > 0) yield return tensor(batch.AsSpan(0, inBatch * d).ToArray(), new long[] { inBatch, d });
+        if (inBatch > 0) yield return HostTensors.FromRows(batch.AsSpan(0, inBatch * d), inBatch, d);
         ValidRows = count;
     }
 }

@@ -67,6 +67,8 @@ internal static class FlowTrainer
                     optimizer.Step();
                     lossSum += value * raw.shape[0];
                     rows += raw.shape[0];
+                    if (!s.CacheInMemory && s.StreamingGen0Interval > 0 && batchNo % s.StreamingGen0Interval == 0)
+                        GC.Collect(0, GCCollectionMode.Forced, blocking: true);   // see TrainingSettings.StreamingGen0Interval
                 }
                 if (rows == 0) throw new InvalidOperationException("The training data has no rows.");
                 double trainNll = lossSum / rows;
