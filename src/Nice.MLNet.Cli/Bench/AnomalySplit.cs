@@ -101,4 +101,30 @@ public sealed record AnomalySplit(string Name, float[][] Train, float[][] Test, 
                 image[(y + 2) * 28 + x + 2] = MathF.Round(digit[y / 3 * 8 + x / 3] * 255f / (Digits.Levels - 1));
         return image;
     }
+
+    /// <summary>
+    /// Breast cancer, benign = normal, malignant = anomaly: a seeded shuffle of the benign rows, two thirds train and one third
+    /// test beside every malignant row. Features are standardized with the training rows' mean and standard deviation (both
+    /// NICE and RandomizedPca see the same values).
+    /// </summary>
+    public static AnomalySplit CancerSplit(float[][] rows, bool[] malignant, int seed)
+    {
+        var benign = Enumerable.Range(0, rows.Length).Where(i => !malignant[i]).ToArray();
+        new Random(seed).Shuffle(benign);
+        int nTrain = benign.Length * 2 / 3;
+        var train = benign.Take(nTrain).Select(i => rows[i]).ToArray();
+        var testIdx = benign.Skip(nTrain).Concat(Enumerable.Range(0, rows.Length).Where(i => malignant[i])).ToArray();
+        int d = rows[0].Length;
+        var mean = new double[d];
+        var sd = new double[d];
+        for (int j = 0; j < d; j++)
+        {
+            mean[j] = train.Average(r => (double)r[j]);
+            sd[j] = Math.Sqrt(train.Average(r => (r[j] - mean[j]) * (r[j] - mean[j])));
+            if (!(sd[j] > 0)) sd[j] = 1;
+        }
+        float[] Standardize(float[] r) => r.Select((v, j) => (float)((v - mean[j]) / sd[j])).ToArray();
+        return new AnomalySplit($"split {seed}", train.Select(Standardize).ToArray(), testIdx.Select(i => Standardize(rows[i])).ToArray(),
+            testIdx.Select(i => malignant[i] ? 1f : 0f).ToArray());
+    }
 }

@@ -112,4 +112,29 @@ public class AnomalyBenchPartsTests
         Assert.Equal(Enumerable.Repeat(0f, 25).Concat(new[] { 1f, 1f }), split.TestLabels);
         Assert.Equal(image, split.Test[^1]);
     }
+
+    [Fact]
+    public void CancerSplit_TrainsOnTwoThirdsOfBenign_TestsOnTheRestAndAllMalignant_Standardized()
+    {
+        var (rows, malignant) = BreastCancer.Load();
+        Assert.Equal(569, rows.Length);
+        Assert.Equal(212, malignant.Count(m => m));
+        var a = AnomalySplit.CancerSplit(rows, malignant, seed: 3);
+        var b = AnomalySplit.CancerSplit(rows, malignant, seed: 4);
+        Assert.Equal(238, a.Train.Length);
+        Assert.Equal(119 + 212, a.Test.Length);
+        Assert.Equal(212, a.TestLabels.Count(l => l == 1));
+        Assert.Equal(119, a.TestLabels.Count(l => l == 0));
+        for (int j = 0; j < BreastCancer.Dimension; j++)
+        {
+            double mean = a.Train.Average(r => (double)r[j]);
+            double sd = Math.Sqrt(a.Train.Average(r => (r[j] - mean) * (r[j] - mean)));
+            Assert.InRange(mean, -1e-4, 1e-4);
+            Assert.InRange(sd, 0.999, 1.001);
+        }
+        // No training row is a test row (compare the standardized rows as text), and the seed changes the split.
+        var train = a.Train.Select(r => string.Join(",", r)).ToHashSet();
+        Assert.DoesNotContain(a.Test, r => train.Contains(string.Join(",", r)));
+        Assert.NotEqual(a.Train[0], b.Train[0]);
+    }
 }
