@@ -80,7 +80,7 @@ internal static class AnomalyPersistence
     private sealed class Row
     {
         public float[] Features = Array.Empty<float>();
-        public float LogLikelihood;
+        public float LogLikelihood = 0;
     }
 
     private static string Literal(double v)
