@@ -1,7 +1,6 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using System.IO.Compression;
 
 namespace Nice.MLNet.Cli.Data;
 
@@ -16,19 +15,10 @@ public static class BreastCancer
     public static (float[][] Rows, bool[] Malignant) Load(string? path = null)
     {
         path ??= DefaultPath;
-        if (!File.Exists(path)) throw new FileNotFoundException($"Breast cancer file not found: {path}", path);
         var rows = new List<float[]>();
         var malignant = new List<bool>();
-        using var reader = new StreamReader(new GZipStream(File.OpenRead(path), CompressionMode.Decompress));
-        reader.ReadLine(); // "569,30,malignant,benign"
-        int lineNo = 1;
-        for (string? line; (line = reader.ReadLine()) != null;)
+        foreach (var (lineNo, parts) in GzCsv.Rows(path, Dimension + 1, "Breast cancer", skipLines: 1)) // line 1: "569,30,malignant,benign"
         {
-            lineNo++;
-            if (line.Length == 0) continue;
-            var parts = line.Split(',');
-            if (parts.Length != Dimension + 1)
-                throw new InvalidDataException($"{path}, line {lineNo}: expected {Dimension + 1} comma-separated values, found {parts.Length}.");
             var row = new float[Dimension];
             for (int j = 0; j < Dimension; j++) row[j] = float.Parse(parts[j], CultureInfo.InvariantCulture);
             rows.Add(row);

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using System.IO.Compression;
 
 namespace Nice.MLNet.Cli.Data;
 
@@ -19,18 +18,10 @@ public static class Digits
     public static (float[] Pixels, int[] Labels) Load(string? path = null)
     {
         path ??= DefaultPath;
-        if (!System.IO.File.Exists(path)) throw new FileNotFoundException($"Digits file not found: {path}", path);
         var pixels = new List<float>();
         var labels = new List<int>();
-        using var reader = new StreamReader(new GZipStream(System.IO.File.OpenRead(path), CompressionMode.Decompress));
-        int lineNo = 0;
-        for (string? line; (line = reader.ReadLine()) != null;)
+        foreach (var (_, parts) in GzCsv.Rows(path, Dimension + 1, "Digits"))
         {
-            lineNo++;
-            if (line.Length == 0) continue;
-            var parts = line.Split(',');
-            if (parts.Length != Dimension + 1)
-                throw new InvalidDataException($"{path}, line {lineNo}: expected {Dimension + 1} comma-separated values, found {parts.Length}.");
             for (int j = 0; j < Dimension; j++) pixels.Add(float.Parse(parts[j], CultureInfo.InvariantCulture));
             labels.Add(int.Parse(parts[Dimension], CultureInfo.InvariantCulture));
         }
