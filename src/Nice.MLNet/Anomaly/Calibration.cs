@@ -35,6 +35,19 @@ internal static class Calibration
         return new InputComplexity(256, step, min, compressor, imageWidth, 0);
     }
 
+    /// <summary>
+    /// The threshold flagging a fraction ≤ <paramref name="falsePositiveRate"/> of <paramref name="normalData"/> under
+    /// <paramref name="scorer"/> (the (1 − α) empirical quantile of their scores, scored in batches), and the fraction it flags.
+    /// </summary>
+    public static (float Threshold, double Rate) Threshold(SharedModel shared, AnomalyColumns columns, AnomalyScorer scorer,
+        IDataView normalData, double falsePositiveRate)
+    {
+        var unCalibrated = new NiceAnomalyDetector(shared, columns, scorer, default, 0, float.PositiveInfinity, null);
+        var scores = Column(unCalibrated.Transform(normalData), columns.Score);
+        float threshold = ThresholdCalibration.ForFalsePositiveRate(scores, falsePositiveRate);
+        return (threshold, ThresholdCalibration.Rate(scores, threshold));
+    }
+
     /// <summary>Every row's value of a Single column.</summary>
     public static float[] Column(IDataView view, string name)
     {

@@ -124,10 +124,8 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable
             ? scorer.Complexity ?? Calibration.Complexity(model, compressor, imageWidth, normalData, columns.Features)
             : scorer.Complexity;
         var next = new AnomalyScorer(model, score, complexity);
-        var unCalibrated = new NiceAnomalyDetector(shared, columns, next, compressor, imageWidth, float.PositiveInfinity, null);
-        var scores = Calibration.Column(unCalibrated.Transform(normalData), columns.Score);
-        float threshold = ThresholdCalibration.ForFalsePositiveRate(scores, falsePositiveRate);
-        return new NiceAnomalyDetector(shared.Acquire(), columns, next, compressor, imageWidth, threshold, ThresholdCalibration.Rate(scores, threshold));
+        var (threshold, rate) = Calibration.Threshold(shared, columns, next, normalData, falsePositiveRate);
+        return new NiceAnomalyDetector(shared.Acquire(), columns, next, compressor, imageWidth, threshold, rate);
     }
 
     void ICanSaveModel.Save(ModelSaveContext ctx)

@@ -47,11 +47,8 @@ public sealed class NiceAnomalyEstimator : IEstimator<NiceAnomalyDetector>
                 : null;
             var scorer = new AnomalyScorer(model, options.Score, complexity);
             var shared = new SharedModel(model);
-            var unCalibrated = new NiceAnomalyDetector(shared, options.Columns, scorer, options.Compressor, options.ImageWidth, float.PositiveInfinity, null);
-            var scores = Calibration.Column(unCalibrated.Transform(input), options.ScoreColumnName);
-            float threshold = ThresholdCalibration.ForFalsePositiveRate(scores, options.FalsePositiveRate);
-            return new NiceAnomalyDetector(shared, options.Columns, scorer, options.Compressor, options.ImageWidth, threshold,
-                ThresholdCalibration.Rate(scores, threshold));
+            var (threshold, rate) = Calibration.Threshold(shared, options.Columns, scorer, input, options.FalsePositiveRate);
+            return new NiceAnomalyDetector(shared, options.Columns, scorer, options.Compressor, options.ImageWidth, threshold, rate);
         }
         catch
         {
