@@ -18,8 +18,7 @@ internal sealed partial record InputComplexity(int Levels, double Step, double O
     public float Score(float logLikelihood, ReadOnlySpan<float> row)
     {
         if (float.IsNaN(logLikelihood)) return float.NaN;
-        var dequantization = ModelLevels > 0 ? new Flow.Dequantization(ModelLevels, 1, 0) : null;
-        return (float)(Flow.Units.BitsPerDim(logLikelihood, row.Length, dequantization) - Bits(row) / row.Length);
+        return (float)(Flow.Units.BitsPerDim(logLikelihood, row.Length, ModelLevels) - Bits(row) / row.Length);
     }
 
     /// <summary>Compressed length of <paramref name="row"/> in bits.</summary>
