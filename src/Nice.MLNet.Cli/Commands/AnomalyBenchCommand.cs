@@ -59,20 +59,16 @@ public sealed class AnomalyBenchCommand : ICommand
                 return 1;
             }
         }
+        // Fashion-MNIST's one-class task and the trap train the same model on the same images; the digits serve (b) and (d).
+        var fashionNice = Options(couplings, layers ?? 3, width ?? 256, epochs ?? 10, levels: 256, seed);
+        var (digitPixels, digitLabels) = dataset is "all" or "digits" or "trap" ? Digits.Load() : (Array.Empty<float>(), Array.Empty<int>());
         if (dataset is "all" or "fashion")
         {
-            var nice = Options(couplings, layers ?? 3, width ?? 256, epochs ?? 10, levels: 256, seed);
             Console.WriteLine();
             Console.WriteLine($"(a) Fashion-MNIST one-class: train on <= {trainRows} images of a class, test on {Math.Min(testRows, 10000)} test images, other classes = anomalies.");
-            Console.WriteLine($"    NICE {Describe(nice)}; RandomizedPca rank {pcaRank}.");
-            var table = new AnomalyTable(Console.Out);
-            foreach (int c in classes)
-            {
-                var split = AnomalySplit.FashionOneClass(train, trainLabels, test, testLabels, c, trainRows, testRows);
-                var (results, seconds) = AnomalyRunner.Run(split, new AnomalyBenchSettings(nice, 28, pcaRank, seed));
-                table.Add(split.Name, results, seconds);
-            }
-            table.WriteMean();
+            Console.WriteLine($"    NICE {Describe(fashionNice)}; RandomizedPca rank {pcaRank}.");
+            RunSplits(classes.Select(c => AnomalySplit.FashionOneClass(train, trainLabels, test, testLabels, c, trainRows, testRows)),
+                new AnomalyBenchSettings(fashionNice, 28, pcaRank, seed));
         }
         if (dataset is "all" or "digits")
         {
@@ -81,15 +77,7 @@ public sealed class AnomalyBenchCommand : ICommand
             Console.WriteLine("(b) 8x8 digits (UCI, 1,797 images, 17 levels), leave-one-digit-out: train on 3/4 of the other nine digits,");
             Console.WriteLine("    test on their last quarter (normal) and every image of the held-out digit (anomalies).");
             Console.WriteLine($"    NICE {Describe(nice)}; RandomizedPca rank {pcaRank}.");
-            var (pixels, labels) = Digits.Load();
-            var table = new AnomalyTable(Console.Out);
-            foreach (int d in digits)
-            {
-                var split = AnomalySplit.DigitsHoldOut(pixels, labels, d);
-                var (results, seconds) = AnomalyRunner.Run(split, new AnomalyBenchSettings(nice, 8, pcaRank, seed));
-                table.Add(split.Name, results, seconds);
-            }
-            table.WriteMean();
+            RunSplits(digits.Select(d => AnomalySplit.DigitsHoldOut(digitPixels, digitLabels, d)), new AnomalyBenchSettings(nice, 8, pcaRank, seed));
         }
         if (dataset is "all" or "cancer")
         {
@@ -101,29 +89,30 @@ public sealed class AnomalyBenchCommand : ICommand
             Console.WriteLine("    train on 2/3 of the 357 benign rows, test on the other third and all 212 malignant rows; features standardized on the training rows.");
             Console.WriteLine($"    NICE {Describe(nice)}, batch {nice.BatchSize}; RandomizedPca rank {pcaRank}.");
             var (rows, malignant) = BreastCancer.Load();
-            var table = new AnomalyTable(Console.Out);
-            for (int k = 0; k < splits; k++)
-            {
-                var split = AnomalySplit.CancerSplit(rows, malignant, seed + k);
-                var (results, seconds) = AnomalyRunner.Run(split, new AnomalyBenchSettings(nice, 0, pcaRank, seed));
-                table.Add(split.Name, results, seconds);
-            }
-            table.WriteMean();
+            RunSplits(Enumerable.Range(seed, splits).Select(k => AnomalySplit.CancerSplit(rows, malignant, k)), new AnomalyBenchSettings(nice, 0, pcaRank, seed));
         }
         if (dataset is "all" or "trap")
         {
-            var nice = Options(couplings, layers ?? 3, width ?? 256, epochs ?? 10, levels: 256, seed);
             Console.WriteLine();
             Console.WriteLine($"(d) The simpler-input trap: train on the first {trainRows} Fashion-MNIST training images (all classes); test on {Math.Min(testRows, 10000)} Fashion-MNIST");
             Console.WriteLine("    test images (normal) and the 1,797 UCI digits drawn as 28x28 MNIST-style images (anomalies; Nalisnick et al. 2019 used MNIST).");
-            Console.WriteLine($"    NICE {Describe(nice)}; RandomizedPca rank {pcaRank}.");
-            var (pixels, _) = Digits.Load();
-            var table = new AnomalyTable(Console.Out);
-            var split = AnomalySplit.FashionVsDigits(train, test, trainRows, testRows, pixels);
-            var (results, seconds) = AnomalyRunner.Run(split, new AnomalyBenchSettings(nice, 28, pcaRank, seed));
-            table.Add(split.Name, results, seconds);
+            Console.WriteLine($"    NICE {Describe(fashionNice)}; RandomizedPca rank {pcaRank}.");
+            RunSplits(new[] { AnomalySplit.FashionVsDigits(train, test, trainRows, testRows, digitPixels) },
+                new AnomalyBenchSettings(fashionNice, 28, pcaRank, seed), mean: false);
         }
         return 0;
+    }
+
+    /// <summary>One table: a row per split (made as it is reached), then the mean row unless <paramref name="mean"/> is false.</summary>
+    private static void RunSplits(IEnumerable<AnomalySplit> splits, AnomalyBenchSettings settings, bool mean = true)
+    {
+        var table = new AnomalyTable(Console.Out);
+        foreach (var split in splits)
+        {
+            var (results, seconds) = AnomalyRunner.Run(split, settings);
+            table.Add(split.Name, results, seconds);
+        }
+        if (mean) table.WriteMean();
     }
 
     private static NiceOptions Options(int couplings, int layers, int width, int epochs, int levels, int seed) => new()

@@ -31,10 +31,11 @@ public sealed class BenchMemoryCommand : ICommand
         var source = new GeneratedRows(rows, d);
         using var process = Process.GetCurrentProcess();
         long allocated = GC.GetAllocatedBytesForCurrentThread();
-        int steps = (int)Math.Ceiling(rows * 0.9 / 200);
+        const int batch = 200;
+        int steps = (int)Math.Ceiling(rows * (1 - new TrainingSettings().ValidationFraction) / batch);
         FlowTrainer.Train(flow, source, new TrainingSettings
         {
-            Epochs = epochs, BatchSize = 200, Seed = 1, EarlyStoppingPatience = 0, CacheInMemory = cache, ShufflePoolRows = 1000, StreamingGen0Interval = gen0,
+            Epochs = epochs, BatchSize = batch, Seed = 1, EarlyStoppingPatience = 0, CacheInMemory = cache, ShufflePoolRows = 1000, StreamingGen0Interval = gen0,
             Progress = r =>
             {
                 long now = GC.GetAllocatedBytesForCurrentThread();
