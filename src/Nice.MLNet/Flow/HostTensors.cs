@@ -6,8 +6,8 @@ namespace Nice.MLNet.Flow;
 
 /// <summary>
 /// Managed rows into CPU tensors without a managed copy. <c>torch.tensor(float[])</c> clones the array and pins the clone for the
-/// tensor's lifetime, so every batch left a pinned array of rows × D floats on the .NET heap (51 KB per 200 × 64 batch, about half
-/// of what a training step allocated, and pinned objects the GC cannot compact around); here the tensor is allocated natively and the rows are copied in.
+/// tensor's lifetime, so every batch left a pinned array of rows × D floats on the .NET heap (51 KB per 200 × 64 batch, pinned, so
+/// the GC cannot compact around it); here the tensor is allocated natively and the rows are copied in.
 /// </summary>
 internal static class HostTensors
 {
