@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.InteropServices;
 using Nice.MLNet.Flow;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -118,7 +119,7 @@ internal sealed class FlowGraph
             throw new InvalidOperationException($"The flow has no parameter '{name}' (its parameters: {string.Join(", ", parameters.Keys)}).");
         using var t = p.detach().to(ScalarType.Float32, CPU).contiguous();
         exported.Add(name);
-        return b.Initializer(name, t.data<float>().ToArray(), p.shape);
+        return b.Initializer(name, MemoryMarshal.Cast<byte, float>(t.bytes), p.shape);   // copied once, by the builder
     }
 
     /// <summary>

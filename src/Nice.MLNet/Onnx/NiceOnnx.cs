@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 using Nice.MLNet.Flow;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -130,10 +131,16 @@ internal static class NiceOnnx
                 throw new InvalidDataException($"The ONNX model lacks the weight '{name}' (no initializer of that name).");
             if (!init.Dims.SequenceEqual(p.shape))
                 throw new InvalidDataException($"The ONNX weight '{name}' has shape [{string.Join(", ", init.Dims)}]; the config needs [{string.Join(", ", p.shape)}].");
-            var values = init.ToFloats();
-            if (!Array.TrueForAll(values, float.IsFinite))
-                throw new InvalidDataException($"The ONNX weight '{name}' holds a non-finite value (NaN or infinity).");
-            p.copy_(tensor(values, p.shape));
+            var values = init.Floats();
+            foreach (var v in values)
+                if (!float.IsFinite(v))
+                    throw new InvalidDataException(
+                        $"The ONNX weight '{name}' holds a non-finite value (NaN or infinity).");
+            // One copy, from the parsed file straight into the parameter's storage (a new flow is CPU float32).
+            if (p.dtype == ScalarType.Float32 && p.device_type == DeviceType.CPU && p.is_contiguous())
+                MemoryMarshal.AsBytes(values).CopyTo(p.bytes);
+            else
+                p.copy_(tensor(values.ToArray(), p.shape));
         }
         LoadFixedParts(flow, contents);
     }
