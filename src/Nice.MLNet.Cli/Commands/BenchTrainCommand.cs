@@ -82,7 +82,7 @@ public sealed class BenchTrainCommand : ICommand
         {
             Console.WriteLine($"{label}:");
             var perEpoch = new List<(double, double)>();
-            var settings = new TrainingSettings
+            var settings = new NiceOptions().ToTrainingSettings() with
             {
                 Epochs = epochs,
                 BatchSize = batch,

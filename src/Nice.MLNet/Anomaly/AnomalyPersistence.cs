@@ -34,7 +34,9 @@ internal static class AnomalyPersistence
         };
         if (detector.Complexity is { } complexity) metadata[Complexity] = complexity.ToText();
         if (detector.CalibrationFalsePositiveRate is double r) metadata[Rate] = r.ToString("R", CultureInfo.InvariantCulture);
-        var nice = OnnxChain.Build(model, metadata);
+        foreach (var (k, v) in NiceModelMetadata.Write(model)) metadata[k] = v;
+        var nice = OnnxChain.Build(model.Flow, model.Dequantization, model.InputColumnName, model.LatentColumnName,
+            model.LogLikelihoodColumnName, metadata);
         var ml = new MLContext();
         var tail = ScoreTail(ml, detector)
             .Append(ml.Transforms.Expression(detector.PredictedLabelColumnName, $"s => s > {Literal(detector.Threshold)}", detector.ScoreColumnName))
@@ -103,7 +105,7 @@ internal static class AnomalyPersistence
             var complexity = m.TryGetValue(Complexity, out var text) ? InputComplexity.Parse(text)
                 : kind == NiceAnomalyScore.InputComplexity ? throw new InvalidDataException($"{path}: its detector uses the InputComplexity score but has no '{Complexity}' entry.")
                 : null;
-            return new NiceAnomalyDetector(new SharedModel(model), columns, new AnomalyScorer(model, kind, complexity),
+            return new NiceAnomalyDetector(new SharedModel(model), columns, AnomalyScorer.For(model, kind, complexity),
                 complexity?.Compressor ?? NiceComplexityCompressor.Deflate, complexity?.ImageWidth ?? 0, threshold, rate);
         }
         catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))

@@ -8,7 +8,7 @@ namespace Nice.MLNet.Anomaly;
 /// <summary>
 /// The coder's settings as one line of text, e.g. <c>nice-complexity/1 levels=256 step=1 offset=0 compressor=Deflate width=28 modelLevels=256</c>:
 /// written into a saved model (an Expression transform's constant and the ONNX metadata) and parsed back by the stateless
-/// <see cref="Persistence.InputComplexityScoreFactory"/> on every row, so the last parse is cached.
+/// <see cref="InputComplexityScoreFactory"/> on every row, so the last parse is cached.
 /// </summary>
 internal sealed partial record InputComplexity
 {

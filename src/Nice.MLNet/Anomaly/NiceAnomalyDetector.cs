@@ -2,9 +2,9 @@ using System;
 using System.Collections.Generic;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Nice.MLNet.Anomaly;
+using Nice.MLNet.Mapping;
 
-namespace Nice.MLNet;
+namespace Nice.MLNet.Anomaly;
 
 /// <summary>
 /// A trained NICE anomaly detector (<c>mlContext.AnomalyDetection.Trainers.Nice(...).Fit(data)</c>). <see cref="Transform"/> appends
@@ -20,7 +20,7 @@ namespace Nice.MLNet;
 /// quantization grid), <see cref="Threshold"/> and the column names. Detectors made by <see cref="ChangeThreshold(float)"/> and
 /// <see cref="ChangeScore"/> share the model; it is released when the last of them is disposed.
 /// </remarks>
-public sealed class NiceAnomalyDetector : ITransformer, IDisposable
+public sealed class NiceAnomalyDetector : ITransformer, IDisposable, IBatchMapper
 {
     private readonly SharedModel shared;
     private readonly AnomalyColumns columns;
@@ -73,25 +73,43 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable
     /// <summary>Always true: <c>mlContext.Model.CreatePredictionEngine</c> works.</summary>
     public bool IsRowToRowMapper => true;
 
-    /// <summary>The input schema plus Score (Single) and PredictedLabel (Boolean). Throws naming the feature column when it is missing or of the wrong type or size.</summary>
+    /// <summary>
+    /// The input schema plus Score (Single) and PredictedLabel (Boolean). Throws naming the feature column when it is
+    /// missing or of the wrong type or size.
+    /// </summary>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => Plan(inputSchema).Schema;
 
-    /// <summary>Lazily appends Score and PredictedLabel; rows are scored in batches of <see cref="NiceTransformer.ScoringBatchSize"/> as a cursor moves.</summary>
+    /// <summary>
+    /// Lazily appends Score and PredictedLabel; rows are scored in batches of <see cref="NiceTransformer.ScoringBatchSize"/>
+    /// as a cursor moves.
+    /// </summary>
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return new AnomalyDataView(input, Model, Plan(input.Schema), scorer, Threshold);
+        return new BatchedDataView(input, Plan(input.Schema), this, Model.ScoringBatchSize);
     }
 
     /// <summary>A row-to-row mapper for <c>PredictionEngine</c>.</summary>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
-        => new AnomalyRowMapper(Plan(inputSchema), Model.GetRowToRowMapper(inputSchema), scorer, Threshold);
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new AppendingRowMapper(Plan(inputSchema), this);
+
+    void IBatchMapper.Map(ReadOnlySpan<float> features, int rows, BatchOutputs outputs)
+    {
+        var model = Model;   // throws ObjectDisposedException when this detector is disposed
+        model.ThrowIfDisposed();
+        var scores = outputs.Floats(0) ?? new float[rows];
+        scorer.Score(model, features, rows, scores);
+        if (outputs.Bools(1) is { } predicted)
+            for (int r = 0; r < rows; r++) predicted[r] = scores[r] > Threshold;
+    }
 
     /// <summary>The anomaly score of each row (batched).</summary>
     public float[] Score(IReadOnlyList<float[]> rows)
     {
-        ThrowIfDisposed();
-        return scorer.Score(rows);
+        var model = Model;
+        var flat = RowArrays.Flatten(rows, model.Dimension, nameof(rows));
+        var scores = new float[rows.Count];
+        scorer.Score(model, flat, rows.Count, scores);
+        return scores;
     }
 
     /// <summary>The same detector with PredictedLabel = Score &gt; <paramref name="threshold"/> (like ML.NET's <c>ChangeModelThreshold</c>).</summary>
@@ -123,8 +141,8 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable
         InputComplexity? complexity = score == NiceAnomalyScore.InputComplexity
             ? scorer.Complexity ?? Calibration.Complexity(model, compressor, imageWidth, normalData, columns.Features)
             : scorer.Complexity;
-        var next = new AnomalyScorer(model, score, complexity);
-        var (threshold, rate) = Calibration.Threshold(shared, columns, next, normalData, falsePositiveRate);
+        var next = AnomalyScorer.For(model, score, complexity);
+        var (threshold, rate) = Calibration.Threshold(model, next, normalData, columns.Features, falsePositiveRate);
         return new NiceAnomalyDetector(shared.Acquire(), columns, next, compressor, imageWidth, threshold, rate);
     }
 
@@ -147,13 +165,18 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable
         return AnomalyPersistence.Load(path, index);
     }
 
-    private AnomalySchema Plan(DataViewSchema inputSchema)
+    private AppendedSchema Plan(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        return new AnomalySchema(inputSchema, columns, Model.Dimension);
+        return new AppendedSchema(inputSchema, columns.Features, Model.Dimension, columns.Appended());
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
+    private void ThrowIfDisposed()
+    {
+        if (disposed)
+            throw new ObjectDisposedException(nameof(NiceAnomalyDetector),
+                "This NiceAnomalyDetector has been disposed; views and prediction engines made from it cannot score any more.");
+    }
 
     /// <summary>Releases this detector's hold on the NICE model (freed with the last detector sharing it).</summary>
     public void Dispose()

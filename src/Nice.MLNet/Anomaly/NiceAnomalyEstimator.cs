@@ -1,9 +1,9 @@
 using System;
 using System.Linq;
 using Microsoft.ML;
-using Nice.MLNet.Anomaly;
+using Nice.MLNet.Mapping;
 
-namespace Nice.MLNet;
+namespace Nice.MLNet.Anomaly;
 
 /// <summary>
 /// Trains a NICE flow (Dinh, Krueger &amp; Bengio, arXiv:1410.8516) on normal rows by maximum likelihood and calibrates an anomaly
@@ -45,10 +45,11 @@ public sealed class NiceAnomalyEstimator : IEstimator<NiceAnomalyDetector>
             var complexity = options.Score == NiceAnomalyScore.InputComplexity
                 ? Calibration.Complexity(model, options.Compressor, options.ImageWidth, input, options.FeatureColumnName)
                 : null;
-            var scorer = new AnomalyScorer(model, options.Score, complexity);
-            var shared = new SharedModel(model);
-            var (threshold, rate) = Calibration.Threshold(shared, options.Columns, scorer, input, options.FalsePositiveRate);
-            return new NiceAnomalyDetector(shared, options.Columns, scorer, options.Compressor, options.ImageWidth, threshold, rate);
+            var scorer = AnomalyScorer.For(model, options.Score, complexity);
+            var (threshold, rate) = Calibration.Threshold(model, scorer, input, options.FeatureColumnName,
+                options.FalsePositiveRate);
+            return new NiceAnomalyDetector(new SharedModel(model), options.Columns, scorer, options.Compressor,
+                options.ImageWidth, threshold, rate);
         }
         catch
         {
@@ -57,15 +58,14 @@ public sealed class NiceAnomalyEstimator : IEstimator<NiceAnomalyDetector>
         }
     }
 
-    /// <summary>The input shape plus Score (Single) and PredictedLabel (Boolean). Throws naming the feature column when it is missing or not a known-size Single vector.</summary>
+    /// <summary>
+    /// The input shape plus Score (Single) and PredictedLabel (Boolean). Throws naming the feature column when it is
+    /// missing or not a known-size Single vector.
+    /// </summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        new NiceEstimator(options.Nice).GetOutputSchema(inputSchema); // validates the feature column
-        var (score, predicted) = AnomalySchemaShapes.SingleAndBoolean(options.ScoreColumnName, options.PredictedLabelColumnName);
-        var columns = inputSchema.ToDictionary(c => c.Name);
-        columns[score.Name] = score;
-        columns[predicted.Name] = predicted;
-        return new SchemaShape(columns.Values);
+        NiceEstimator.CheckInputShape(inputSchema, options.FeatureColumnName);
+        return SchemaShapes.Append(inputSchema, options.Columns.Appended());
     }
 }

@@ -1,7 +1,6 @@
 using System;
-using Nice.MLNet.Anomaly;
 
-namespace Nice.MLNet;
+namespace Nice.MLNet.Anomaly;
 
 /// <summary>
 /// Options of <see cref="NiceAnomalyEstimator"/> (<c>mlContext.AnomalyDetection.Trainers.Nice(options)</c>): the NICE flow's settings
@@ -19,47 +18,47 @@ public sealed class NiceAnomalyOptions
     /// <summary>The feature column: a known-size vector of Single, D ≥ 2. Same as <c>Nice.InputColumnName</c>; default "Features".</summary>
     public string FeatureColumnName
     {
-        get => Nice.InputColumnName;
-        set => Nice.InputColumnName = value;
+        get => (Nice ?? throw NoNice()).InputColumnName;
+        set => (Nice ?? throw NoNice()).InputColumnName = value;
     }
 
     /// <summary>Output column of the anomaly score (Single; higher = more anomalous). Default "Score", as ML.NET's evaluator expects.</summary>
-    public string ScoreColumnName { get; set; } = "Score";
+    public string ScoreColumnName { get; set; } = NiceAnomalyDefaults.ScoreColumnName;
 
     /// <summary>Output column of the decision Score &gt; <see cref="NiceAnomalyDetector.Threshold"/> (Boolean; true = anomaly). Default "PredictedLabel".</summary>
-    public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
+    public string PredictedLabelColumnName { get; set; } = NiceAnomalyDefaults.PredictedLabelColumnName;
 
     /// <summary>The score; see <see cref="NiceAnomalyScore"/> for the formulas and when to use which. Default <see cref="NiceAnomalyScore.Nll"/>.</summary>
-    public NiceAnomalyScore Score { get; set; } = NiceAnomalyScore.Nll;
+    public NiceAnomalyScore Score { get; set; } = NiceAnomalyDefaults.Score;
 
     /// <summary>
     /// Target false-positive rate α ∈ [0, 1) of the threshold (also called the contamination): the threshold is the (1 − α) empirical
     /// quantile of the training rows' scores, so a fraction ≤ α of them (exactly ⌊nα⌋/n without ties) is flagged. Default 0.01 (the
     /// 99th percentile). Change it after training with <see cref="NiceAnomalyDetector.ChangeThreshold(Microsoft.ML.IDataView, double)"/>.
     /// </summary>
-    public double FalsePositiveRate { get; set; } = 0.01;
+    public double FalsePositiveRate { get; set; } = NiceAnomalyDefaults.FalsePositiveRate;
 
     /// <summary>Compressor measuring L(x) for <see cref="NiceAnomalyScore.InputComplexity"/>. Default <see cref="NiceComplexityCompressor.Deflate"/>.</summary>
-    public NiceComplexityCompressor Compressor { get; set; } = NiceComplexityCompressor.Deflate;
+    public NiceComplexityCompressor Compressor { get; set; } = NiceAnomalyDefaults.Compressor;
 
     /// <summary>
     /// For <see cref="NiceAnomalyScore.InputComplexity"/> on images stored row-major with one channel: the image width (28 for
     /// Fashion-MNIST, 8 for the 8x8 digits). When &gt; 0 the bytes are PNG-filtered per image row before compression, which makes
     /// Deflate into PNG's compressor (Serrà et al. used PNG); it must divide D. 0 (default) compresses the bytes as they are.
     /// </summary>
-    public int ImageWidth { get; set; }
+    public int ImageWidth { get; set; } = NiceAnomalyDefaults.ImageWidth;
 
     internal NiceAnomalyOptions Clone()
     {
         var copy = (NiceAnomalyOptions)MemberwiseClone();
-        copy.Nice = Nice.Clone();
+        copy.Nice = Nice?.Clone()!;
         return copy;
     }
 
     /// <summary>Throws naming the first invalid option.</summary>
     internal void Validate()
     {
-        if (Nice is null) throw new ArgumentNullException(nameof(Nice), "NiceAnomalyOptions.Nice must be set (new NiceOptions() for the defaults).");
+        if (Nice is null) throw NoNice();
         Nice.Validate();
         if (string.IsNullOrWhiteSpace(ScoreColumnName)) throw new ArgumentException("NiceAnomalyOptions.ScoreColumnName must name a column.", nameof(ScoreColumnName));
         if (string.IsNullOrWhiteSpace(PredictedLabelColumnName)) throw new ArgumentException("NiceAnomalyOptions.PredictedLabelColumnName must name a column.", nameof(PredictedLabelColumnName));
@@ -71,6 +70,9 @@ public sealed class NiceAnomalyOptions
         if (!(FalsePositiveRate >= 0 && FalsePositiveRate < 1))
             throw new ArgumentOutOfRangeException(nameof(FalsePositiveRate), FalsePositiveRate, "NiceAnomalyOptions.FalsePositiveRate must be in [0, 1) (0.01 = flag 1% of the training rows).");
     }
+
+    private static ArgumentNullException NoNice()
+        => new(nameof(Nice), "NiceAnomalyOptions.Nice must be set (new NiceOptions() for the defaults).");
 
     internal AnomalyColumns Columns => new(FeatureColumnName, ScoreColumnName, PredictedLabelColumnName);
 }

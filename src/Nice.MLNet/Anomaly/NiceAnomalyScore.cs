@@ -1,4 +1,4 @@
-namespace Nice.MLNet;
+namespace Nice.MLNet.Anomaly;
 
 /// <summary>
 /// How <see cref="NiceAnomalyDetector"/> turns a row's NICE log-likelihood log p(x) into an anomaly score (higher = more anomalous).
@@ -32,14 +32,4 @@ public enum NiceAnomalyScore
     /// universal model: simple inputs no longer look normal just because every model finds them likely.
     /// </summary>
     InputComplexity = 2,
-}
-
-/// <summary>The general-purpose lossless compressor that measures L(x) for <see cref="NiceAnomalyScore.InputComplexity"/>.</summary>
-public enum NiceComplexityCompressor
-{
-    /// <summary>Deflate (RFC 1951, <see cref="System.IO.Compression.DeflateStream"/> at <c>CompressionLevel.SmallestSize</c>), the compressor inside PNG. Default.</summary>
-    Deflate = 0,
-
-    /// <summary>Brotli (RFC 7932, <see cref="System.IO.Compression.BrotliEncoder"/> at quality 11, window 22).</summary>
-    Brotli = 1,
 }

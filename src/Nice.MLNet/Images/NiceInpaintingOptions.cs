@@ -3,7 +3,8 @@ using System;
 namespace Nice.MLNet.Images;
 
 /// <summary>
-/// Settings of <see cref="NiceTransformer.Inpaint(System.Collections.Generic.IReadOnlyList{float[]}, System.Collections.Generic.IReadOnlyList{bool[]}, NiceInpaintingOptions?)"/>,
+/// Settings of <see cref="NiceInpaintingExtensions.Inpaint(NiceTransformer, System.Collections.Generic.IReadOnlyList{float[]},
+/// System.Collections.Generic.IReadOnlyList{bool[]}, NiceInpaintingOptions?)"/>,
 /// the NICE paper's inpainting (Dinh, Krueger &amp; Bengio, arXiv:1410.8516, §5.2): with the known pixels x_O clamped, the unknown
 /// ones x_H follow the projected stochastic gradient ascent
 ///   x_H ← Π( x_H + αᵢ·(∂ log p_X(x_O, x_H)/∂x_H + ε) ),  ε ~ N(0, I·<see cref="NoiseScale"/>²),  αᵢ = <see cref="StepNumerator"/>/(<see cref="StepDenominator"/> + i),

@@ -30,7 +30,7 @@ public sealed class TrainedBananaFixture : IDisposable
         // Adam at the paper's settings, then a tenth of the learning rate to settle (a schedule of two calls).
         foreach (var (lr, epochs) in new[] { (1e-3, 12), (1e-4, 4) })
         {
-            var settings = new TrainingSettings
+            var settings = new NiceOptions().ToTrainingSettings() with
             {
                 Epochs = epochs, LearningRate = lr, BatchSize = 200, Seed = 3, EarlyStoppingPatience = 4,
                 Progress = r => Log.Add($"lr {lr:g2} {r}"),

@@ -55,7 +55,7 @@ public class DigitsTrainingTests
         using var _ = flow;
         double untrained;
         using (no_grad()) untrained = -flow.LogLikelihood(xTest).mean().item<float>();
-        var reports = FlowTrainer.Train(flow, new ArrayRowSource(trainRows.ToArray(), d), new TrainingSettings
+        var reports = FlowTrainer.Train(flow, new ArrayRowSource(trainRows.ToArray(), d), new NiceOptions().ToTrainingSettings() with
         {
             Epochs = 80, BatchSize = 50, LearningRate = 3e-3, Seed = 1, EarlyStoppingPatience = 10, Dequantization = dq,
             Progress = r => output.WriteLine(r.ToString()),

@@ -14,7 +14,7 @@ public class FlowPropertyTests
     public void Inverse_OfForward_ReturnsInput_ForPaperSizeModelOn784Dimensions()
     {
         using var scope = NewDisposeScope();
-        using var flow = TestUtil.RandomFlow(new FlowConfig(784), seed: 1, scale: 0.02);
+        using var flow = TestUtil.RandomFlow(new FlowConfig(784, 4, 5, 1000), seed: 1, scale: 0.02);
         var x = rand(64, 784);
         using var _ = no_grad();
         var (z, _) = flow.Forward(x);
