@@ -9,32 +9,35 @@ using TorchSharp;
 namespace Nice.MLNet;
 
 /// <summary>
-/// Trains a NICE normalizing flow (Dinh, Krueger &amp; Bengio, arXiv:1410.8516) on a vector column by maximum likelihood.
-/// The fitted <see cref="NiceTransformer"/> appends the latent code h = f(x) and the exact log-likelihood
-///   log p(x) = Σᵢ log p_H(hᵢ) + Σᵢ sᵢ
-/// of each row.
+/// Trains a NICE normalizing flow (Dinh, Krueger &amp; Bengio, arXiv:1410.8516) on a vector column by maximum
+/// likelihood. The fitted <see cref="NiceTransformer"/> appends the latent code h = f(x) and the exact log-likelihood
+/// log p(x) = Σᵢ log p_H(hᵢ) + Σᵢ sᵢ of each row.
 /// </summary>
 /// <remarks>
 /// <para>Estimator characteristics:</para>
 /// <list type="table">
-/// <item><term>Does this estimator need to look at the data to train its parameters?</term><description>Yes</description></item>
-/// <item><term>Input column data type</term><description>Known-size vector of <see cref="float"/>, D ≥ 2</description></item>
+/// <item><term>Does this estimator need to look at the data to train its
+/// parameters?</term><description>Yes</description></item>
+/// <item><term>Input column data type</term><description>Known-size vector of <see cref="float"/>, D ≥
+/// 2</description></item>
 /// <item><term>Output column data types</term><description>Latent: known-size vector of <see cref="float"/> (size D);
 /// LogLikelihood: <see cref="float"/> (nats)</description></item>
 /// <item><term>Required NuGet in addition to Microsoft.ML</term><description>Nice.MLNet, a TorchSharp native backend
 /// (e.g. TorchSharp-cpu)</description></item>
-/// <item><term>Exportable to ONNX</term><description>Yes (<see cref="NiceTransformer.ExportOnnx(System.IO.Stream, bool)"/>)
-/// </description></item>
+/// <item><term>Exportable to ONNX</term><description>Yes
+/// (<see cref="NiceTransformer.ExportOnnx(System.IO.Stream, bool)"/>) </description></item>
 /// </list>
-/// <para>Create it with <c>mlContext.Transforms.Nice(...)</c>. Training reads the column once into memory (or streams it
-/// every epoch when <see cref="NiceOptions.CacheInMemory"/> is false), holds out <see cref="NiceOptions.ValidationFraction"/>
-/// of the rows, and keeps the weights of the epoch with the best validation log-likelihood.</para>
+/// <para>Create it with <c>mlContext.Transforms.Nice(...)</c>. Training reads the column once into memory (or streams
+/// it every epoch when <see cref="NiceOptions.CacheInMemory"/> is false), holds out
+/// <see cref="NiceOptions.ValidationFraction"/> of the rows, and keeps the weights of the epoch with the best
+/// validation log-likelihood.</para>
 /// </remarks>
 public sealed class NiceEstimator : IEstimator<NiceTransformer>
 {
     private readonly NiceOptions options;
 
-    /// <summary>An estimator with the given options (copied; validated now, so a bad option fails here and not in Fit).</summary>
+    /// <summary>An estimator with the given options (copied; validated now, so a bad option fails here and not in
+    /// Fit).</summary>
     public NiceEstimator(NiceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -43,9 +46,9 @@ public sealed class NiceEstimator : IEstimator<NiceTransformer>
     }
 
     /// <summary>
-    /// Trains the flow on <paramref name="input"/>'s input column. Throws <see cref="NiceTrainingException"/> when the loss
-    /// becomes non-finite, and <see cref="OperationCanceledException"/> when <see cref="NiceOptions.CancellationToken"/>
-    /// fires; no model is returned then.
+    /// Trains the flow on <paramref name="input"/>'s input column. Throws <see cref="NiceTrainingException"/> when the
+    /// loss becomes non-finite, and <see cref="OperationCanceledException"/> when
+    /// <see cref="NiceOptions.CancellationToken"/> fires; no model is returned then.
     /// </summary>
     public NiceTransformer Fit(IDataView input)
     {
@@ -58,7 +61,8 @@ public sealed class NiceEstimator : IEstimator<NiceTransformer>
         {
             flow.to(torch.device(options.Device));
             var history = FlowTrainer.Train(flow, source, options.ToTrainingSettings());
-            var summary = new NiceTrainingSummary(history.Select(NiceEpochReport.From).ToArray(), source.Rows, source.SkippedRows);
+            var summary = new NiceTrainingSummary(history.Select(NiceEpochReport.From).ToArray(), source.Rows,
+                source.SkippedRows);
             return new NiceTransformer(flow, dq, NiceColumns.From(options), options.ScoringBatchSize, summary);
         }
         catch (NonFiniteLossException e)
@@ -73,7 +77,8 @@ public sealed class NiceEstimator : IEstimator<NiceTransformer>
         }
     }
 
-    /// <summary>The input shape plus the latent (known-size Single vector) and log-likelihood (Single) columns.</summary>
+    /// <summary>The input shape plus the latent (known-size Single vector) and log-likelihood (Single)
+    /// columns.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
@@ -82,16 +87,20 @@ public sealed class NiceEstimator : IEstimator<NiceTransformer>
         return SchemaShapes.Append(inputSchema, NiceColumns.From(options).Appended(dimension: 2, slotNames));
     }
 
-    /// <summary>Throws naming the column when <paramref name="name"/> is missing or not a known-size vector of Single.</summary>
+    /// <summary>Throws naming the column when <paramref name="name"/> is missing or not a known-size vector of
+    /// Single.</summary>
     internal static SchemaShape.Column CheckInputShape(SchemaShape inputSchema, string name)
     {
         var found = inputSchema.Where(c => c.Name == name).ToArray();
         if (found.Length == 0)
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Input column '{name}' not found; the data has " +
+            throw new ArgumentOutOfRangeException(nameof(inputSchema),
+                $"Input column '{name}' not found; the data has " +
                 $"columns {string.Join(", ", inputSchema.Select(c => $"'{c.Name}'"))}.");
         var input = found[0];
-        if (input.Kind != SchemaShape.Column.VectorKind.Vector || input.ItemType != NumberDataViewType.Single || input.IsKey)
-            throw new ArgumentException($"Input column '{name}' is {input.Kind} of {input.ItemType}; NICE needs a known-size " +
+        if (input.Kind != SchemaShape.Column.VectorKind.Vector || input.ItemType != NumberDataViewType.Single
+            || input.IsKey)
+            throw new ArgumentException($"Input column '{name}' is {input.Kind} of {input.ItemType}; NICE needs a " +
+                $"known-size " +
                 "vector of Single.", nameof(inputSchema));
         return input;
     }

@@ -17,7 +17,8 @@ internal static class NiceModelMetadata
     {
         var m = new Dictionary<string, string>
         {
-            [Input] = model.InputColumnName, [Latent] = model.LatentColumnName, [LogLikelihood] = model.LogLikelihoodColumnName,
+            [Input] = model.InputColumnName, [Latent] = model.LatentColumnName,
+                [LogLikelihood] = model.LogLikelihoodColumnName,
             [Batch] = model.ScoringBatchSize.ToString(CultureInfo.InvariantCulture),
         };
         if (model.TrainingSummary is { } s) m[Summary] = JsonSerializer.Serialize(s);

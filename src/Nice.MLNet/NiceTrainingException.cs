@@ -4,9 +4,9 @@ using Nice.MLNet.Flow;
 namespace Nice.MLNet;
 
 /// <summary>
-/// <c>Fit</c> stopped because the training loss became non-finite (NaN or infinity). No model is returned: the flow that
-/// diverged is released. Lower <see cref="NiceOptions.LearningRate"/>, set <see cref="NiceOptions.GradientClipNorm"/>, or
-/// check the data's scale.
+/// <c>Fit</c> stopped because the training loss became non-finite (NaN or infinity). No model is returned: the flow
+/// that diverged is released. Lower <see cref="NiceOptions.LearningRate"/>, set
+/// <see cref="NiceOptions.GradientClipNorm"/>, or check the data's scale.
 /// </summary>
 public sealed class NiceTrainingException : InvalidOperationException
 {

@@ -14,9 +14,10 @@ namespace Nice.MLNet;
 
 /// <summary>
 /// A trained NICE flow as an ML.NET transformer. <see cref="Transform"/> appends the latent code h = f(x) (vector of D
-/// Single) and log p(x) = Σᵢ log p_H(hᵢ) + Σᵢ sᵢ (Single, nats), lazily and in batches. The density API works on arrays:
-/// <see cref="LogLikelihood"/>, <see cref="Encode"/>, <see cref="Inverse"/> (decode), <see cref="Sample"/> (x = f⁻¹(h),
-/// h ~ p_H) and <see cref="Evaluate"/>. Pictures, grids and inpainting are extension methods in <c>Nice.MLNet.Images</c>.
+/// Single) and log p(x) = Σᵢ log p_H(hᵢ) + Σᵢ sᵢ (Single, nats), lazily and in batches. The density API works on
+/// arrays: <see cref="LogLikelihood"/>, <see cref="Encode"/>, <see cref="Inverse"/> (decode), <see cref="Sample"/> (x =
+/// f⁻¹(h), h ~ p_H) and <see cref="Evaluate"/>. Pictures, grids and inpainting are extension methods in
+/// <c>Nice.MLNet.Images</c>.
 /// </summary>
 /// <remarks>
 /// Every array method works in the space of this transformer's input column. When a normalizer (or any transform)
@@ -58,20 +59,22 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     public int Dimension => flow.Dimension;
     /// <summary>The prior of the latent code.</summary>
     public NicePrior Prior => flow.Config.Prior;
-    /// <summary>Quantization levels (0 when the data are continuous); see <see cref="NiceOptions.DequantizationLevels"/>.</summary>
+    /// <summary>Quantization levels (0 when the data are continuous); see
+    /// <see cref="NiceOptions.DequantizationLevels"/>.</summary>
     public int DequantizationLevels => dequantization?.Levels ?? 0;
     /// <summary>Rows per forward pass when scoring an IDataView.</summary>
     public int ScoringBatchSize { get; }
-    /// <summary>Per-epoch history and row counts of the Fit that made this model (null for a model loaded without it).</summary>
+    /// <summary>Per-epoch history and row counts of the Fit that made this model (null for a model loaded without
+    /// it).</summary>
     public NiceTrainingSummary? TrainingSummary { get; }
 
     /// <summary>Always true: <c>mlContext.Model.CreatePredictionEngine</c> works.</summary>
     public bool IsRowToRowMapper => true;
 
     /// <summary>
-    /// The scaling layer's log-scales s (length D), h = exp(s) ⊙ y. Like a PCA spectrum (the paper's §3.3), a large sᵢ marks
-    /// a dimension the model squeezes (little variation, unimportant) and a small sᵢ one that carries much variation:
-    /// exp(−sᵢ) reads as importance.
+    /// The scaling layer's log-scales s (length D), h = exp(s) ⊙ y. Like a PCA spectrum (the paper's §3.3), a large sᵢ
+    /// marks a dimension the model squeezes (little variation, unimportant) and a small sᵢ one that carries much
+    /// variation: exp(−sᵢ) reads as importance.
     /// </summary>
     public float[] LogScale
     {
@@ -84,14 +87,16 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
         }
     }
 
-    /// <summary>Every trained parameter by name (e.g. "layers.0.m.layers.linear0.weight"), with its shape and values.</summary>
+    /// <summary>Every trained parameter by name (e.g. "layers.0.m.layers.linear0.weight"), with its shape and
+    /// values.</summary>
     public IReadOnlyList<NiceParameter> GetParameters()
     {
         ThrowIfDisposed();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         return flow.named_parameters()
-            .Select(p => new NiceParameter(p.name, p.parameter.shape.ToArray(), p.parameter.detach().cpu().data<float>().ToArray()))
+            .Select(p => new NiceParameter(p.name, p.parameter.shape.ToArray(),
+                p.parameter.detach().cpu().data<float>().ToArray()))
             .ToArray();
     }
 
@@ -102,14 +107,14 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     public double BitsPerDim(double logLikelihood) => Units.BitsPerDim(logLikelihood, Dimension, dequantization);
 
     /// <summary>
-    /// The input schema plus the latent and log-likelihood columns. Throws naming the column when the input is missing or
-    /// of the wrong type or size.
+    /// The input schema plus the latent and log-likelihood columns. Throws naming the column when the input is missing
+    /// or of the wrong type or size.
     /// </summary>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => Plan(inputSchema).Schema;
 
     /// <summary>
-    /// Lazily appends the latent and log-likelihood columns; rows are scored <see cref="ScoringBatchSize"/> at a time as a
-    /// cursor moves.
+    /// Lazily appends the latent and log-likelihood columns; rows are scored <see cref="ScoringBatchSize"/> at a time
+    /// as a cursor moves.
     /// </summary>
     public IDataView Transform(IDataView input)
     {
@@ -118,7 +123,8 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     }
 
     /// <summary>A row-to-row mapper for <c>PredictionEngine</c> (one row per forward pass).</summary>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new AppendingRowMapper(Plan(inputSchema), this);
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+        => new AppendingRowMapper(Plan(inputSchema), this);
 
     private AppendedSchema Plan(DataViewSchema inputSchema)
     {
@@ -154,8 +160,8 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     }
 
     /// <summary>
-    /// Decodes latent codes: x = f⁻¹(h), in the input's units (mapped back from the dequantized space when dequantization
-    /// is on).
+    /// Decodes latent codes: x = f⁻¹(h), in the input's units (mapped back from the dequantized space when
+    /// dequantization is on).
     /// </summary>
     public float[][] Inverse(IReadOnlyList<float[]> latents)
     {
@@ -169,15 +175,17 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     }
 
     /// <summary>
-    /// Draws <paramref name="count"/> samples x = f⁻¹(h), h ~ p_H with each latent coordinate's standard deviation multiplied
-    /// by <paramref name="temperature"/> (1 = the model's density; 0.75 is the usual "annealed" choice for sharper samples).
+    /// Draws <paramref name="count"/> samples x = f⁻¹(h), h ~ p_H with each latent coordinate's standard deviation
+    /// multiplied by <paramref name="temperature"/> (1 = the model's density; 0.75 is the usual "annealed" choice for
+    /// sharper samples).
     /// </summary>
     public float[][] Sample(int count, double temperature = 1.0, int seed = 0)
     {
         ThrowIfDisposed();
         if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "count must be >= 0.");
         if (!(temperature >= 0) || double.IsInfinity(temperature))
-            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "temperature must be a finite number >= 0.");
+            throw new ArgumentOutOfRangeException(nameof(temperature), temperature,
+                "temperature must be a finite number >= 0.");
         if (count == 0) return Array.Empty<float[]>();
         using var generator = new Generator((ulong)(uint)seed);
         using var scope = NewDisposeScope();
@@ -185,7 +193,8 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
         return RowArrays.Split(FromFlowSpace(flow.Sample(count, temperature, generator)), count, Dimension);
     }
 
-    /// <summary>Like <see cref="Sample"/>, as an IDataView with one column named and typed like the input (vector of D Single).</summary>
+    /// <summary>Like <see cref="Sample"/>, as an IDataView with one column named and typed like the input (vector of D
+    /// Single).</summary>
     public IDataView SampleDataView(MLContext mlContext, int count, double temperature = 1.0, int seed = 0)
         => RowArrays.ToDataView(mlContext, Sample(count, temperature, seed), columns.Input, Dimension);
 
@@ -194,10 +203,10 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
         => RowArrays.ToDataView(mlContext, Inverse(latents), columns.Input, Dimension);
 
     /// <summary>
-    /// Mean log-likelihood of <paramref name="data"/>'s input column. With dequantization this draws u ~ U(0,1) per value
-    /// (seeded), as the NICE paper and the bits/dim literature do; <see cref="Transform"/> instead scores at the bin centre
-    /// u = ½ so each row's score is deterministic, which gives somewhat higher values on data with few levels. Rows with
-    /// NaN or infinity are not counted.
+    /// Mean log-likelihood of <paramref name="data"/>'s input column. With dequantization this draws u ~ U(0,1) per
+    /// value (seeded), as the NICE paper and the bits/dim literature do; <see cref="Transform"/> instead scores at the
+    /// bin centre u = ½ so each row's score is deterministic, which gives somewhat higher values on data with few
+    /// levels. Rows with NaN or infinity are not counted.
     /// </summary>
     public NiceDensityMetrics Evaluate(IDataView data, int seed = 0)
     {
@@ -223,8 +232,9 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     /// <summary>
     /// Called by <c>mlContext.Model.Save</c>. ML.NET's model-file API is internal to ML.NET, so the model is written as
     /// built-in, savable transformers: the flow as an ONNX graph run by OnnxTransformer, and a CustomMapping that keeps
-    /// LogLikelihood a Single. <c>mlContext.Model.Load</c> gives those back (same columns, names, types and values, scored
-    /// one row at a time by ONNX Runtime); <see cref="Load(MLContext, string, int)"/> gives back this full NiceTransformer.
+    /// LogLikelihood a Single. <c>mlContext.Model.Load</c> gives those back (same columns, names, types and values,
+    /// scored one row at a time by ONNX Runtime); <see cref="Load(MLContext, string, int)"/> gives back this full
+    /// NiceTransformer.
     /// </summary>
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
@@ -236,8 +246,8 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
 
     /// <summary>
     /// Writes the trained flow as an ONNX model: input <see cref="InputColumnName"/> (float [N, D], or [D] when not
-    /// batched), outputs <see cref="LatentColumnName"/> ([N, D]) and <see cref="LogLikelihoodColumnName"/> ([N] nats; [1]
-    /// when not batched). Dequantization at the bin centre is part of the graph, so it scores exactly like
+    /// batched), outputs <see cref="LatentColumnName"/> ([N, D]) and <see cref="LogLikelihoodColumnName"/> ([N] nats;
+    /// [1] when not batched). Dequantization at the bin centre is part of the graph, so it scores exactly like
     /// <see cref="Transform"/>.
     /// </summary>
     public void ExportOnnx(Stream stream, bool batched = true)
@@ -249,8 +259,9 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     }
 
     /// <summary>
-    /// Writes the inverse flow as an ONNX model for sampling or decoding outside .NET: input <see cref="LatentColumnName"/>
-    /// (float [N, D]; feed prior draws scaled by a temperature), output <see cref="InputColumnName"/> in the input's units.
+    /// Writes the inverse flow as an ONNX model for sampling or decoding outside .NET: input
+    /// <see cref="LatentColumnName"/> (float [N, D]; feed prior draws scaled by a temperature), output
+    /// <see cref="InputColumnName"/> in the input's units.
     /// </summary>
     public void ExportOnnxInverse(Stream stream, bool batched = true)
     {
@@ -261,10 +272,10 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     }
 
     /// <summary>
-    /// Reads a model zip written by <c>mlContext.Model.Save</c> (a NICE transformer alone, or a pipeline that contains one)
-    /// back into a full <see cref="NiceTransformer"/>: batched scoring, sampling, inverse, inspection. With several NICE
-    /// steps in one pipeline, <paramref name="index"/> picks one (0 = the first). A missing, truncated or foreign file
-    /// throws <see cref="FileNotFoundException"/> or <see cref="InvalidDataException"/> naming the file.
+    /// Reads a model zip written by <c>mlContext.Model.Save</c> (a NICE transformer alone, or a pipeline that contains
+    /// one) back into a full <see cref="NiceTransformer"/>: batched scoring, sampling, inverse, inspection. With
+    /// several NICE steps in one pipeline, <paramref name="index"/> picks one (0 = the first). A missing, truncated or
+    /// foreign file throws <see cref="FileNotFoundException"/> or <see cref="InvalidDataException"/> naming the file.
     /// </summary>
     public static NiceTransformer Load(MLContext mlContext, string path, int index = 0)
     {
@@ -273,8 +284,10 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
         return LoadWithMetadata(path, index).Model;
     }
 
-    /// <summary>The <paramref name="index"/>-th NICE model of a zip, with every metadata entry its file carries.</summary>
-    internal static (NiceTransformer Model, IReadOnlyDictionary<string, string> Metadata) LoadWithMetadata(string path, int index)
+    /// <summary>The <paramref name="index"/>-th NICE model of a zip, with every metadata entry its file
+    /// carries.</summary>
+    internal static (NiceTransformer Model, IReadOnlyDictionary<string,
+        string> Metadata) LoadWithMetadata(string path, int index)
     {
         var read = SavedFlows.Read(path, index);
         try

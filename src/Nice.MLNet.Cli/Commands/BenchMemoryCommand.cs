@@ -27,7 +27,7 @@ public sealed class BenchMemoryCommand : ICommand
         int gen0 = args.Int("gen0-every", new NiceOptions().ToTrainingSettings().StreamingGen0Interval);
         args.ThrowOnUnknown();
         Console.WriteLine($"bench-memory on {Machine.Describe()}: D={d}, {rows} rows, {epochs} epochs, cache {cache}, 4 couplings × 3 × {width}");
-        using var flow = GlobalRandom.Seeded(1, () => new NiceFlow(new FlowConfig(d, 4, 3, width)));
+        using var flow = GlobalRandom.Seeded(1, () => new NiceFlow(new NiceOptions { Couplings = 4, HiddenLayers = 3, HiddenWidth = width }.ToFlowConfig(d)));
         var source = new GeneratedRows(rows, d);
         using var process = Process.GetCurrentProcess();
         long allocated = GC.GetAllocatedBytesForCurrentThread();

@@ -15,7 +15,8 @@ internal sealed class AnomalyScorer
     public AnomalyScorer(int dimension, int levels, NiceAnomalyScore kind, InputComplexity? complexity)
     {
         if (kind == NiceAnomalyScore.InputComplexity && complexity is null)
-            throw new ArgumentException("The input-complexity score needs its compressor settings.", nameof(complexity));
+            throw new ArgumentException("The input-complexity score needs its compressor settings.",
+                nameof(complexity));
         this.dimension = dimension;
         this.levels = levels;
         Kind = kind;

@@ -12,14 +12,15 @@ namespace Nice.MLNet.Anomaly;
 internal static class Calibration
 {
     /// <summary>
-    /// The complexity coder for <paramref name="model"/>: its quantization grid when it dequantizes (levels k as bytes),
-    /// otherwise 256 levels spanning the [min, max] of <paramref name="data"/>'s feature values.
+    /// The complexity coder for <paramref name="model"/>: its quantization grid when it dequantizes (levels k as
+    /// bytes), otherwise 256 levels spanning the [min, max] of <paramref name="data"/>'s feature values.
     /// </summary>
     public static InputComplexity Complexity(NiceTransformer model, NiceComplexityCompressor compressor, int imageWidth,
         IDataView data, string featureColumn)
     {
         if (imageWidth > 0 && model.Dimension % imageWidth != 0)
-            throw new ArgumentException($"ImageWidth {imageWidth} does not divide the feature size D = {model.Dimension}; " +
+            throw new ArgumentException($"ImageWidth {imageWidth} does not divide the feature size D = " +
+                $"{model.Dimension}; " +
                 "give the width of the row-major image, or 0.", nameof(imageWidth));
         if (model.Dequantization is { } dq)
             return new InputComplexity(dq.Levels, dq.Step, dq.Offset, compressor, imageWidth, dq.Levels);
@@ -37,8 +38,8 @@ internal static class Calibration
 
     /// <summary>
     /// The threshold flagging a fraction ≤ <paramref name="falsePositiveRate"/> of <paramref name="normalData"/> under
-    /// <paramref name="scorer"/> (the (1 − α) empirical quantile of their scores, scored in batches), and the fraction it
-    /// flags.
+    /// <paramref name="scorer"/> (the (1 − α) empirical quantile of their scores, scored in batches), and the fraction
+    /// it flags.
     /// </summary>
     public static (float Threshold, double Rate) Threshold(NiceTransformer model, AnomalyScorer scorer,
         IDataView normalData, string featureColumn, double falsePositiveRate)

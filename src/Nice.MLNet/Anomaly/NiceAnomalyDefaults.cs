@@ -1,6 +1,7 @@
 namespace Nice.MLNet.Anomaly;
 
-/// <summary>The one home of the defaults of <see cref="NiceAnomalyOptions"/> and of the anomaly catalog's parameters.</summary>
+/// <summary>The one home of the defaults of <see cref="NiceAnomalyOptions"/> and of the anomaly catalog's
+/// parameters.</summary>
 internal static class NiceAnomalyDefaults
 {
     public const string ScoreColumnName = "Score";

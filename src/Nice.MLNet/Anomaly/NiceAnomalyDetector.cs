@@ -7,18 +7,20 @@ using Nice.MLNet.Mapping;
 namespace Nice.MLNet.Anomaly;
 
 /// <summary>
-/// A trained NICE anomaly detector (<c>mlContext.AnomalyDetection.Trainers.Nice(...).Fit(data)</c>). <see cref="Transform"/> appends
-/// <c>Score</c> (Single, higher = more anomalous; see <see cref="NiceAnomalyScore"/>) and <c>PredictedLabel</c> (Boolean,
-/// Score &gt; <see cref="Threshold"/>), lazily and in batches, so <c>mlContext.AnomalyDetection.Evaluate(detector.Transform(test))</c>
-/// works unchanged — with a Label column of type Single (&gt; 0 = anomaly) or a 2-value key; ML.NET refuses a Boolean label
-/// (convert it with <c>mlContext.Transforms.Conversion.ConvertType("Label", outputKind: DataKind.Single)</c>, or evaluate with
-/// <see cref="Microsoft.ML.NiceAnomalyCatalog.EvaluateChecked"/>, which says so). A row with NaN or infinite features gets Score NaN
-/// and PredictedLabel false.
+/// A trained NICE anomaly detector (<c>mlContext.AnomalyDetection.Trainers.Nice(...).Fit(data)</c>).
+/// <see cref="Transform"/> appends <c>Score</c> (Single, higher = more anomalous; see <see cref="NiceAnomalyScore"/>)
+/// and <c>PredictedLabel</c> (Boolean, Score &gt; <see cref="Threshold"/>), lazily and in batches, so
+/// <c>mlContext.AnomalyDetection.Evaluate(detector.Transform(test))</c> works unchanged — with a Label column of type
+/// Single (&gt; 0 = anomaly) or a 2-value key; ML.NET refuses a Boolean label (convert it with
+/// <c>mlContext.Transforms.Conversion.ConvertType("Label", outputKind: DataKind.Single)</c>, or evaluate with
+/// <see cref="Microsoft.ML.NiceAnomalyCatalog.EvaluateChecked"/>, which says so). A row with NaN or infinite features
+/// gets Score NaN and PredictedLabel false.
 /// </summary>
 /// <remarks>
-/// The state is the NICE model (<see cref="Model"/>), <see cref="ScoreKind"/> (with the complexity coder's compressor, image width and
-/// quantization grid), <see cref="Threshold"/> and the column names. Detectors made by <see cref="ChangeThreshold(float)"/> and
-/// <see cref="ChangeScore"/> share the model; it is released when the last of them is disposed.
+/// The state is the NICE model (<see cref="Model"/>), <see cref="ScoreKind"/> (with the complexity coder's compressor,
+/// image width and quantization grid), <see cref="Threshold"/> and the column names. Detectors made by
+/// <see cref="ChangeThreshold(float)"/> and <see cref="ChangeScore"/> share the model; it is released when the last of
+/// them is disposed.
 /// </remarks>
 public sealed class NiceAnomalyDetector : ITransformer, IDisposable, IBatchMapper
 {
@@ -29,7 +31,8 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable, IBatchMappe
     private readonly int imageWidth;
     private bool disposed;
 
-    internal NiceAnomalyDetector(SharedModel shared, AnomalyColumns columns, AnomalyScorer scorer, NiceComplexityCompressor compressor,
+    internal NiceAnomalyDetector(SharedModel shared, AnomalyColumns columns, AnomalyScorer scorer,
+        NiceComplexityCompressor compressor,
         int imageWidth, float threshold, double? calibrationRate)
     {
         this.shared = shared;
@@ -54,10 +57,12 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable, IBatchMappe
     /// <summary>PredictedLabel = Score &gt; Threshold.</summary>
     public float Threshold { get; }
 
-    /// <summary>The fraction of the calibration rows (the training data, unless re-calibrated) scoring above <see cref="Threshold"/>; null after <see cref="ChangeThreshold(float)"/>.</summary>
+    /// <summary>The fraction of the calibration rows (the training data, unless re-calibrated) scoring above
+    /// <see cref="Threshold"/>; null after <see cref="ChangeThreshold(float)"/>.</summary>
     public double? CalibrationFalsePositiveRate { get; }
 
-    /// <summary>The compressor of the complexity score (used when <see cref="ScoreKind"/> is <see cref="NiceAnomalyScore.InputComplexity"/>).</summary>
+    /// <summary>The compressor of the complexity score (used when <see cref="ScoreKind"/> is
+    /// <see cref="NiceAnomalyScore.InputComplexity"/>).</summary>
     public NiceComplexityCompressor Compressor => compressor;
 
     /// <summary>The image width for PNG filtering in the complexity score; 0 = none.</summary>
@@ -80,8 +85,8 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable, IBatchMappe
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => Plan(inputSchema).Schema;
 
     /// <summary>
-    /// Lazily appends Score and PredictedLabel; rows are scored in batches of <see cref="NiceTransformer.ScoringBatchSize"/>
-    /// as a cursor moves.
+    /// Lazily appends Score and PredictedLabel; rows are scored in batches of
+    /// <see cref="NiceTransformer.ScoringBatchSize"/> as a cursor moves.
     /// </summary>
     public IDataView Transform(IDataView input)
     {
@@ -90,7 +95,8 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable, IBatchMappe
     }
 
     /// <summary>A row-to-row mapper for <c>PredictionEngine</c>.</summary>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new AppendingRowMapper(Plan(inputSchema), this);
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+        => new AppendingRowMapper(Plan(inputSchema), this);
 
     void IBatchMapper.Map(ReadOnlySpan<float> features, int rows, BatchOutputs outputs)
     {
@@ -112,11 +118,13 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable, IBatchMappe
         return scores;
     }
 
-    /// <summary>The same detector with PredictedLabel = Score &gt; <paramref name="threshold"/> (like ML.NET's <c>ChangeModelThreshold</c>).</summary>
+    /// <summary>The same detector with PredictedLabel = Score &gt; <paramref name="threshold"/> (like ML.NET's
+    /// <c>ChangeModelThreshold</c>).</summary>
     public NiceAnomalyDetector ChangeThreshold(float threshold)
     {
         ThrowIfDisposed();
-        if (float.IsNaN(threshold)) throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must not be NaN.");
+        if (float.IsNaN(threshold))
+            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must not be NaN.");
         return new NiceAnomalyDetector(shared.Acquire(), columns, scorer, compressor, imageWidth, threshold, null);
     }
 
@@ -128,11 +136,13 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable, IBatchMappe
         => ChangeScore(ScoreKind, normalData, falsePositiveRate);
 
     /// <summary>
-    /// A detector on the same model writing another score, with its threshold calibrated on <paramref name="normalData"/> at
-    /// <paramref name="falsePositiveRate"/>. For <see cref="NiceAnomalyScore.InputComplexity"/> on continuous data, the 8-bit
-    /// quantization range is also taken from <paramref name="normalData"/>.
+    /// A detector on the same model writing another score, with its threshold calibrated on
+    /// <paramref name="normalData"/> at <paramref name="falsePositiveRate"/>. For
+    /// <see cref="NiceAnomalyScore.InputComplexity"/> on continuous data, the 8-bit quantization range is also taken
+    /// from <paramref name="normalData"/>.
     /// </summary>
-    public NiceAnomalyDetector ChangeScore(NiceAnomalyScore score, IDataView normalData, double falsePositiveRate = 0.01)
+    public NiceAnomalyDetector ChangeScore(NiceAnomalyScore score, IDataView normalData,
+        double falsePositiveRate = 0.01)
     {
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(normalData);
@@ -153,11 +163,11 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable, IBatchMappe
     }
 
     /// <summary>
-    /// Reads a model zip written by <c>mlContext.Model.Save</c> from a NICE anomaly detector (alone or inside a pipeline) back into a
-    /// full <see cref="NiceAnomalyDetector"/> (batched scoring, the same threshold and score kind, the NICE model for sampling).
-    /// <c>mlContext.Model.Load</c> on the same file gives the same Score and PredictedLabel columns, scored by ONNX Runtime.
-    /// With the <see cref="NiceAnomalyScore.InputComplexity"/> score the compressor's settings (quantization grid, compressor, image
-    /// width) come back from the zip too.
+    /// Reads a model zip written by <c>mlContext.Model.Save</c> from a NICE anomaly detector (alone or inside a
+    /// pipeline) back into a full <see cref="NiceAnomalyDetector"/> (batched scoring, the same threshold and score
+    /// kind, the NICE model for sampling). <c>mlContext.Model.Load</c> on the same file gives the same Score and
+    /// PredictedLabel columns, scored by ONNX Runtime. With the <see cref="NiceAnomalyScore.InputComplexity"/> score
+    /// the compressor's settings (quantization grid, compressor, image width) come back from the zip too.
     /// </summary>
     public static NiceAnomalyDetector Load(MLContext mlContext, string path, int index = 0)
     {
@@ -175,7 +185,8 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable, IBatchMappe
     {
         if (disposed)
             throw new ObjectDisposedException(nameof(NiceAnomalyDetector),
-                "This NiceAnomalyDetector has been disposed; views and prediction engines made from it cannot score any more.");
+                "This NiceAnomalyDetector has been disposed; views and prediction engines made from it cannot score " +
+                    "any more.");
     }
 
     /// <summary>Releases this detector's hold on the NICE model (freed with the last detector sharing it).</summary>

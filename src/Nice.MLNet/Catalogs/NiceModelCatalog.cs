@@ -8,11 +8,12 @@ public static class NiceModelCatalog
 {
     /// <summary>
     /// Saves <paramref name="model"/> like <c>mlContext.Model.Save</c>, but atomically: into a temporary file beside
-    /// <paramref name="path"/>, renamed over it only when complete. <c>Save</c> itself writes into the destination as it
-    /// goes, so a failure (a full disk, a model that cannot be saved) leaves a partial file there; this never does, and an
-    /// existing file at <paramref name="path"/> stays as it was. Works for any ITransformer.
+    /// <paramref name="path"/>, renamed over it only when complete. <c>Save</c> itself writes into the destination as
+    /// it goes, so a failure (a full disk, a model that cannot be saved) leaves a partial file there; this never does,
+    /// and an existing file at <paramref name="path"/> stays as it was. Works for any ITransformer.
     /// </summary>
-    public static void SaveAtomically(this ModelOperationsCatalog catalog, ITransformer model, DataViewSchema inputSchema,
+    public static void SaveAtomically(this ModelOperationsCatalog catalog, ITransformer model,
+        DataViewSchema inputSchema,
         string path)
     {
         ArgumentNullException.ThrowIfNull(catalog);

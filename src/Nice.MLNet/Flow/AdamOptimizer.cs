@@ -10,15 +10,18 @@ using static TorchSharp.torch;
 
 namespace Nice.MLNet.Flow;
 
-/// <summary>The trainer's Adam: <see cref="FusedAdam"/> when the parameters allow it (CPU float32), TorchSharp's otherwise (GPU).</summary>
+/// <summary>The trainer's Adam: <see cref="FusedAdam"/> when the parameters allow it (CPU float32), TorchSharp's
+/// otherwise (GPU).</summary>
 internal sealed class AdamOptimizer : IDisposable
 {
     private readonly FusedAdam? fused;
     private readonly optim.Optimizer? torchAdam;
 
-    public AdamOptimizer(IReadOnlyList<Parameter> parameters, double lr, double beta1, double beta2, double eps, double weightDecay, bool allowFused = true)
+    public AdamOptimizer(IReadOnlyList<Parameter> parameters, double lr, double beta1, double beta2, double eps,
+        double weightDecay, bool allowFused = true)
     {
-        if (allowFused && FusedAdam.Supports(parameters)) fused = new FusedAdam(parameters, lr, beta1, beta2, eps, weightDecay);
+        if (allowFused && FusedAdam.Supports(parameters)) fused = new FusedAdam(parameters, lr, beta1, beta2, eps,
+            weightDecay);
         else torchAdam = optim.Adam(parameters, lr, beta1, beta2, eps, weightDecay);
     }
 

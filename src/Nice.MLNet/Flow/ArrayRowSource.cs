@@ -11,7 +11,9 @@ internal sealed class ArrayRowSource : IRowSource
     public ArrayRowSource(float[] data, int dimension)
     {
         if (dimension < 1) throw new ArgumentOutOfRangeException(nameof(dimension));
-        if (data.Length % dimension != 0) throw new ArgumentException($"The array's length {data.Length} is not a multiple of D = {dimension}.", nameof(data));
+        if (data.Length % dimension != 0)
+            throw new ArgumentException($"The array's length {data.Length} is not a multiple of D = {dimension}.",
+                nameof(data));
         this.data = data;
         Dimension = dimension;
     }

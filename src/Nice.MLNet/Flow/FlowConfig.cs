@@ -4,21 +4,22 @@ using System.Text.Json.Serialization;
 namespace Nice.MLNet.Flow;
 
 /// <summary>
-/// The architecture of a NICE flow: everything needed to rebuild it before loading its weights. The last three fields are
-/// NICE's successors; their defaults are the paper's model (additive couplings, no mixing, no actnorm), and at those
-/// defaults they are left out of the JSON the ONNX export writes, so a NICE model's file is the same as before they
-/// existed and a file without them loads as NICE. <c>Coupling</c>: additive (NICE) or affine (RealNVP) couplings;
-/// <c>Mixing</c>: the invertible mixing between consecutive couplings (none, fixed permutation, learned LU);
-/// <c>ActNorm</c>: an actnorm layer before each coupling (Glow).
+/// The architecture of a NICE flow: everything needed to rebuild it before loading its weights. The options' defaults
+/// live in the face (<c>NiceDefaults</c>); the only values given here are the file format's: the last three fields are
+/// NICE's successors, at the paper's model (additive couplings, no mixing, no actnorm) they are left out of the JSON
+/// the ONNX export writes, so a NICE model's file is the same as before they existed and a file without them loads as
+/// NICE. <c>Coupling</c>: additive (NICE) or affine (RealNVP) couplings; <c>Mixing</c>: the invertible mixing between
+/// consecutive couplings (none, fixed permutation, learned LU); <c>ActNorm</c>: an actnorm layer before each coupling
+/// (Glow).
 /// </summary>
 internal sealed record FlowConfig(
     int Dimension,
     int Couplings,
     int HiddenLayers,
     int HiddenWidth,
-    NiceActivation Activation = NiceActivation.ReLU,
-    NicePartition Partition = NicePartition.Interleaved,
-    NicePrior Prior = NicePrior.Logistic,
+    NiceActivation Activation,
+    NicePartition Partition,
+    NicePrior Prior,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     NiceCoupling Coupling = NiceCoupling.Additive,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
@@ -31,12 +32,14 @@ internal sealed record FlowConfig(
     public bool IsPlainNice => Coupling == NiceCoupling.Additive && Mixing == NiceMixing.None && !ActNorm;
 
     /// <summary>
-    /// Throws <see cref="ArgumentOutOfRangeException"/> naming the first field out of range as "<paramref name="owner"/>.Name".
+    /// Throws <see cref="ArgumentOutOfRangeException"/> naming the first field out of range as
+    /// "<paramref name="owner"/>.Name".
     /// </summary>
     public void Validate(string owner = nameof(FlowConfig))
     {
         var check = new SettingCheck(owner);
-        if (Dimension < 2) check.Fail(nameof(Dimension), Dimension, "must be >= 2 (NICE needs at least 2 input dimensions to split)");
+        if (Dimension < 2) check.Fail(nameof(Dimension), Dimension,
+            "must be >= 2 (NICE needs at least 2 input dimensions to split)");
         check.AtLeast(Couplings, 1, nameof(Couplings), "the paper uses 4");
         check.AtLeast(HiddenLayers, 1, nameof(HiddenLayers), "the paper uses 5");
         check.AtLeast(HiddenWidth, 1, nameof(HiddenWidth), "the paper uses 1000");

@@ -4,8 +4,8 @@ using static TorchSharp.torch;
 namespace Nice.MLNet.Flow;
 
 /// <summary>
-/// Batched, gradient-free scoring of raw input rows: latent h = f(x) and log p(x) in nats. Rows with NaN/infinity get NaN
-/// outputs and do not touch the other rows. Safe to call from several threads (one dispose scope per call).
+/// Batched, gradient-free scoring of raw input rows: latent h = f(x) and log p(x) in nats. Rows with NaN/infinity get
+/// NaN outputs and do not touch the other rows. Safe to call from several threads (one dispose scope per call).
 /// </summary>
 internal sealed class FlowScorer
 {
@@ -29,7 +29,8 @@ internal sealed class FlowScorer
     /// Null: dequantize at the bin's centre (deterministic scoring). A generator: u ~ U(0,1) from it (the literature's
     /// evaluation convention).
     /// </param>
-    public void Score(ReadOnlySpan<float> input, int rows, float[]? latent, float[]? logLikelihood, Generator? noise = null)
+    public void Score(ReadOnlySpan<float> input, int rows, float[]? latent, float[]? logLikelihood,
+        Generator? noise = null)
     {
         if (rows == 0 || latent is null && logLikelihood is null) return;
         int d = Dimension;

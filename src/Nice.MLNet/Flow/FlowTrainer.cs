@@ -4,10 +4,10 @@ using System.Collections.Generic;
 namespace Nice.MLNet.Flow;
 
 /// <summary>
-/// Maximum-likelihood training of a <see cref="NiceFlow"/>: minimizes the mean of −log p(x) over mini-batches with Adam,
-/// shuffles each epoch, keeps the weights of the best validation epoch (early stopping), and never lets a non-finite
-/// loss into the weights. One dispose scope per step, so native memory stays flat over epochs. The steps are in
-/// <see cref="TrainingRun"/>: an epoch of steps, a validation pass, keeping the best weights, deciding to stop.
+/// Maximum-likelihood training of a <see cref="NiceFlow"/>: minimizes the mean of −log p(x) over mini-batches with
+/// Adam, shuffles each epoch, keeps the weights of the best validation epoch (early stopping), and never lets a
+/// non-finite loss into the weights. One dispose scope per step, so native memory stays flat over epochs. The steps are
+/// in <see cref="TrainingRun"/>: an epoch of steps, a validation pass, keeping the best weights, deciding to stop.
 /// </summary>
 internal static class FlowTrainer
 {

@@ -12,8 +12,8 @@ internal interface IRowSource
     int Dimension { get; }
 
     /// <summary>
-    /// Enumerates the rows in order. The memory handed out may be reused by the next <c>MoveNext</c>: copy it to keep it.
-    /// Throws <see cref="InvalidOperationException"/> naming the row when a row is not what is expected.
+    /// Enumerates the rows in order. The memory handed out may be reused by the next <c>MoveNext</c>: copy it to keep
+    /// it. Throws <see cref="InvalidOperationException"/> naming the row when a row is not what is expected.
     /// </summary>
     IEnumerable<ReadOnlyMemory<float>> ReadRows();
 }

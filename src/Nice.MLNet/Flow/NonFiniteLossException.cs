@@ -3,8 +3,8 @@ using System;
 namespace Nice.MLNet.Flow;
 
 /// <summary>
-/// Training met a non-finite loss. The step was not applied: the flow holds the weights of the best epoch so far (or its
-/// starting weights in the first epoch) when this is thrown.
+/// Training met a non-finite loss. The step was not applied: the flow holds the weights of the best epoch so far (or
+/// its starting weights in the first epoch) when this is thrown.
 /// </summary>
 internal sealed class NonFiniteLossException : Exception
 {

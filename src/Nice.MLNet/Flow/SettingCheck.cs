@@ -3,8 +3,9 @@ using System;
 namespace Nice.MLNet.Flow;
 
 /// <summary>
-/// The range checks of the engine's settings, each throwing <see cref="ArgumentOutOfRangeException"/> with the parameter
-/// name "Name" and a message naming "owner.Name", that gives the valid range (and, where useful, the paper's value).
+/// The range checks of the engine's settings, each throwing <see cref="ArgumentOutOfRangeException"/> with the
+/// parameter name "Name" and a message naming "owner.Name", that gives the valid range (and, where useful, the paper's
+/// value).
 /// </summary>
 internal readonly struct SettingCheck
 {

@@ -14,7 +14,8 @@ internal sealed class StreamingFeed : BatchFeed
 {
     private readonly int poolRows;
 
-    public StreamingFeed(IRowSource source, int seed, double validationFraction, int poolRows) : base(source, seed, validationFraction)
+    public StreamingFeed(IRowSource source, int seed, double validationFraction, int poolRows) : base(source, seed,
+        validationFraction)
         => this.poolRows = poolRows;
 
     public override IEnumerable<Tensor> TrainBatches(int batchSize, Random random)

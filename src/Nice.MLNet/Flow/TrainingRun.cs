@@ -9,9 +9,9 @@ using static TorchSharp.torch;
 namespace Nice.MLNet.Flow;
 
 /// <summary>
-/// One call of <see cref="FlowTrainer.Train"/>: the feed, the optimizer, the random streams and the best weights so far.
-/// <see cref="Run"/> repeats <see cref="TrainEpoch"/>, <see cref="ValidationNll"/> and <see cref="KeepIfBest"/> until
-/// <see cref="ShouldStop"/> says so, then restores the best weights.
+/// One call of <see cref="FlowTrainer.Train"/>: the feed, the optimizer, the random streams and the best weights so
+/// far. <see cref="Run"/> repeats <see cref="TrainEpoch"/>, <see cref="ValidationNll"/> and <see cref="KeepIfBest"/>
+/// until <see cref="ShouldStop"/> says so, then restores the best weights.
 /// </summary>
 internal sealed class TrainingRun : IDisposable
 {
@@ -47,7 +47,8 @@ internal sealed class TrainingRun : IDisposable
         best = new ParameterSnapshot(flow);
     }
 
-    /// <summary>Runs the epochs and returns their reports; the flow ends with the best weights (also when cancelled).</summary>
+    /// <summary>Runs the epochs and returns their reports; the flow ends with the best weights (also when
+    /// cancelled).</summary>
     public IReadOnlyList<EpochReport> Run()
     {
         var reports = new List<EpochReport>();
@@ -114,7 +115,8 @@ internal sealed class TrainingRun : IDisposable
         return value;
     }
 
-    /// <summary>Mean −log p(x) over the validation rows, or null when there are none. The noise is the same every epoch.</summary>
+    /// <summary>Mean −log p(x) over the validation rows, or null when there are none. The noise is the same every
+    /// epoch.</summary>
     private double? ValidationNll()
     {
         flow.eval();
@@ -136,8 +138,8 @@ internal sealed class TrainingRun : IDisposable
     }
 
     /// <summary>
-    /// Keeps a snapshot of the weights when <paramref name="validNll"/> is the best so far (or, without validation rows,
-    /// after every epoch); returns whether this epoch is the one kept.
+    /// Keeps a snapshot of the weights when <paramref name="validNll"/> is the best so far (or, without validation
+    /// rows, after every epoch); returns whether this epoch is the one kept.
     /// </summary>
     private bool KeepIfBest(double? validNll)
     {

@@ -21,26 +21,29 @@ internal sealed record TrainingSettings
     public required double ValidationFraction { get; init; }
     /// <summary>Stop after this many epochs without a better validation NLL; 0 = never stop early.</summary>
     public required int EarlyStoppingPatience { get; init; }
-    /// <summary>Stop after the first epoch that ends this long after training started (never mid-epoch); null = no limit.</summary>
+    /// <summary>Stop after the first epoch that ends this long after training started (never mid-epoch); null = no
+    /// limit.</summary>
     public required TimeSpan? MaxTrainingTime { get; init; }
     public required int Seed { get; init; }
-    /// <summary>Copy the training rows into one tensor once (fast); off = stream them from the source each epoch.</summary>
+    /// <summary>Copy the training rows into one tensor once (fast); off = stream them from the source each
+    /// epoch.</summary>
     public required bool CacheInMemory { get; init; }
     /// <summary>Rows held by the streaming shuffle pool (memory bound when not caching).</summary>
     public required int ShufflePoolRows { get; init; }
     public required Dequantization? Dequantization { get; init; }
-    /// <summary>Start with the flow mapping the data to zero mean and the prior's scale (see <see cref="DataInit"/>).</summary>
+    /// <summary>Start with the flow mapping the data to zero mean and the prior's scale (see
+    /// <see cref="DataInit"/>).</summary>
     public required bool DataDependentInit { get; init; }
     public required string Device { get; init; }
     public Action<EpochReport>? Progress { get; init; }
     public CancellationToken Cancellation { get; init; }
 
     /// <summary>
-    /// When streaming (<see cref="CacheInMemory"/> off), run a generation-0 garbage collection every this many steps; 0 = never.
-    /// Each step leaves ~50 KB of small managed objects (TorchSharp's tensor wrappers, iterators); left alone, the .NET GC
-    /// lets its young generation grow to its budget (16 MB on this 32 MB-L3 CPU, more under Server GC on many cores) before
-    /// collecting, which made the peak depend on epoch length. A gen-0 collection of so small a heap costs well under a
-    /// millisecond.
+    /// When streaming (<see cref="CacheInMemory"/> off), run a generation-0 garbage collection every this many steps; 0
+    /// = never. Each step leaves ~50 KB of small managed objects (TorchSharp's tensor wrappers, iterators); left alone,
+    /// the .NET GC lets its young generation grow to its budget (16 MB on this 32 MB-L3 CPU, more under Server GC on
+    /// many cores) before collecting, which made the peak depend on epoch length. A gen-0 collection of so small a heap
+    /// costs well under a millisecond.
     /// </summary>
     public int StreamingGen0Interval { get; init; } = 64;
 

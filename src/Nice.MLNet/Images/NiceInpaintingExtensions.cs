@@ -6,7 +6,8 @@ using static TorchSharp.torch;
 
 namespace Nice.MLNet.Images;
 
-/// <summary>The NICE paper's inpainting (arXiv:1410.8516, §5.2) as extension methods of <see cref="NiceTransformer"/>.</summary>
+/// <summary>The NICE paper's inpainting (arXiv:1410.8516, §5.2) as extension methods of
+/// <see cref="NiceTransformer"/>.</summary>
 public static class NiceInpaintingExtensions
 {
     /// <summary>
@@ -19,14 +20,15 @@ public static class NiceInpaintingExtensions
 
     /// <summary>
     /// Fills the unknown pixels (<paramref name="known"/>[r][i] false) of each image by the NICE paper's inpainting
-    /// (arXiv:1410.8516, §5.2): known pixels x_O stay fixed; the unknown x_H start from the values given in the image (so
-    /// the caller chooses the start, e.g. the mean or 0) and follow x_H ← clamp(x_H + αᵢ(∂ log p(x_O, x_H)/∂x_H + ε)),
-    /// αᵢ = a/(b + i), ε ~ N(0, σ²I), see <see cref="NiceInpaintingOptions"/>. With dequantization the ascent runs on the
-    /// flow's [0, 1]ᴰ scale (known pixels at their levels' centres) and the result is mapped back to the input's units;
-    /// without it, it runs in the input's units, clamped to [Min, Max] of the options (required then). Uses autograd on
-    /// the flow; one dispose scope per step.
+    /// (arXiv:1410.8516, §5.2): known pixels x_O stay fixed; the unknown x_H start from the values given in the image
+    /// (so the caller chooses the start, e.g. the mean or 0) and follow x_H ← clamp(x_H + αᵢ(∂ log p(x_O, x_H)/∂x_H +
+    /// ε)), αᵢ = a/(b + i), ε ~ N(0, σ²I), see <see cref="NiceInpaintingOptions"/>. With dequantization the ascent runs
+    /// on the flow's [0, 1]ᴰ scale (known pixels at their levels' centres) and the result is mapped back to the input's
+    /// units; without it, it runs in the input's units, clamped to [Min, Max] of the options (required then). Uses
+    /// autograd on the flow; one dispose scope per step.
     /// </summary>
-    public static float[][] Inpaint(this NiceTransformer model, IReadOnlyList<float[]> images, IReadOnlyList<bool[]> known,
+    public static float[][] Inpaint(this NiceTransformer model, IReadOnlyList<float[]> images,
+        IReadOnlyList<bool[]> known,
         NiceInpaintingOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -54,7 +56,8 @@ public static class NiceInpaintingExtensions
         if (dq is null)
         {
             if (options.Min is not float min || options.Max is not float max)
-                throw new ArgumentException("The model has no dequantization: set NiceInpaintingOptions.Min and Max, the " +
+                throw new ArgumentException("The model has no dequantization: set NiceInpaintingOptions.Min and Max, " +
+                    "the " +
                     "valid input range.", nameof(options));
             (lo, hi) = (min, max);
         }

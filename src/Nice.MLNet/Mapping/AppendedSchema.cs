@@ -12,7 +12,8 @@ namespace Nice.MLNet.Mapping;
 /// </summary>
 internal sealed class AppendedSchema
 {
-    public AppendedSchema(DataViewSchema input, string featureColumn, int dimension, IReadOnlyList<AppendedColumn> columns)
+    public AppendedSchema(DataViewSchema input, string featureColumn, int dimension,
+        IReadOnlyList<AppendedColumn> columns)
     {
         var (features, _) = InputColumn.Find(input, featureColumn, dimension);
         Input = input;
@@ -27,7 +28,8 @@ internal sealed class AppendedSchema
             var annotations = new DataViewSchema.Annotations.Builder();
             if (c.SlotNames && names is VBuffer<ReadOnlyMemory<char>> n && c.Width == dimension)
                 annotations.Add("SlotNames", new VectorDataViewType(TextDataViewType.Instance, dimension),
-                    (ValueGetter<VBuffer<ReadOnlyMemory<char>>>)((ref VBuffer<ReadOnlyMemory<char>> dst) => n.CopyTo(ref dst)));
+                    (ValueGetter<VBuffer<ReadOnlyMemory<char>>>)((ref VBuffer<ReadOnlyMemory<char>> dst)
+                        => n.CopyTo(ref dst)));
             builder.AddColumn(c.Name, c.Type, annotations.ToAnnotations());
         }
         Schema = builder.ToSchema();
@@ -46,11 +48,12 @@ internal sealed class AppendedSchema
     public int OutputIndex(int index) => index - Input.Count;
 
     /// <summary>The appended columns among <paramref name="active"/>, as positions in <see cref="Columns"/>.</summary>
-    public int[] ActiveOutputs(IEnumerable<int> active) => active.Where(IsOutput).Select(OutputIndex).Distinct().ToArray();
+    public int[] ActiveOutputs(IEnumerable<int> active)
+        => active.Where(IsOutput).Select(OutputIndex).Distinct().ToArray();
 
     /// <summary>
-    /// The input columns that serving <paramref name="active"/> needs: the pass-through ones asked for, and the features
-    /// when any computed column is asked for.
+    /// The input columns that serving <paramref name="active"/> needs: the pass-through ones asked for, and the
+    /// features when any computed column is asked for.
     /// </summary>
     public DataViewSchema.Column[] InputsNeeded(IEnumerable<int> active)
     {

@@ -77,10 +77,12 @@ internal sealed class AppendingRowMapper : IRowToRowMapper
 
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
         {
-            if (!active.Contains(column.Index)) throw new InvalidOperationException($"Column '{column.Name}' is not active.");
+            if (!active.Contains(column.Index))
+                throw new InvalidOperationException($"Column '{column.Name}' is not active.");
             if (!schema.IsOutput(column.Index)) return input.GetGetter<TValue>(input.Schema[column.Index]);
             return outputs.Getter(schema.OutputIndex(column.Index), Current) as ValueGetter<TValue>
-                ?? throw new InvalidOperationException($"Column '{column.Name}' is {column.Type}, not {typeof(TValue).Name}.");
+                ?? throw new InvalidOperationException($"Column '{column.Name}' is {column.Type}, not " +
+                    $"{typeof(TValue).Name}.");
         }
     }
 }

@@ -29,7 +29,8 @@ internal sealed class BatchOutputs
     /// <summary>True when any output is wanted.</summary>
     public bool AnyActive => Array.Exists(buffers, b => b is not null);
 
-    /// <summary>The float buffer of output <paramref name="index"/> (rows × width values), or null when it is not wanted.</summary>
+    /// <summary>The float buffer of output <paramref name="index"/> (rows × width values), or null when it is not
+    /// wanted.</summary>
     public float[]? Floats(int index) => buffers[index] as float[];
 
     /// <summary>The bool buffer of output <paramref name="index"/>, or null when it is not wanted.</summary>

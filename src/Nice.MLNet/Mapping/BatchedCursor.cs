@@ -72,7 +72,8 @@ internal sealed class BatchedCursor : DataViewRowCursor
                 features(ref row);
                 if (row.Length != d)
                     throw new InvalidOperationException(
-                        $"Row {input.Position} of column '{schema.Features.Name}' has {row.Length} values; the model expects {d}.");
+                        $"Row {input.Position} of column '{schema.Features.Name}' has {row.Length} values; the model " +
+                            $"expects {d}.");
                 row.CopyTo(inputs, count * d);
             }
             count++;
@@ -86,7 +87,8 @@ internal sealed class BatchedCursor : DataViewRowCursor
         return true;
     }
 
-    /// <summary>Doubles the row buffers (from 64 rows, up to the batch size) when <paramref name="rows"/> do not fit.</summary>
+    /// <summary>Doubles the row buffers (from 64 rows, up to the batch size) when <paramref name="rows"/> do not
+    /// fit.</summary>
     private void Grow(int rows)
     {
         if (rows <= ids.Length) return;
@@ -98,12 +100,14 @@ internal sealed class BatchedCursor : DataViewRowCursor
 
     public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
     {
-        if (!active[column.Index]) throw new InvalidOperationException($"Column '{column.Name}' was not requested from this cursor.");
+        if (!active[column.Index])
+            throw new InvalidOperationException($"Column '{column.Name}' was not requested from this cursor.");
         var getter = schema.IsOutput(column.Index)
             ? outputs.Getter(schema.OutputIndex(column.Index), () => slot)
             : passThrough[column.Index].Getter(() => slot);
         return getter as ValueGetter<TValue>
-            ?? throw new InvalidOperationException($"Column '{column.Name}' is {column.Type}, not {typeof(TValue).Name}.");
+            ?? throw new InvalidOperationException($"Column '{column.Name}' is {column.Type}, not " +
+                $"{typeof(TValue).Name}.");
     }
 
     public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId dst) => dst = ids[slot];

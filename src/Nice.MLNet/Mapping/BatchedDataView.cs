@@ -31,10 +31,12 @@ internal sealed class BatchedDataView : IDataView
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
     {
         var active = columnsNeeded.Select(c => c.Index).ToHashSet();
-        return new BatchedCursor(schema, input.GetRowCursor(schema.InputsNeeded(active), rand), mapper, active, batchSize);
+        return new BatchedCursor(schema, input.GetRowCursor(schema.InputsNeeded(active), rand), mapper, active,
+            batchSize);
     }
 
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null)
+    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n,
+        Random? rand = null)
     {
         var active = columnsNeeded.Select(c => c.Index).ToHashSet();
         return input.GetRowCursorSet(schema.InputsNeeded(active), n, rand)

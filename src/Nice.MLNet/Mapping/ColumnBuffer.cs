@@ -34,7 +34,8 @@ internal abstract class ColumnBuffer
         private readonly ValueGetter<T> getter;
         private T[] values = Array.Empty<T>();
 
-        public ValueBuffer(DataViewRowCursor input, DataViewSchema.Column column) => getter = input.GetGetter<T>(column);
+        public ValueBuffer(DataViewRowCursor input, DataViewSchema.Column column)
+            => getter = input.GetGetter<T>(column);
 
         public override void Read(int slot) => getter(ref values[slot]);
 

@@ -7,8 +7,9 @@ using Nice.MLNet.Flow;
 namespace Nice.MLNet.Mapping;
 
 /// <summary>
-/// The training rows of an IDataView column as an <see cref="IRowSource"/>: one cursor per read, one row buffer, nothing else held.
-/// A row with NaN/infinity (or, with dequantization, a value off the quantization range) is refused with its row number, or skipped and counted.
+/// The training rows of an IDataView column as an <see cref="IRowSource"/>: one cursor per read, one row buffer,
+/// nothing else held. A row with NaN/infinity (or, with dequantization, a value off the quantization range) is refused
+/// with its row number, or skipped and counted.
 /// </summary>
 internal sealed class DataViewRowSource : IRowSource
 {
@@ -17,7 +18,8 @@ internal sealed class DataViewRowSource : IRowSource
     private readonly bool skipNonFinite;
     private readonly Dequantization? dequantization;
 
-    public DataViewRowSource(IDataView data, DataViewSchema.Column column, int dimension, bool skipNonFinite, Dequantization? dequantization)
+    public DataViewRowSource(IDataView data, DataViewSchema.Column column, int dimension, bool skipNonFinite,
+        Dequantization? dequantization)
     {
         this.data = data;
         this.column = column;
@@ -46,14 +48,17 @@ internal sealed class DataViewRowSource : IRowSource
             row++;
             getter(ref buffer);
             if (buffer.Length != Dimension)
-                throw new InvalidOperationException($"Row {row} of column '{column.Name}' has {buffer.Length} values; expected {Dimension}.");
+                throw new InvalidOperationException($"Row {row} of column '{column.Name}' has {buffer.Length} " +
+                    $"values; expected {Dimension}.");
             buffer.CopyTo(dense);
             string? problem = Check(dense);
             if (problem != null)
             {
                 if (!skipNonFinite || dequantization != null && problem.StartsWith("value", StringComparison.Ordinal))
                     throw new InvalidOperationException($"Row {row} of column '{column.Name}' {problem}" +
-                        (skipNonFinite ? "" : " Remove such rows (mlContext.Data.FilterRowsByMissingValues), or set NiceOptions.SkipNonFiniteRows = true to skip them."));
+                        (skipNonFinite ? ""
+                            : " Remove such rows (mlContext.Data.FilterRowsByMissingValues), or set " +
+                                "NiceOptions.SkipNonFiniteRows = true to skip them."));
                 skipped++;
                 continue;
             }
@@ -65,7 +70,8 @@ internal sealed class DataViewRowSource : IRowSource
         if (served == 0)
             throw new InvalidOperationException(row < 0
                 ? $"The training data has no rows (column '{column.Name}')."
-                : $"The training data has no usable rows in column '{column.Name}': all {skipped} rows had NaN or infinity.");
+                : $"The training data has no usable rows in column '{column.Name}': all {skipped} rows had NaN or " +
+                    $"infinity.");
     }
 
     private string? Check(float[] row)
@@ -75,7 +81,10 @@ internal sealed class DataViewRowSource : IRowSource
             float v = row[j];
             if (!float.IsFinite(v)) return $"has {v} at slot {j}; NICE trains on finite values only.";
             if (dequantization != null && !dequantization.InRange(v))
-                return $"value {v} at slot {j} is not on the quantization grid: with DequantizationLevels = {dequantization.Levels}, QuantizationStep = {dequantization.Step} and QuantizationOffset = {dequantization.Offset}, values must lie in [{dequantization.Offset}, {dequantization.Offset + (dequantization.Levels - 1) * dequantization.Step}].";
+                return $"value {v} at slot {j} is not on the quantization grid: with DequantizationLevels = " +
+                    $"{dequantization.Levels}, QuantizationStep = {dequantization.Step} and QuantizationOffset = " +
+                        $"{dequantization.Offset}, values must lie in [{dequantization.Offset}, " +
+                            $"{dequantization.Offset + (dequantization.Levels - 1) * dequantization.Step}].";
         }
         return null;
     }

@@ -9,10 +9,12 @@ namespace Nice.MLNet.Mapping;
 internal static class FeatureBatches
 {
     /// <summary>
-    /// The rows of <paramref name="column"/> (D = <paramref name="dimension"/> values each), <paramref name="batchSize"/>
-    /// at a time: each item is the shared buffer and how many rows of it are filled (valid until the next item).
+    /// The rows of <paramref name="column"/> (D = <paramref name="dimension"/> values each),
+    /// <paramref name="batchSize"/> at a time: each item is the shared buffer and how many rows of it are filled (valid
+    /// until the next item).
     /// </summary>
-    public static IEnumerable<(float[] Rows, int Count)> Read(IDataView data, DataViewSchema.Column column, int dimension,
+    public static IEnumerable<(float[] Rows, int Count)> Read(IDataView data, DataViewSchema.Column column,
+        int dimension,
         int batchSize)
     {
         var buffer = new float[Math.Min(batchSize, 4096) * dimension];
@@ -25,7 +27,8 @@ internal static class FeatureBatches
             getter(ref row);
             if (row.Length != dimension)
                 throw new InvalidOperationException(
-                    $"Row {cursor.Position} of column '{column.Name}' has {row.Length} values; the model expects {dimension}.");
+                    $"Row {cursor.Position} of column '{column.Name}' has {row.Length} values; the model expects " +
+                        $"{dimension}.");
             if ((count + 1) * dimension > buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
             row.CopyTo(buffer, count++ * dimension);
             if (count == batchSize)

@@ -10,8 +10,8 @@ internal interface IBatchMapper
 {
     /// <summary>
     /// Fills the active buffers of <paramref name="outputs"/> for the first <paramref name="rows"/> rows of
-    /// <paramref name="features"/> (row-major, D values per row). Throws <see cref="ObjectDisposedException"/> naming its
-    /// owner when the model behind it has been disposed.
+    /// <paramref name="features"/> (row-major, D values per row). Throws <see cref="ObjectDisposedException"/> naming
+    /// its owner when the model behind it has been disposed.
     /// </summary>
     void Map(ReadOnlySpan<float> features, int rows, BatchOutputs outputs);
 }

@@ -9,7 +9,8 @@ namespace Nice.MLNet.Mapping;
 /// <summary>Rows as jagged arrays, as one row-major array, and as a one-column IDataView.</summary>
 internal static class RowArrays
 {
-    /// <summary>The rows one after another; throws naming the row that is null or not of length <paramref name="dimension"/>.</summary>
+    /// <summary>The rows one after another; throws naming the row that is null or not of length
+    /// <paramref name="dimension"/>.</summary>
     public static float[] Flatten(IReadOnlyList<float[]> rows, int dimension, string name)
     {
         ArgumentNullException.ThrowIfNull(rows, name);
@@ -32,7 +33,8 @@ internal static class RowArrays
         return result;
     }
 
-    /// <summary>The rows as an IDataView with one column <paramref name="name"/>, a vector of <paramref name="dimension"/> Single.</summary>
+    /// <summary>The rows as an IDataView with one column <paramref name="name"/>, a vector of
+    /// <paramref name="dimension"/> Single.</summary>
     public static IDataView ToDataView(MLContext mlContext, float[][] rows, string name, int dimension)
     {
         ArgumentNullException.ThrowIfNull(mlContext);

@@ -11,9 +11,9 @@ namespace Nice.MLNet.Persistence;
 
 /// <summary>
 /// The built-in, savable ML.NET transformers that stand in for a NICE transform in a model zip: ApplyOnnxModel (the
-/// exported flow, one row in, [D] latent and [1] log-likelihood out) → CustomMapping (Vector&lt;Single,1&gt; → Single) →
-/// CopyColumns (to the configured name) → DropColumns (the temporaries). Loaded back by <c>mlContext.Model.Load</c> they
-/// append the same columns with the same types; <see cref="SavedFlows"/> reads the flow back from the same zip.
+/// exported flow, one row in, [D] latent and [1] log-likelihood out) → CustomMapping (Vector&lt;Single,1&gt; → Single)
+/// → CopyColumns (to the configured name) → DropColumns (the temporaries). Loaded back by <c>mlContext.Model.Load</c>
+/// they append the same columns with the same types; <see cref="SavedFlows"/> reads the flow back from the same zip.
 /// </summary>
 internal static class OnnxChain
 {
@@ -30,10 +30,12 @@ internal static class OnnxChain
         var empty = ml.Data.LoadFromEnumerable(Array.Empty<InputRow>(), definition);
         var pipeline = ml.Transforms.ApplyOnnxModel(
                 new[] { latent, LogLikelihoodScalarFactory.VectorColumn }, new[] { input }, new MemoryStream(onnx))
-            .Append(ml.Transforms.CustomMapping<LogLikelihoodScalarFactory.VectorValue, LogLikelihoodScalarFactory.ScalarValue>(
+            .Append(ml.Transforms.CustomMapping<LogLikelihoodScalarFactory.VectorValue,
+                LogLikelihoodScalarFactory.ScalarValue>(
                 LogLikelihoodScalarFactory.Map, LogLikelihoodScalarFactory.ContractName))
             .Append(ml.Transforms.CopyColumns(logLikelihood, LogLikelihoodScalarFactory.ScalarColumn))
-            .Append(ml.Transforms.DropColumns(LogLikelihoodScalarFactory.VectorColumn, LogLikelihoodScalarFactory.ScalarColumn));
+            .Append(ml.Transforms.DropColumns(LogLikelihoodScalarFactory.VectorColumn,
+                LogLikelihoodScalarFactory.ScalarColumn));
         return new TransformerChain<ITransformer>(pipeline.Fit(empty).ToArray());
     }
 

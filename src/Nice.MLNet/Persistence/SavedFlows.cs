@@ -8,9 +8,10 @@ namespace Nice.MLNet.Persistence;
 internal static class SavedFlows
 {
     /// <summary>
-    /// The <paramref name="index"/>-th forward NICE graph of the zip at <paramref name="path"/> (0 = the first), rebuilt.
-    /// Throws <see cref="FileNotFoundException"/> or <see cref="InvalidDataException"/> naming the file when it is missing,
-    /// unreadable or holds no NICE model, and <see cref="ArgumentOutOfRangeException"/> when it holds fewer.
+    /// The <paramref name="index"/>-th forward NICE graph of the zip at <paramref name="path"/> (0 = the first),
+    /// rebuilt. Throws <see cref="FileNotFoundException"/> or <see cref="InvalidDataException"/> naming the file when
+    /// it is missing, unreadable or holds no NICE model, and <see cref="ArgumentOutOfRangeException"/> when it holds
+    /// fewer.
     /// </summary>
     public static NiceOnnxModel Read(string path, int index)
     {

@@ -24,7 +24,7 @@ public sealed class TrainedBananaFixture : IDisposable
         lock (TorchGlobalRandom.Lock)
         {
             torch.random.manual_seed(1);
-            Flow = new NiceFlow(new FlowConfig(2, Couplings: 4, HiddenLayers: 2, HiddenWidth: 64, Prior: NicePrior.Gaussian));
+            Flow = new NiceFlow(TestConfig.Nice(2, Couplings: 4, HiddenLayers: 2, HiddenWidth: 64, Prior: NicePrior.Gaussian));
         }
         var source = new ArrayRowSource(train, 2);
         // Adam at the paper's settings, then a tenth of the learning rate to settle (a schedule of two calls).

@@ -50,7 +50,7 @@ public class DigitsTrainingTests
         lock (TorchGlobalRandom.Lock)
         {
             torch.random.manual_seed(7);
-            flow = new NiceFlow(new FlowConfig(d, Couplings: 4, HiddenLayers: 3, HiddenWidth: 256));
+            flow = new NiceFlow(TestConfig.Nice(d, Couplings: 4, HiddenLayers: 3, HiddenWidth: 256));
         }
         using var _ = flow;
         double untrained;

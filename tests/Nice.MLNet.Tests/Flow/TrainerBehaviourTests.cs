@@ -44,7 +44,7 @@ public class TrainerBehaviourTests
     {
         using var scope = NewDisposeScope();
         var source = new ArrayRowSource(DigitsRows(600), Digits.Dimension);
-        var config = new FlowConfig(Digits.Dimension, 4, 2, 64);
+        var config = TestConfig.Nice(Digits.Dimension, 4, 2, 64);
         TrainingSettings Settings(int seed) => new NiceOptions().ToTrainingSettings() with
         {
             Epochs = 3, BatchSize = 50, Seed = seed, Dequantization = new Dequantization(Digits.Levels, 1, 0),
@@ -88,7 +88,7 @@ public class TrainerBehaviourTests
         using var scope = NewDisposeScope();
         var banana = new FlowTestData.Banana();
         var data = banana.Sample(4000, seed: 2);
-        using var flow = NewFlow(new FlowConfig(2, 4, 2, 32), 3);
+        using var flow = NewFlow(TestConfig.Nice(2, 4, 2, 32), 3);
         using var cts = new CancellationTokenSource();
         // Streaming reads the source for training and for validation every epoch (8000 reads per epoch):
         // the token is cancelled 3000 rows into epoch 3's training pass, after several of its steps.
@@ -108,7 +108,7 @@ public class TrainerBehaviourTests
         foreach (var t in best!) t.Dispose();
 
         // A token cancelled before training starts: nothing runs, the weights stay as they were.
-        using var fresh = NewFlow(new FlowConfig(2, 4, 2, 32), 3);
+        using var fresh = NewFlow(TestConfig.Nice(2, 4, 2, 32), 3);
         var before = Weights(fresh);
         int epochs = 0;
         Assert.ThrowsAny<OperationCanceledException>(() => FlowTrainer.Train(fresh, new ArrayRowSource(data, 2), settings with
@@ -126,7 +126,7 @@ public class TrainerBehaviourTests
         using var scope = NewDisposeScope();
         var rows = new float[400 * 4];
         for (int i = 0; i < rows.Length; i++) rows[i] = i % 4 == 0 ? float.MaxValue : 0.5f;   // every row holds one
-        using var flow = NewFlow(new FlowConfig(4, 4, 2, 16), 4);
+        using var flow = NewFlow(TestConfig.Nice(4, 4, 2, 16), 4);
         var before = Weights(flow);
         var e = Assert.Throws<NonFiniteLossException>(() => FlowTrainer.Train(flow, new ArrayRowSource(rows, 4), new NiceOptions().ToTrainingSettings() with { Epochs = 3 }));
         output.WriteLine(e.Message);
@@ -143,7 +143,7 @@ public class TrainerBehaviourTests
         using var scope = NewDisposeScope();
         var banana = new FlowTestData.Banana();
         var source = new ArrayRowSource(banana.Sample(2000, seed: 3), 2);
-        using var flow = NewFlow(new FlowConfig(2, 4, 2, 32), 5);
+        using var flow = NewFlow(TestConfig.Nice(2, 4, 2, 32), 5);
         var e = Assert.Throws<NonFiniteLossException>(() => FlowTrainer.Train(flow, source, new NiceOptions().ToTrainingSettings() with { Epochs = 20, LearningRate = 1e6, Seed = 2 }));
         output.WriteLine(e.Message);
         Assert.True(e.Epoch >= 1 && e.Batch >= 1);
@@ -162,7 +162,7 @@ public class TrainerBehaviourTests
         using var scope = NewDisposeScope();
         var banana = new FlowTestData.Banana();
         var source = new ArrayRowSource(banana.Sample(8000, seed: 5), 2);
-        var config = new FlowConfig(2, 4, 2, 32, Prior: NicePrior.Gaussian);
+        var config = TestConfig.Nice(2, 4, 2, 32, Prior: NicePrior.Gaussian);
         using var cachedFlow = NewFlow(config, 6);
         using var streamedFlow = NewFlow(config, 6);
         var settings = new NiceOptions().ToTrainingSettings() with { Epochs = 10, Seed = 1, EarlyStoppingPatience = 0 };
@@ -185,7 +185,7 @@ public class TrainerBehaviourTests
         var data = banana.Sample(150, seed: 6);
         const int seed = 3;
         const double fraction = 0.3;
-        using var flow = NewFlow(new FlowConfig(2, 4, 3, 128), 7);
+        using var flow = NewFlow(TestConfig.Nice(2, 4, 3, 128), 7);
         var reports = FlowTrainer.Train(flow, new ArrayRowSource(data, 2), new NiceOptions().ToTrainingSettings() with
         {
             Epochs = 300, BatchSize = 20, LearningRate = 1e-2, ValidationFraction = fraction, EarlyStoppingPatience = 3, Seed = seed,
