@@ -25,7 +25,7 @@ public class OnnxPaperSizeTests
     [Fact]
     public void PaperSizeModel_RoundTripsThroughOnnx_BitForBit()
     {
-        using var flow = TestUtil.RandomFlow(new FlowConfig(784), seed: 5, scale: 0.02);
+        using var flow = TestUtil.RandomFlow(TestConfig.Nice(784, 4, 5, 1000), seed: 5, scale: 0.02);
         long weights = flow.parameters().Sum(p => p.numel());
         byte[] bytes = Array.Empty<byte>();
         var export = Measure(() => bytes = NiceOnnx.ExportForward(flow, Dequantization.Bytes, batched: true));
