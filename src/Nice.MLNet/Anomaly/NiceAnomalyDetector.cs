@@ -172,6 +172,7 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable, IBatchMappe
     public static NiceAnomalyDetector Load(MLContext mlContext, string path, int index = 0)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(path);
         return AnomalyPersistence.Load(path, index);
     }
 
