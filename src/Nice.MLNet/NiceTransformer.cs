@@ -319,6 +319,7 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     {
         if (disposed) return;
         disposed = true;
+        scorer.Dispose();
         flow.Dispose();
     }
 }

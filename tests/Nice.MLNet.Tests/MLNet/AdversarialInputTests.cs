@@ -60,6 +60,25 @@ public sealed class AdversarialInputTests
     }
 
     [Fact]
+    public void FiniteExtremeCell_GivesNoNaN_InTransformAndArrays()
+    {
+        var data = Fixtures.Data(ml, Fixtures.Correlated(100));
+        using var model = ml.Transforms.Nice(Fixtures.Small(2)).Fit(data);
+        var rows = Fixtures.Correlated(3, seed: 4);
+        rows[1].Features[0] = float.MaxValue;
+        rows[2].Features[3] = -float.MaxValue;
+        var scored = model.Transform(Fixtures.Data(ml, rows));
+        var ll = Fixtures.Column(scored, "LogLikelihood");
+        var latent = Fixtures.VectorColumn(scored, "Latent");
+        Assert.All(ll, v => Assert.False(float.IsNaN(v)));
+        Assert.All(latent.SelectMany(z => z), v => Assert.False(float.IsNaN(v)));
+        Assert.True(ll[1] < ll[0] && ll[2] < ll[0], $"extreme rows {ll[1]}, {ll[2]} vs an ordinary one {ll[0]}");
+        var arrays = model.LogLikelihood(rows.Select(r => r.Features).ToArray());
+        Assert.Equal(ll, arrays);
+        Assert.All(model.Encode(rows.Select(r => r.Features).ToArray()).SelectMany(z => z), v => Assert.False(float.IsNaN(v)));
+    }
+
+    [Fact]
     public void SampleZero_AndInverseOfNothing_ReturnEmptyResults()
     {
         using var model = ml.Transforms.Nice(Fixtures.Small(1)).Fit(Fixtures.Data(ml, Fixtures.Correlated(50)));
