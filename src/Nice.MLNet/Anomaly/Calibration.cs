@@ -51,7 +51,8 @@ internal static class Calibration
 
     /// <summary>
     /// The score of every row with finite values, in batches of the model's scoring batch size. Rows with NaN or
-    /// infinity are left out: they are flagged whatever the threshold (their score is +∞), so they say nothing about it.
+    /// infinity are left out: they are flagged whatever the threshold (their score is +∞), so they say nothing about
+    /// it.
     /// </summary>
     public static float[] Scores(NiceTransformer model, AnomalyScorer scorer, IDataView data, string featureColumn)
     {

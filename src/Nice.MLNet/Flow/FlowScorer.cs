@@ -4,10 +4,10 @@ using static TorchSharp.torch;
 namespace Nice.MLNet.Flow;
 
 /// <summary>
-/// Batched, gradient-free scoring of raw input rows: latent h = f(x) and log p(x) in nats. Rows with NaN/infinity get NaN
-/// outputs and do not touch the other rows. A finite row whose values overflow float32 inside the flow (e.g. a cell of
-/// 3·10³⁸) is scored again in float64, so its log-likelihood is a number or −∞ (a density too small for float32), never
-/// NaN. Safe to call from several threads (one dispose scope per call).
+/// Batched, gradient-free scoring of raw input rows: latent h = f(x) and log p(x) in nats. Rows with NaN/infinity get
+/// NaN outputs and do not touch the other rows. A finite row whose values overflow float32 inside the flow (e.g. a cell
+/// of 3·10³⁸) is scored again in float64, so its log-likelihood is a number or −∞ (a density too small for float32),
+/// never NaN. Safe to call from several threads (one dispose scope per call).
 /// </summary>
 internal sealed class FlowScorer : IDisposable
 {
@@ -33,7 +33,8 @@ internal sealed class FlowScorer : IDisposable
     /// Null: dequantize at the bin's centre (deterministic scoring). A generator: u ~ U(0,1) from it (the literature's
     /// evaluation convention).
     /// </param>
-    public void Score(ReadOnlySpan<float> input, int rows, float[]? latent, float[]? logLikelihood, Generator? noise = null)
+    public void Score(ReadOnlySpan<float> input, int rows, float[]? latent, float[]? logLikelihood,
+        Generator? noise = null)
     {
         if (rows == 0 || latent is null && logLikelihood is null) return;
         int d = Dimension;
@@ -63,7 +64,8 @@ internal sealed class FlowScorer : IDisposable
                 }
     }
 
-    /// <summary>The rows as a flow-space tensor on the flow's device; non-finite rows are zeroed (scored apart).</summary>
+    /// <summary>The rows as a flow-space tensor on the flow's device; non-finite rows are zeroed (scored
+    /// apart).</summary>
     private Tensor ToFlowSpace(ReadOnlySpan<float> input, int rows, bool[] bad, bool anyBad, Generator? noise)
     {
         int d = Dimension;

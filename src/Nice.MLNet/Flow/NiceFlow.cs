@@ -131,7 +131,8 @@ internal sealed class NiceFlow : nn.Module
                 {
                     if (mine is PermutationMixing pm) ((PermutationMixing)theirs).SetPermutation(pm.Permutation);
                     if (mine is LuMixing lu)
-                        ((LuMixing)theirs).SetFixed(lu.Permutation, lu.Sign.to(ScalarType.Float32).cpu().data<float>().ToArray());
+                        ((LuMixing)theirs).SetFixed(lu.Permutation,
+                            lu.Sign.to(ScalarType.Float32).cpu().data<float>().ToArray());
                 }
             }
             // Outside any dispose scope: to() replaces the module's tensors, and the new ones must outlive this call.
