@@ -25,8 +25,6 @@ public sealed class AnomalyTable
     {
         rows.Add(results);
         Write(split, results, F(seconds, "F0"));
-        foreach (var r in results.Where(r => Math.Abs(r.Auc - r.MlNetAuc) > 1e-3))
-            output.WriteLine($"  note: {r.Method} AUC {r.Auc:F4} here, {r.MlNetAuc:F4} from mlContext.AnomalyDetection.Evaluate");
         output.Flush();
     }
 
@@ -36,7 +34,7 @@ public sealed class AnomalyTable
         var mean = AnomalyRunner.Methods.Select(m =>
         {
             var of = rows.Select(r => r.Single(x => x.Method == m)).ToArray();
-            return new AnomalyResult(m, of.Average(x => x.Auc), of.Average(x => x.DetectionRateAt10), of.Average(x => x.TestFalsePositiveRate), of.Average(x => x.MlNetAuc));
+            return new AnomalyResult(m, of.Average(x => x.Auc), of.Average(x => x.DetectionRateAt10), of.Average(x => x.TestFalsePositiveRate));
         }).ToArray();
         Write($"mean of {rows.Count}", mean, "");
     }

@@ -8,6 +8,7 @@ using System.Text;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Nice.MLNet.Cli.Data;
+using Nice.MLNet.Cli.Hosting;
 using OxyPlot;
 using OxyPlot.Axes;
 using OxyPlot.Legends;
@@ -113,7 +114,7 @@ public static class DensityBench
         using var nice = ml.Transforms.Nice(options).Fit(trainView);
         double trainSeconds = clock.Elapsed.TotalSeconds;
         var summary = nice.TrainingSummary!;
-        var metrics = nice.Evaluate(testView, s.Seed);
+        var metrics = Phase.Run(log, $"evaluating NICE on {nTest} test rows", () => nice.Evaluate(testView, s.Seed));
         double niceSeconds = clock.Elapsed.TotalSeconds;
         log.WriteLine($"NICE trained {summary.History.Count} epochs in {trainSeconds:F1}s, kept epoch {summary.BestEpoch}; test LL {metrics.LogLikelihood:F2} ± {metrics.StandardError:F2}");
         models.Add(new DensityRow($"NICE ({s.Couplings}×{s.Hidden}×{s.Width})", metrics.LogLikelihood, metrics.StandardError, metrics.BitsPerDim,
@@ -126,11 +127,13 @@ public static class DensityBench
             var train = DensityGaussians.Dequantize(trainPixels, nTrain, d, Levels, 1.0, s.Seed + 1);
             var test = DensityGaussians.Dequantize(testPixels, nTest, d, Levels, 1.0, s.Seed + 2);
             double prep = clock.Elapsed.TotalSeconds;
-            var diag = DensityGaussians.Summarize(DensityGaussians.Diagonal(train, test));
+            var diag = Phase.Run(log, "fitting and scoring the diagonal Gaussian",
+                () => DensityGaussians.Summarize(DensityGaussians.Diagonal(train, test)));
             double diagSeconds = clock.Elapsed.TotalSeconds;
             models.Add(new DensityRow("diagonal Gaussian (ML)", diag.Mean, diag.StandardError, DensityGaussians.BitsPerDim(diag.Mean, d, Levels), "closed form", diagSeconds, diag.Rows));
             clock.Restart();
-            var full = DensityGaussians.Summarize(DensityGaussians.Full(train, test, s.Ridge));
+            var full = Phase.Run(log, "fitting and scoring the full-covariance Gaussian",
+                () => DensityGaussians.Summarize(DensityGaussians.Full(train, test, s.Ridge)));
             models.Add(new DensityRow(string.Create(CultureInfo.InvariantCulture, $"full-covariance Gaussian (ML, ridge {s.Ridge:G3})"), full.Mean, full.StandardError,
                 DensityGaussians.BitsPerDim(full.Mean, d, Levels), "closed form", clock.Elapsed.TotalSeconds + prep, full.Rows));
         }

@@ -21,5 +21,12 @@ public static class Machine
         }
     }
 
+    /// <summary>The 1, 5 and 15-minute load averages (Linux), or "n/a".</summary>
+    public static string LoadAverage()
+    {
+        try { return File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a"; }
+        catch (IOException) { return "n/a"; }
+    }
+
     public static string Describe() => $"{CpuModel}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}";
 }

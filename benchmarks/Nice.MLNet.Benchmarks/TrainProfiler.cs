@@ -7,7 +7,7 @@ using Nice.MLNet.Flow;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Nice.MLNet.Cli.Bench;
+namespace Nice.MLNet.Benchmarks;
 
 /// <summary>
 /// Where a training step's time goes: the trainer's step taken apart (batch gather, zero_grad, forward, loss,
