@@ -57,8 +57,9 @@ public static class CliHost
         var result = root.Parse(args);
         if (result.Errors.Count > 0)
         {
-            string messages = string.Join(" ", result.Errors.Select(Message).Distinct());
-            error.WriteLine($"{program} {command.Name}: {messages} (see: {program} {command.Name} --help)");
+            // The first error about an option (a later "unrecognized argument" is often its consequence).
+            var first = result.Errors.OrderBy(e => e.SymbolResult is OptionResult or ArgumentResult ? 0 : 1).First();
+            error.WriteLine($"{program} {command.Name}: {Message(first)} (see: {program} {command.Name} --help)");
             return UsageError;
         }
         try

@@ -66,6 +66,11 @@ public static class CliOptions
             {
                 string value = r.Tokens[0].Value;
                 if (choices.Contains(value, StringComparer.Ordinal)) return value;
+                if (IsOptionName(value))
+                {
+                    r.AddError($"{name} needs a value ({string.Join(", ", choices)}); '{value}' is the next option.");
+                    return defaultValue;
+                }
                 r.AddError($"{name}: '{value}' is not one of {string.Join(", ", choices)}.");
                 return defaultValue;
             },
@@ -117,6 +122,11 @@ public static class CliOptions
     private static int ParseInt(ArgumentResult r, string name, int min, int max)
     {
         string text = r.Tokens[0].Value;
+        if (IsOptionName(text))
+        {
+            r.AddError($"{name} needs a value ({RangeText(min, max)}); '{text}' is the next option.");
+            return min;
+        }
         if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value))
         {
             bool integer = BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var big);
@@ -134,6 +144,11 @@ public static class CliOptions
     {
         string text = r.Tokens[0].Value;
         string range = NumberRangeText(min, max, exclusiveMin);
+        if (IsOptionName(text))
+        {
+            r.AddError($"{name} needs a value ({range}); '{text}' is the next option.");
+            return min;
+        }
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
         {
             r.AddError($"{name}: '{text}' is not a finite number ({range}).");
@@ -142,6 +157,9 @@ public static class CliOptions
         if (value < min || value > max || (exclusiveMin && value == min)) r.AddError($"{name}: {text} is out of range ({range}).");
         return value;
     }
+
+    /// <summary>"--width" after "--epochs": the value was left out (System.CommandLine takes the next token as the value).</summary>
+    private static bool IsOptionName(string text) => text.StartsWith("--", StringComparison.Ordinal);
 
     private static string RangeText(int min, int max)
         => max == int.MaxValue ? $"an integer >= {min}" : $"an integer from {min} to {max}";
