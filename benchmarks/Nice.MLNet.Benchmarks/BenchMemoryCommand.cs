@@ -11,19 +11,22 @@ using TorchSharp;
 namespace Nice.MLNet.Benchmarks;
 
 /// <summary>
-/// Process memory while training, measured in a process of its own (so nothing else's allocations count): the working set after
-/// every epoch (after a full GC) and the peak. Rows are generated on the fly and streamed when --cache false, so two runs with
-/// --rows 6000 and --rows 60000 show whether memory is bounded independently of the data size. It drives the trainer directly
-/// (no IDataView), so only the trainer's memory is measured.
+/// Process memory while training, measured in a process of its own (so nothing else's allocations count): the working
+/// set after every epoch (after a full GC) and the peak. Rows are generated on the fly and streamed when --cache false,
+/// so two runs with --rows 6000 and --rows 60000 show whether memory is bounded independently of the data size. It
+/// drives the trainer directly (no IDataView), so only the trainer's memory is measured.
 /// </summary>
 public sealed class BenchMemoryCommand : Command
 {
     private readonly Option<int> rows = CliOptions.Int("--rows", "Generated training rows", 6000, min: 10);
     private readonly Option<int> epochs = CliOptions.Int("--epochs", "Epochs", 20);
     private readonly Option<int> dim = CliOptions.Int("--dim", "Dimension D", 64, min: 2);
-    private readonly Option<int> width = CliOptions.Int("--width", "Hidden units per layer (4 couplings x 3 hidden)", 256);
-    private readonly Option<bool> cache = new("--cache") { Description = "Cache the rows in memory (true) or stream them every epoch (false)", HelpName = "true|false" };
-    private readonly Option<int> gen0 = CliOptions.Int("--gen0-every", "When streaming: a gen-0 collection every N steps; 0 = off",
+    private readonly Option<int> width = CliOptions.Int("--width", "Hidden units per layer (4 couplings x 3 hidden)",
+        256);
+    private readonly Option<bool> cache = new("--cache") { Description = "Cache the rows in memory (true) or stream "
+        + "them every epoch (false)", HelpName = "true|false" };
+    private readonly Option<int> gen0 = CliOptions.Int("--gen0-every", "When streaming: a gen-0 collection every N "
+        + "steps; 0 = off",
         new TrainingSettings().StreamingGen0Interval, min: 0);
 
     public BenchMemoryCommand()
@@ -36,9 +39,11 @@ public sealed class BenchMemoryCommand : Command
     private int Run(ParseResult p)
     {
         var log = p.InvocationConfiguration.Output;
-        int rows = p.GetValue(this.rows), epochs = p.GetValue(this.epochs), d = p.GetValue(dim), width = p.GetValue(this.width);
+        int rows = p.GetValue(this.rows), epochs = p.GetValue(this.epochs), d = p.GetValue(dim),
+            width = p.GetValue(this.width);
         bool cache = p.GetValue(this.cache);
-        log.WriteLine($"bench-memory on {Machine.Describe()}: D={d}, {rows} rows, {epochs} epochs, cache {cache}, 4 couplings × 3 × {width}");
+        log.WriteLine($"bench-memory on {Machine.Describe()}: D={d}, {rows} rows, {epochs} epochs, cache {cache}, 4 "
+            + $"couplings × 3 × {width}");
         using var flow = GlobalRandom.Seeded(1, () => new NiceFlow(new FlowConfig(d, 4, 3, width)));
         var source = new GeneratedRows(rows, d);
         using var process = Process.GetCurrentProcess();
@@ -47,7 +52,8 @@ public sealed class BenchMemoryCommand : Command
         int steps = (int)Math.Ceiling(rows * (1 - new TrainingSettings().ValidationFraction) / batch);
         FlowTrainer.Train(flow, source, new TrainingSettings
         {
-            Epochs = epochs, BatchSize = batch, Seed = 1, EarlyStoppingPatience = 0, CacheInMemory = cache, ShufflePoolRows = 1000,
+            Epochs = epochs, BatchSize = batch, Seed = 1, EarlyStoppingPatience = 0, CacheInMemory = cache,
+                ShufflePoolRows = 1000,
             StreamingGen0Interval = p.GetValue(gen0),
             Progress = r =>
             {
@@ -59,12 +65,15 @@ public sealed class BenchMemoryCommand : Command
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 process.Refresh();
                 log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"epoch {r.Epoch} working-set-mb {process.WorkingSet64 / 1048576.0:F1} live-tensors {DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount} managed-kb-allocated-per-step {perStep:F1} gen0-collections {GC.CollectionCount(0)}"));
+                    $"epoch {r.Epoch} working-set-mb {process.WorkingSet64 / 1048576.0:F1} live-tensors "
+                        + $"{DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount} "
+                            + $"managed-kb-allocated-per-step {perStep:F1} gen0-collections {GC.CollectionCount(0)}"));
                 log.Flush();
             },
         });
         process.Refresh();
-        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"peak-working-set-mb {process.PeakWorkingSet64 / 1048576.0:F1}"));
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"peak-working-set-mb "
+            + $"{process.PeakWorkingSet64 / 1048576.0:F1}"));
         return CliHost.Success;
     }
 
@@ -87,7 +96,9 @@ public sealed class BenchMemoryCommand : Command
             var random = new Random(1);
             for (int i = 0; i < rows; i++)
             {
-                for (int j = 0; j < row.Length; j++) row[j] = (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
+                for (int j = 0; j < row.Length; j++)
+                    row[j] = (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble()))
+                        * Math.Cos(2 * Math.PI * random.NextDouble()));
                 yield return row;
             }
         }

@@ -20,19 +20,22 @@ internal static class GemmReference
         {
             var p = Partition.For(config.Partition, config.Dimension, k);
             int fanIn = p.First.Length;
-            for (int h = 0; h < config.HiddenLayers; h++) { list.Add((fanIn, config.HiddenWidth)); fanIn = config.HiddenWidth; }
+            for (int h = 0; h < config.HiddenLayers; h++) { list.Add((fanIn,
+                config.HiddenWidth)); fanIn = config.HiddenWidth; }
             list.Add((fanIn, p.Second.Length));
         }
         return list;
     }
 
-    /// <summary>Median (or best) over <paramref name="reps"/>, after one warm-up, of the time of all forward and backward GEMMs of one training step.</summary>
+    /// <summary>Median (or best) over <paramref name="reps"/>, after one warm-up, of the time of all forward and
+    /// backward GEMMs of one training step.</summary>
     public static double Time(List<(int In, int Out)> layers, int batch, int reps, bool best = false)
     {
         var shapes = layers.GroupBy(l => l).Select(g => (g.Key.In, g.Key.Out, Count: g.Count())).ToList();
         var times = new List<double>();
         using var outer = NewDisposeScope();
-        var tensors = shapes.Select(s => (X: rand(batch, s.In), W: rand(s.Out, s.In), G: rand(batch, s.Out), s.Count)).ToList();
+        var tensors = shapes.Select(s => (X: rand(batch, s.In), W: rand(s.Out, s.In), G: rand(batch, s.Out), s.Count))
+            .ToList();
         for (int rep = -1; rep < reps; rep++)
         {
             var clock = Stopwatch.StartNew();

@@ -11,17 +11,20 @@ namespace Nice.MLNet.Cli.Bench;
 /// <summary>Settings shared by every split of one benchmark run.</summary>
 public sealed record AnomalyBenchSettings(NiceOptions Nice, int ImageWidth, int PcaRank, int Seed);
 
-/// <summary>One method's result on one split: AUC, detection rate at 10 false positives, and the test false-positive rate at the model's own threshold.</summary>
+/// <summary>One method's result on one split: AUC, detection rate at 10 false positives, and the test false-positive
+/// rate at the model's own threshold.</summary>
 /// <remarks>AUC and the detection rate come from ML.NET's anomaly evaluator (<see cref="AnomalyRanking"/>).</remarks>
 public sealed record AnomalyResult(string Method, double Auc, double DetectionRateAt10, double TestFalsePositiveRate);
 
-/// <summary>Trains NICE (scored by raw NLL and by the input-complexity score) and ML.NET's RandomizedPca on a split and measures them.</summary>
+/// <summary>Trains NICE (scored by raw NLL and by the input-complexity score) and ML.NET's RandomizedPca on a split and
+/// measures them.</summary>
 public static class AnomalyRunner
 {
     public const string Nll = "NICE NLL", Complexity = "NICE complexity", Pca = "RandomizedPca";
     public static readonly string[] Methods = { Nll, Complexity, Pca };
 
-    public static (IReadOnlyList<AnomalyResult> Results, double Seconds) Run(AnomalySplit split, AnomalyBenchSettings settings)
+    public static (IReadOnlyList<AnomalyResult> Results, double Seconds) Run(AnomalySplit split,
+        AnomalyBenchSettings settings)
     {
         var ml = new MLContext(settings.Seed);
         var train = AnomalySplit.View(ml, split.Train);
@@ -29,7 +32,8 @@ public static class AnomalyRunner
         var clock = Stopwatch.StartNew();
         var results = new List<AnomalyResult>();
 
-        var options = new NiceAnomalyOptions { Nice = settings.Nice, Score = NiceAnomalyScore.Nll, ImageWidth = settings.ImageWidth };
+        var options = new NiceAnomalyOptions { Nice = settings.Nice, Score = NiceAnomalyScore.Nll,
+            ImageWidth = settings.ImageWidth };
         using (var nll = ml.AnomalyDetection.Trainers.Nice(options).Fit(train))
         using (var complexity = nll.ChangeScore(NiceAnomalyScore.InputComplexity, train))
         {
@@ -37,12 +41,14 @@ public static class AnomalyRunner
             results.Add(Measure(ml, Complexity, complexity.Transform(test), split.TestLabels));
         }
 
-        var pca = ml.AnomalyDetection.Trainers.RandomizedPca("Features", rank: settings.PcaRank, ensureZeroMean: true, seed: settings.Seed).Fit(train);
+        var pca = ml.AnomalyDetection.Trainers.RandomizedPca("Features", rank: settings.PcaRank, ensureZeroMean: true,
+            seed: settings.Seed).Fit(train);
         results.Add(Measure(ml, Pca, pca.Transform(test), split.TestLabels));
         return (results, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>AUC and detection rate at 10 false positives from ML.NET's evaluator; the test FPR from PredictedLabel.</summary>
+    /// <summary>AUC and detection rate at 10 false positives from ML.NET's evaluator; the test FPR from
+    /// PredictedLabel.</summary>
     private static AnomalyResult Measure(MLContext ml, string method, IDataView scored, float[] labels)
     {
         var metrics = AnomalyRanking.Evaluate(ml, scored, falsePositiveCount: 10);

@@ -6,7 +6,8 @@ using System.Linq;
 
 namespace Nice.MLNet.Cli.Bench;
 
-/// <summary>Prints one row per split and a mean row: AUC, detection rate at 10 false positives and test FPR for each method.</summary>
+/// <summary>Prints one row per split and a mean row: AUC, detection rate at 10 false positives and test FPR for each
+/// method.</summary>
 public sealed class AnomalyTable
 {
     private readonly TextWriter output;
@@ -34,7 +35,8 @@ public sealed class AnomalyTable
         var mean = AnomalyRunner.Methods.Select(m =>
         {
             var of = rows.Select(r => r.Single(x => x.Method == m)).ToArray();
-            return new AnomalyResult(m, of.Average(x => x.Auc), of.Average(x => x.DetectionRateAt10), of.Average(x => x.TestFalsePositiveRate));
+            return new AnomalyResult(m, of.Average(x => x.Auc), of.Average(x => x.DetectionRateAt10), of.Average(x =>
+                x.TestFalsePositiveRate));
         }).ToArray();
         Write($"mean of {rows.Count}", mean, "");
     }
@@ -42,11 +44,13 @@ public sealed class AnomalyTable
     private void Write(string split, IReadOnlyList<AnomalyResult> results, string seconds)
     {
         string cells = string.Concat(AnomalyRunner.Methods.Select(m => results.Single(r => r.Method == m))
-            .Select(r => $" | {F(r.Auc, "F3"),6} {F(r.DetectionRateAt10, "F3"),7} {F(r.TestFalsePositiveRate, "F3"),6} "));
+            .Select(r => $" | {F(r.Auc, "F3"),6} {F(r.DetectionRateAt10, "F3"),7} "
+                + $"{F(r.TestFalsePositiveRate, "F3"),6} "));
         output.WriteLine($"{Truncate(split, 16),-16}{cells} | {seconds,7}");
     }
 
-    private static string F(double v, string format) => double.IsNaN(v) ? "n/a" : v.ToString(format, CultureInfo.InvariantCulture);
+    private static string F(double v, string format) => double.IsNaN(v) ? "n/a" : v.ToString(format,
+        CultureInfo.InvariantCulture);
 
     private static string Truncate(string s, int n) => s.Length <= n ? s : s[..n];
 }

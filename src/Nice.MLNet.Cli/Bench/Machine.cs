@@ -14,7 +14,8 @@ public static class Machine
         {
             try
             {
-                var line = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) : null;
+                var line = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l =>
+                    l.StartsWith("model name", StringComparison.Ordinal)) : null;
                 return line?.Split(':', 2)[1].Trim() ?? RuntimeInformation.ProcessArchitecture.ToString();
             }
             catch (IOException) { return RuntimeInformation.ProcessArchitecture.ToString(); }
@@ -28,5 +29,6 @@ public static class Machine
         catch (IOException) { return "n/a"; }
     }
 
-    public static string Describe() => $"{CpuModel}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+    public static string Describe() => $"{CpuModel}, {Environment.ProcessorCount} cores, "
+        + $"{RuntimeInformation.OSDescription}, .NET {Environment.Version}";
 }

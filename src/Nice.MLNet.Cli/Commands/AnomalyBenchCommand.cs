@@ -11,37 +11,48 @@ using Nice.MLNet.Cli.Hosting;
 namespace Nice.MLNet.Cli.Commands;
 
 /// <summary>
-/// <c>./run.sh anomaly</c>: NICE anomaly detection (raw NLL and the input-complexity score of Serrà et al. 2020) beside ML.NET's
-/// RandomizedPca on the same splits, on (a) Fashion-MNIST one-class — train on one class, test on the 10,000 test images with the
-/// other nine classes as anomalies, averaged over the classes — and (b) the committed 8x8 digits, leave-one-digit-out — train on
-/// three quarters of the other nine digits, test on the last quarter plus every image of the held-out digit as anomalies — and
-/// (c) breast cancer, benign vs malignant, and (d) the simpler-input trap: train on Fashion-MNIST, test on Fashion-MNIST test
-/// images against UCI digits drawn at 28x28. Prints AUC and the detection rate at 10 false positives (both from ML.NET's
-/// anomaly evaluator) and the test false-positive rate at each model's own threshold (NICE: calibrated to 1% on its training
-/// rows; PCA: ML.NET's default 0.5), one table row per split as it is reached.
+/// <c>./run.sh anomaly</c>: NICE anomaly detection (raw NLL and the input-complexity score of Serrà et al. 2020) beside
+/// ML.NET's RandomizedPca on the same splits, on (a) Fashion-MNIST one-class — train on one class, test on the 10,000
+/// test images with the other nine classes as anomalies, averaged over the classes — and (b) the committed 8x8 digits,
+/// leave-one-digit-out — train on three quarters of the other nine digits, test on the last quarter plus every image of
+/// the held-out digit as anomalies — and (c) breast cancer, benign vs malignant, and (d) the simpler-input trap: train
+/// on Fashion-MNIST, test on Fashion-MNIST test images against UCI digits drawn at 28x28. Prints AUC and the detection
+/// rate at 10 false positives (both from ML.NET's anomaly evaluator) and the test false-positive rate at each model's
+/// own threshold (NICE: calibrated to 1% on its training rows; PCA: ML.NET's default 0.5), one table row per split as
+/// it is reached.
 /// </summary>
 public sealed class AnomalyBenchCommand : Command
 {
-    private readonly Option<string> dataset = CliOptions.Choice("--dataset", "Which task", "all", "all", "fashion", "digits", "cancer", "trap");
+    private readonly Option<string> dataset = CliOptions.Choice("--dataset", "Which "
+        + "task", "all", "all", "fashion", "digits", "cancer", "trap");
     private readonly Option<DirectoryInfo?> dataDir = CliOptions.ExistingFolder("--data-dir",
         "The Fashion-MNIST folder (gzip'd IDX files)", AnomalySplit.FashionDirectory);
-    private readonly Option<string?> classesOption = CliOptions.Text("--classes", "Fashion-MNIST classes to use as the normal class [default: 0-9]", "0,1,...");
-    private readonly Option<string?> digitsOption = CliOptions.Text("--digits", "Digits to hold out in turn [default: 0-9]", "0,1,...");
-    private readonly Option<int?> epochsOption = CliOptions.OptionalInt("--epochs", "Maximum epochs [default: 10 fashion, 50 digits, 300 cancer]");
-    private readonly Option<int> trainRowsOption = CliOptions.Int("--train-rows", "Training images per Fashion-MNIST model", 6000);
+    private readonly Option<string?> classesOption = CliOptions.Text("--classes", "Fashion-MNIST classes to use as "
+        + "the normal class [default: 0-9]", "0,1,...");
+    private readonly Option<string?> digitsOption = CliOptions.Text("--digits", "Digits to hold out in turn [default: "
+        + "0-9]", "0,1,...");
+    private readonly Option<int?> epochsOption = CliOptions.OptionalInt("--epochs", "Maximum epochs [default: 10 "
+        + "fashion, 50 digits, 300 cancer]");
+    private readonly Option<int> trainRowsOption = CliOptions.Int("--train-rows", "Training images per Fashion-MNIST "
+        + "model", 6000);
     private readonly Option<int> testRowsOption = CliOptions.Int("--test-rows", "Fashion-MNIST test images", 10000);
-    private readonly Option<int?> widthOption = CliOptions.OptionalInt("--hidden-width", "Hidden units per layer [default: 256 fashion, 64 otherwise]");
-    private readonly Option<int?> layersOption = CliOptions.OptionalInt("--hidden-layers", "Hidden layers per coupling [default: 3 fashion, 2 otherwise]");
+    private readonly Option<int?> widthOption = CliOptions.OptionalInt("--hidden-width", "Hidden units per layer "
+        + "[default: 256 fashion, 64 otherwise]");
+    private readonly Option<int?> layersOption = CliOptions.OptionalInt("--hidden-layers", "Hidden layers per "
+        + "coupling [default: 3 fashion, 2 otherwise]");
     private readonly Option<int> couplingsOption = CliOptions.Int("--couplings", "Coupling layers", 4);
     private readonly Option<int> pcaRankOption = CliOptions.Int("--pca-rank", "RandomizedPca's rank", 20);
-    private readonly Option<int> seedOption = CliOptions.Int("--seed", "Seed of the models (and the first breast-cancer split)", 0, min: 0);
+    private readonly Option<int> seedOption = CliOptions.Int("--seed", "Seed of the models (and the first "
+        + "breast-cancer split)", 0, min: 0);
     private readonly Option<int> splitsOption = CliOptions.Int("--splits", "Breast-cancer splits", 10);
 
     public AnomalyBenchCommand()
-        : base("anomaly", "Anomaly detection: NICE (NLL, input complexity) vs RandomizedPca on Fashion-MNIST one-class, "
+        : base("anomaly", "Anomaly detection: NICE (NLL, input complexity) vs RandomizedPca on Fashion-MNIST "
+            + "one-class, "
             + "digits, breast cancer (tabular), and Fashion-MNIST vs digits (the simpler-input trap).")
     {
-        foreach (var option in new Option[] { dataset, dataDir, classesOption, digitsOption, epochsOption, trainRowsOption, testRowsOption,
+        foreach (var option in new Option[] { dataset, dataDir, classesOption, digitsOption, epochsOption,
+            trainRowsOption, testRowsOption,
                      widthOption, layersOption, couplingsOption, pcaRankOption, seedOption, splitsOption })
             Options.Add(option);
         SetAction(Run);
@@ -64,9 +75,12 @@ public sealed class AnomalyBenchCommand : Command
         int seed = p.GetValue(seedOption);
         int splits = p.GetValue(splitsOption);
 
-        output.WriteLine("Anomaly detection. AUC: P(anomaly scores above normal). DR@10FP: fraction of anomalies above the 10th-highest normal score.");
-        output.WriteLine("FPR: test normals flagged at the model's own threshold (NICE: 1% on training rows; RandomizedPca: 0.5). Higher score = more anomalous.");
-        output.WriteLine("NICE complexity = bits/dim - L(x)/D, L(x) = PNG-filtered Deflate length in bits (Serra et al. 2020).");
+        output.WriteLine("Anomaly detection. AUC: P(anomaly scores above normal). DR@10FP: fraction of anomalies "
+            + "above the 10th-highest normal score.");
+        output.WriteLine("FPR: test normals flagged at the model's own threshold (NICE: 1% on training rows; "
+            + "RandomizedPca: 0.5). Higher score = more anomalous.");
+        output.WriteLine("NICE complexity = bits/dim - L(x)/D, L(x) = PNG-filtered Deflate length in bits (Serra et "
+            + "al. 2020).");
         float[][] train = Array.Empty<float[]>(), test = Array.Empty<float[]>();
         byte[] trainLabels = Array.Empty<byte>(), testLabels = Array.Empty<byte>();
         if (dataset is "all" or "fashion" or "trap")
@@ -81,25 +95,32 @@ public sealed class AnomalyBenchCommand : Command
                     + "(./run.sh anomaly does), or pass --data-dir, or run --dataset digits.", e.FileName, e);
             }
         }
-        // Fashion-MNIST's one-class task and the trap train the same model on the same images; the digits serve (b) and (d).
+        // Fashion-MNIST's one-class task and the trap train the same model on the same images; the digits serve (b) and
+        // (d).
         var fashionNice = NiceSettings(couplings, layers ?? 3, width ?? 256, epochs ?? 10, levels: 256, seed);
-        var (digitPixels, digitLabels) = dataset is "all" or "digits" or "trap" ? Digits.Load() : (Array.Empty<float>(), Array.Empty<int>());
+        var (digitPixels, digitLabels) = dataset is "all" or "digits" or "trap"
+            ? Digits.Load() : (Array.Empty<float>(), Array.Empty<int>());
         if (dataset is "all" or "fashion")
         {
             output.WriteLine();
-            output.WriteLine($"(a) Fashion-MNIST one-class: train on <= {trainRows} images of a class, test on {Math.Min(testRows, 10000)} test images, other classes = anomalies.");
+            output.WriteLine($"(a) Fashion-MNIST one-class: train on <= {trainRows} images of a class, test on "
+                + $"{Math.Min(testRows, 10000)} test images, other classes = anomalies.");
             output.WriteLine($"    NICE {Describe(fashionNice)}; RandomizedPca rank {pcaRank}.");
-            RunSplits(output, classes.Select(c => AnomalySplit.FashionOneClass(train, trainLabels, test, testLabels, c, trainRows, testRows)),
+            RunSplits(output, classes.Select(c => AnomalySplit.FashionOneClass(train, trainLabels, test, testLabels,
+                c, trainRows, testRows)),
                 new AnomalyBenchSettings(fashionNice, 28, pcaRank, seed));
         }
         if (dataset is "all" or "digits")
         {
             var nice = NiceSettings(couplings, layers ?? 2, width ?? 64, epochs ?? 50, levels: Digits.Levels, seed);
             output.WriteLine();
-            output.WriteLine("(b) 8x8 digits (UCI, 1,797 images, 17 levels), leave-one-digit-out: train on 3/4 of the other nine digits,");
-            output.WriteLine("    test on their last quarter (normal) and every image of the held-out digit (anomalies).");
+            output.WriteLine("(b) 8x8 digits (UCI, 1,797 images, 17 levels), leave-one-digit-out: train on 3/4 of the "
+                + "other nine digits,");
+            output.WriteLine("    test on their last quarter (normal) and every image of the held-out digit "
+                + "(anomalies).");
             output.WriteLine($"    NICE {Describe(nice)}; RandomizedPca rank {pcaRank}.");
-            RunSplits(output, digits.Select(d => AnomalySplit.DigitsHoldOut(digitPixels, digitLabels, d)), new AnomalyBenchSettings(nice, 8, pcaRank, seed));
+            RunSplits(output, digits.Select(d => AnomalySplit.DigitsHoldOut(digitPixels, digitLabels, d)),
+                new AnomalyBenchSettings(nice, 8, pcaRank, seed));
         }
         if (dataset is "all" or "cancer")
         {
@@ -107,17 +128,22 @@ public sealed class AnomalyBenchCommand : Command
             nice.BatchSize = 32;
             nice.EarlyStoppingPatience = 30;
             output.WriteLine();
-            output.WriteLine($"(c) Breast Cancer Wisconsin (Diagnostic; UCI, 569 rows x 30 features): benign = normal, malignant = anomaly. {splits} seeded splits:");
-            output.WriteLine("    train on 2/3 of the 357 benign rows, test on the other third and all 212 malignant rows; features standardized on the training rows.");
+            output.WriteLine($"(c) Breast Cancer Wisconsin (Diagnostic; UCI, 569 rows x 30 features): benign = "
+                + $"normal, malignant = anomaly. {splits} seeded splits:");
+            output.WriteLine("    train on 2/3 of the 357 benign rows, test on the other third and all 212 malignant "
+                + "rows; features standardized on the training rows.");
             output.WriteLine($"    NICE {Describe(nice)}, batch {nice.BatchSize}; RandomizedPca rank {pcaRank}.");
             var (rows, malignant) = BreastCancer.Load();
-            RunSplits(output, Enumerable.Range(seed, splits).Select(k => AnomalySplit.CancerSplit(rows, malignant, k)), new AnomalyBenchSettings(nice, 0, pcaRank, seed));
+            RunSplits(output, Enumerable.Range(seed, splits).Select(k => AnomalySplit.CancerSplit(rows, malignant,
+                k)), new AnomalyBenchSettings(nice, 0, pcaRank, seed));
         }
         if (dataset is "all" or "trap")
         {
             output.WriteLine();
-            output.WriteLine($"(d) The simpler-input trap: train on the first {trainRows} Fashion-MNIST training images (all classes); test on {Math.Min(testRows, 10000)} Fashion-MNIST");
-            output.WriteLine("    test images (normal) and the 1,797 UCI digits drawn as 28x28 MNIST-style images (anomalies; Nalisnick et al. 2019 used MNIST).");
+            output.WriteLine($"(d) The simpler-input trap: train on the first {trainRows} Fashion-MNIST training "
+                + $"images (all classes); test on {Math.Min(testRows, 10000)} Fashion-MNIST");
+            output.WriteLine("    test images (normal) and the 1,797 UCI digits drawn as 28x28 MNIST-style images "
+                + "(anomalies; Nalisnick et al. 2019 used MNIST).");
             output.WriteLine($"    NICE {Describe(fashionNice)}; RandomizedPca rank {pcaRank}.");
             RunSplits(output, new[] { AnomalySplit.FashionVsDigits(train, test, trainRows, testRows, digitPixels) },
                 new AnomalyBenchSettings(fashionNice, 28, pcaRank, seed), mean: false);
@@ -125,8 +151,10 @@ public sealed class AnomalyBenchCommand : Command
         return CliHost.Success;
     }
 
-    /// <summary>One table: a row per split (made as it is reached), then the mean row unless <paramref name="mean"/> is false.</summary>
-    private static void RunSplits(TextWriter output, IEnumerable<AnomalySplit> splits, AnomalyBenchSettings settings, bool mean = true)
+    /// <summary>One table: a row per split (made as it is reached), then the mean row unless <paramref name="mean"/> is
+    /// false.</summary>
+    private static void RunSplits(TextWriter output, IEnumerable<AnomalySplit> splits, AnomalyBenchSettings settings,
+        bool mean = true)
     {
         var table = new AnomalyTable(output);
         foreach (var split in splits)
@@ -137,14 +165,17 @@ public sealed class AnomalyBenchCommand : Command
         if (mean) table.WriteMean();
     }
 
-    private static NiceOptions NiceSettings(int couplings, int layers, int width, int epochs, int levels, int seed) => new()
+    private static NiceOptions NiceSettings(int couplings, int layers, int width, int epochs, int levels, int seed) =>
+        new()
     {
         Couplings = couplings, HiddenLayers = layers, HiddenWidth = width, Epochs = epochs, BatchSize = 200,
         DequantizationLevels = levels, Seed = seed,
     };
 
     private static string Describe(NiceOptions o)
-        => $"{o.Couplings} couplings x {o.HiddenLayers} hidden layers x {o.HiddenWidth} units, <= {o.Epochs} epochs (early stopping patience {o.EarlyStoppingPatience}), logistic prior, {o.DequantizationLevels}-level dequantization, seed {o.Seed}";
+        => $"{o.Couplings} couplings x {o.HiddenLayers} hidden layers x {o.HiddenWidth} units, <= {o.Epochs} epochs "
+            + $"(early stopping patience {o.EarlyStoppingPatience}), logistic prior, {o.DequantizationLevels}-level "
+                + $"dequantization, seed {o.Seed}";
 
     private static int[] List(string? text, int count, string name)
     {
@@ -152,7 +183,8 @@ public sealed class AnomalyBenchCommand : Command
         var values = new List<int>();
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) || v < 0 || v >= count)
+            if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) || v < 0
+                || v >= count)
                 throw new CliUsageException($"--{name}: '{part}' is not an integer in 0..{count - 1}.");
             values.Add(v);
         }

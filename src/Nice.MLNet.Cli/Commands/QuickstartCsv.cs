@@ -29,14 +29,17 @@ internal static class QuickstartCsv
         var features = ChooseFeatures(schema, label, output);
         bool twoClasses = label is not null && label.FirstValues.Count == 2;
         if (label is not null && !twoClasses)
-            output.WriteLine($"  label {label.Quoted}: kept out of the features; it has {(label.FirstValues.Count > 2 ? "more than two values" : "fewer than two values")}, "
+            output.WriteLine($"  label {label.Quoted}: kept out of the features; it has "
+                + $"{(label.FirstValues.Count > 2 ? "more than two values" : "fewer than two values")}, "
                 + "so no anomaly AUC (that needs exactly two)");
 
         var rows = CsvRows.Read(schema, features, twoClasses ? label : null);
         if (rows.Skipped.Count > 0)
-            output.WriteLine($"  skipped {rows.Skipped.Count} of {schema.DataRows} rows with a missing or non-finite value: {rows.DescribeSkipped()}");
+            output.WriteLine($"  skipped {rows.Skipped.Count} of {schema.DataRows} rows with a missing or non-finite "
+                + $"value: {rows.DescribeSkipped()}");
         if (rows.Features.Length < 10)
-            throw new InvalidDataException($"{file.FullName}: {rows.Features.Length} usable rows; at least 10 are needed.");
+            throw new InvalidDataException($"{file.FullName}: {rows.Features.Length} usable rows; at least 10 are "
+                + $"needed.");
 
         var rng = new Random(s.Seed);
         var order = Enumerable.Range(0, rows.Features.Length).OrderBy(_ => rng.Next()).ToArray();
@@ -44,35 +47,46 @@ internal static class QuickstartCsv
         var normal = order.Where(i => !twoClasses || rows.Labels[i] == normalClass).ToArray();
         var anomalies = order.Where(i => twoClasses && rows.Labels[i] != normalClass).ToArray();
         if (twoClasses && anomalies.Length == 0)
-            throw new InvalidDataException($"{file.FullName}: every usable row has label '{normalClass}'; no rows of the other class are left.");
+            throw new InvalidDataException($"{file.FullName}: every usable row has label '{normalClass}'; no rows of "
+                + $"the other class are left.");
         int nTest = normal.Length / 5;
         if (nTest < 2 || normal.Length - nTest < 8)
-            throw new InvalidDataException($"{file.FullName}: {normal.Length} rows{(twoClasses ? $" of class '{normalClass}'" : "")}; at least 10 are needed.");
+            throw new InvalidDataException($"{file.FullName}: {normal.Length} "
+                + $"rows{(twoClasses ? $" of class '{normalClass}'" : "")}; at least 10 are needed.");
         var test = normal[..nTest];
         var train = normal[nTest..];
         output.WriteLine(twoClasses
-            ? $"label {label!.Quoted}: '{normalClass}' ({normal.Length} rows) is normal, 80/20 train/test: {train.Length} train, {test.Length} test; "
+            ? $"label {label!.Quoted}: '{normalClass}' ({normal.Length} rows) is normal, 80/20 train/test: "
+                + $"{train.Length} train, {test.Length} test; "
                 + $"the {anomalies.Length} '{rows.Labels[anomalies[0]]}' rows are held out as anomalies"
             : $"80/20 train/test split: {train.Length} train rows, {test.Length} test rows");
-        output.WriteLine($"standardized with the training rows' mean and variance; NICE on {features.Count} dimensions");
+        output.WriteLine($"standardized with the training rows' mean and variance; NICE on {features.Count} "
+            + $"dimensions");
 
         int d = features.Count;
-        IDataView View(int[] indices) => ml.Data.LoadFromEnumerable(indices.Select(i => new Row { Features = rows.Features[i] }), Definition(d));
+        IDataView View(int[] indices) => ml.Data.LoadFromEnumerable(indices.Select(i =>
+            new Row { Features = rows.Features[i] }), Definition(d));
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var model = ml.Transforms.NormalizeMeanVariance("Features").Append(ml.Transforms.Nice(s.Options())).Fit(View(train));
+        var model = ml.Transforms.NormalizeMeanVariance("Features").Append(ml.Transforms.Nice(s.Options()))
+            .Fit(View(train));
         var nice = model.LastTransformer;
-        output.WriteLine($"trained in {clock.Elapsed.TotalSeconds:F1}s; kept epoch {nice.TrainingSummary!.BestEpoch} (best validation NLL)");
-        var metrics = Phase.Run(output, $"evaluating {test.Length} test rows", () => nice.Evaluate(model.Transform(View(test))));
+        output.WriteLine($"trained in {clock.Elapsed.TotalSeconds:F1}s; kept epoch {nice.TrainingSummary!.BestEpoch} "
+            + $"(best validation NLL)");
+        var metrics = Phase.Run(output, $"evaluating {test.Length} test rows", () =>
+            nice.Evaluate(model.Transform(View(test))));
         output.WriteLine($"test log-likelihood: {metrics.LogLikelihood:F3} ± {metrics.StandardError:F3} nats per row "
             + $"(of the standardized data), {metrics.BitsPerDim:F4} bits/dim");
         if (!twoClasses) return;
-        var (normalScores, anomalyScores) = Phase.Run(output, $"scoring {test.Length} test rows and {anomalies.Length} held-out rows",
+        var (normalScores, anomalyScores) = Phase.Run(output, $"scoring {test.Length} test rows and "
+            + $"{anomalies.Length} held-out rows",
             () => (Nll(ml, model.Transform(View(test))), Nll(ml, model.Transform(View(anomalies)))));
         double auc = AnomalyRanking.Evaluate(ml, normalScores, anomalyScores).AreaUnderRocCurve;
-        output.WriteLine($"anomaly detection, score = -log p(x): AUC {auc:F3} (test '{normalClass}' rows normal vs. the held-out rows)");
+        output.WriteLine($"anomaly detection, score = -log p(x): AUC {auc:F3} (test '{normalClass}' rows normal vs. "
+            + $"the held-out rows)");
     }
 
-    /// <summary>The numeric columns that are not the label nor constant; says which columns are skipped and why.</summary>
+    /// <summary>The numeric columns that are not the label nor constant; says which columns are skipped and
+    /// why.</summary>
     private static List<CsvColumn> ChooseFeatures(CsvSchema schema, CsvColumn? label, TextWriter output)
     {
         var candidates = schema.Columns.Where(c => c != label).ToList();

@@ -27,14 +27,16 @@ internal static class QuickstartDigits
         var test = normal[..nTest];
         var train = normal[nTest..];
         var nines = rows.Where(r => r.Label == 9).ToArray();
-        output.WriteLine($"UCI digits 8x8 (data/digits): {train.Length} train rows (digits 0-8), {test.Length} test rows, "
+        output.WriteLine($"UCI digits 8x8 (data/digits): {train.Length} train rows (digits 0-8), {test.Length} test "
+            + $"rows, "
             + $"{nines.Length} held-out 9s as anomalies; 17 levels per pixel, dequantized.");
 
         var options = s.Options();
         options.DequantizationLevels = Digits.Levels;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var model = ml.Transforms.Nice(options).Fit(ml.Data.LoadFromEnumerable(train));
-        output.WriteLine($"trained in {clock.Elapsed.TotalSeconds:F1}s; kept epoch {model.TrainingSummary!.BestEpoch} (best validation NLL)");
+        output.WriteLine($"trained in {clock.Elapsed.TotalSeconds:F1}s; kept epoch {model.TrainingSummary!.BestEpoch} "
+            + $"(best validation NLL)");
 
         var metrics = Phase.Run(output, $"evaluating {test.Length} test rows",
             () => model.Evaluate(ml.Data.LoadFromEnumerable(test), s.Seed));

@@ -5,9 +5,11 @@ using System.IO;
 namespace Nice.MLNet.Cli.Commands;
 
 /// <summary>What every quickstart input shares: the model size, the epochs, the seed, where pictures go.</summary>
-internal sealed record QuickstartSettings(int Epochs, int Width, int Seed, DirectoryInfo Out, bool PlainInit, TextWriter Output)
+internal sealed record QuickstartSettings(int Epochs, int Width, int Seed, DirectoryInfo Out, bool PlainInit,
+    TextWriter Output)
 {
-    /// <summary>4 couplings × 3 hidden layers × <see cref="Width"/>, batch 64, patience 8, with a progress line per epoch.</summary>
+    /// <summary>4 couplings × 3 hidden layers × <see cref="Width"/>, batch 64, patience 8, with a progress line per
+    /// epoch.</summary>
     public NiceOptions Options() => new()
     {
         Couplings = 4, HiddenLayers = 3, HiddenWidth = Width, Epochs = Epochs, BatchSize = 64, Seed = Seed,

@@ -13,17 +13,20 @@ public enum CsvCellKind
     /// <summary>A finite number that fits a Single, parsed with the invariant culture (1.5, -2e3).</summary>
     Number,
 
-    /// <summary>A number that is not finite or does not fit a Single (NaN, Infinity, 1e39): typed as a number, not usable.</summary>
+    /// <summary>A number that is not finite or does not fit a Single (NaN, Infinity, 1e39): typed as a number, not
+    /// usable.</summary>
     NonFinite,
 
     /// <summary>Anything else: the column it is in is a text column.</summary>
     Text,
 }
 
-/// <summary>Classifies and parses cells; numbers are read with <see cref="CultureInfo.InvariantCulture"/> only.</summary>
+/// <summary>Classifies and parses cells; numbers are read with <see cref="CultureInfo.InvariantCulture"/>
+/// only.</summary>
 public static class CsvCell
 {
-    /// <summary>Markers of a missing value (those pandas reads as missing), compared case-insensitively after trimming.</summary>
+    /// <summary>Markers of a missing value (those pandas reads as missing), compared case-insensitively after
+    /// trimming.</summary>
     public static readonly IReadOnlySet<string> MissingMarkers = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
         "NA", "N/A", "#N/A", "NULL", "None", "nan", "-nan", "<NA>", "?",
@@ -45,6 +48,8 @@ public static class CsvCell
         return MissingMarkers.Contains(text.ToString()) ? CsvCellKind.Missing : CsvCellKind.Text;
     }
 
-    /// <summary>True when the cell is a number of any kind (finite or not): what makes a first line look like data.</summary>
-    public static bool LooksNumeric(string cell) => Classify(cell, out _) is CsvCellKind.Number or CsvCellKind.NonFinite;
+    /// <summary>True when the cell is a number of any kind (finite or not): what makes a first line look like
+    /// data.</summary>
+    public static bool LooksNumeric(string cell) => Classify(cell,
+        out _) is CsvCellKind.Number or CsvCellKind.NonFinite;
 }

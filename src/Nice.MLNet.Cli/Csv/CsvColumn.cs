@@ -44,7 +44,8 @@ public sealed class CsvColumn
     public long Texts { get; private set; }
     public long Missing { get; private set; }
 
-    /// <summary>The first cell that is not a number: its line and value (for the message that skips the column).</summary>
+    /// <summary>The first cell that is not a number: its line and value (for the message that skips the
+    /// column).</summary>
     public (long Line, string Value)? FirstText { get; private set; }
 
     public float Min { get; private set; } = float.PositiveInfinity;
@@ -53,7 +54,8 @@ public sealed class CsvColumn
     /// <summary>Distinct non-missing values, counted up to 3 (enough to tell a two-class label).</summary>
     public IReadOnlyCollection<string> FirstValues => values;
 
-    public CsvColumnKind Kind => Texts > 0 ? CsvColumnKind.Text : Numbers + NonFinite > 0 ? CsvColumnKind.Numeric : CsvColumnKind.Empty;
+    public CsvColumnKind Kind => Texts > 0 ? CsvColumnKind.Text : Numbers + NonFinite > 0
+        ? CsvColumnKind.Numeric : CsvColumnKind.Empty;
 
     /// <summary>A numeric column whose finite values are all equal: it carries no information for a density.</summary>
     public bool IsConstant => Kind == CsvColumnKind.Numeric && Numbers > 0 && Min == Max;

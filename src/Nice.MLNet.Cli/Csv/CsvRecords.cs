@@ -7,8 +7,8 @@ namespace Nice.MLNet.Cli.Csv;
 
 /// <summary>
 /// The records of a CSV file (or a gzip'd one, by the ".gz" extension) with the line each starts on, read by CsvHelper:
-/// RFC 4180 quoting, the separator detected among , ; tab and |, empty lines skipped. A record whose field count differs
-/// from the first one's, or broken quoting, throws <see cref="InvalidDataException"/> naming the file and line.
+/// RFC 4180 quoting, the separator detected among , ; tab and |, empty lines skipped. A record whose field count
+/// differs from the first one's, or broken quoting, throws <see cref="InvalidDataException"/> naming the file and line.
 /// </summary>
 public static class CsvRecords
 {

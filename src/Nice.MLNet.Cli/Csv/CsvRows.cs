@@ -53,7 +53,8 @@ public sealed class CsvRows
             for (int j = 0; j < features.Count && bad is null; j++)
             {
                 string cell = fields[features[j].Index];
-                if (CsvCell.Classify(cell, out row[j]) != CsvCellKind.Number) bad = new(line, features[j].Name, cell.Trim());
+                if (CsvCell.Classify(cell, out row[j]) != CsvCellKind.Number) bad = new(line, features[j].Name,
+                    cell.Trim());
             }
             string? labelValue = label is null ? null : fields[label.Index].Trim();
             if (bad is null && labelValue is "") bad = new(line, label!.Name, "");

@@ -75,16 +75,22 @@ public sealed class CsvSchema
     /// </summary>
     public CsvColumn Find(string nameOrNumber, string option)
     {
-        var byName = Columns.FirstOrDefault(c => string.Equals(c.Header, nameOrNumber.Trim(), StringComparison.Ordinal));
+        var byName = Columns.FirstOrDefault(c => string.Equals(c.Header, nameOrNumber.Trim(),
+            StringComparison.Ordinal));
         if (byName is not null) return byName;
-        string number = nameOrNumber.Trim().StartsWith("column ", StringComparison.Ordinal) ? nameOrNumber.Trim()[7..] : nameOrNumber;
-        if (int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1 && n <= Columns.Count)
+        string number = nameOrNumber.Trim().StartsWith("column ", StringComparison.Ordinal)
+            ? nameOrNumber.Trim()[7..] : nameOrNumber;
+        if (int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1
+            && n <= Columns.Count)
             return Columns[n - 1];
-        string names = HasHeader ? string.Join(", ", Columns.Select(c => c.Quoted)) : $"no header: give a number from 1 to {Columns.Count}";
+        string names = HasHeader
+            ? string.Join(", ", Columns.Select(c => c.Quoted))
+            : $"no header: give a number from 1 to {Columns.Count}";
         throw new CliUsageException($"{option}: {Path} has no column '{nameOrNumber}' (columns: {names}).");
     }
 
-    private static (bool HasHeader, string Reason) DetectHeader(string path, string[] first, long line, CsvColumn[] below)
+    private static (bool HasHeader, string Reason) DetectHeader(string path, string[] first, long line,
+        CsvColumn[] below)
     {
         bool firstHasText = first.Any(c => CsvCell.Classify(c, out _) == CsvCellKind.Text);
         if (below.All(c => c.Kind == CsvColumnKind.Empty))
@@ -93,13 +99,15 @@ public sealed class CsvSchema
                 : (false, $"line {line} is data: the file has one line, without text");
         var numericBelow = below.Where(c => c.Kind == CsvColumnKind.Numeric).ToArray();
         if (numericBelow.Length == 0) return (false, $"line {line} is read as data: no column holds numbers below it");
-        var textInNumeric = numericBelow.Where(c => CsvCell.Classify(first[c.Index], out _) == CsvCellKind.Text).ToArray();
+        var textInNumeric = numericBelow.Where(c => CsvCell.Classify(first[c.Index], out _) == CsvCellKind.Text)
+            .ToArray();
         var numbersInNumeric = numericBelow.Where(c => CsvCell.LooksNumeric(first[c.Index])).ToArray();
         if (textInNumeric.Length > 0 && numbersInNumeric.Length == 0)
-            return (true, $"line {line} is the header: it has names ({Cells(first, textInNumeric)}) over columns of numbers");
+            return (true, $"line {line} is the header: it has names ({Cells(first, textInNumeric)}) over numbers");
         if (textInNumeric.Length > 0)
             throw Ambiguous(path, line,
-                $"it has text ({Cells(first, textInNumeric)}) over columns of numbers, and numbers ({Cells(first, numbersInNumeric)})");
+                $"it has text ({Cells(first, textInNumeric)}) over columns of numbers, and numbers "
+                    + $"({Cells(first, numbersInNumeric)})");
         if (numbersInNumeric.Length > 0)
             return (false, $"line {line} is data: it has numbers in the numeric columns and no names over them");
         return firstHasText
@@ -108,7 +116,8 @@ public sealed class CsvSchema
     }
 
     private static string Cells(string[] first, IEnumerable<CsvColumn> columns)
-        => string.Join(", ", columns.Take(3).Select(c => $"'{first[c.Index].Trim()}'")) + (columns.Count() > 3 ? ", ..." : "");
+        => string.Join(", ", columns.Take(3).Select(c => $"'{first[c.Index].Trim()}'"))
+            + (columns.Count() > 3 ? ", ..." : "");
 
     private static CliUsageException Ambiguous(string path, long line, string why)
         => new($"{path}: cannot tell whether line {line} is a header ({why}). Pass --header true or --header false.");

@@ -5,16 +5,19 @@ using System.IO;
 
 namespace Nice.MLNet.Cli.Data;
 
-/// <summary>The embedded UCI 8x8 digits (data/digits): 1,797 rows of 64 pixels with 17 levels (0..16) and a label.</summary>
+/// <summary>The embedded UCI 8x8 digits (data/digits): 1,797 rows of 64 pixels with 17 levels (0..16) and a
+/// label.</summary>
 public static class Digits
 {
     public const int Dimension = 64;
     public const int Levels = 17;
 
-    /// <summary>The committed file, found by walking up from the working directory and from the program's folder.</summary>
+    /// <summary>The committed file, found by walking up from the working directory and from the program's
+    /// folder.</summary>
     public static string DefaultPath => Repo.File("data/digits/digits.csv.gz");
 
-    /// <summary>Reads the pixels (row-major, N×64) and labels. Throws naming the file and line on a malformed row.</summary>
+    /// <summary>Reads the pixels (row-major, N×64) and labels. Throws naming the file and line on a malformed
+    /// row.</summary>
     public static (float[] Pixels, int[] Labels) Load(string? path = null)
     {
         path ??= DefaultPath;

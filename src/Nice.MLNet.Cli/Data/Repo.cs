@@ -13,7 +13,8 @@ public static class Repo
             foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
                 for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
                     if (System.IO.File.Exists(Path.Combine(dir.FullName, "Nice.MLNet.sln"))) return dir.FullName;
-            throw new DirectoryNotFoundException("Could not find the repository root (the folder holding Nice.MLNet.sln) above the working directory or the program.");
+            throw new DirectoryNotFoundException("Could not find the repository root (the folder holding "
+                + "Nice.MLNet.sln) above the working directory or the program.");
         }
     }
 

@@ -26,11 +26,13 @@ public static class CliHost
     public static string ProgramName(string fallback)
         => Environment.GetEnvironmentVariable("NICE_CLI_NAME") is { Length: > 0 } name ? name : fallback;
 
-    /// <summary>Parses <paramref name="args"/> against <paramref name="commands"/> and runs the one named; returns the exit code.</summary>
+    /// <summary>Parses <paramref name="args"/> against <paramref name="commands"/> and runs the one named; returns the
+    /// exit code.</summary>
     public static int Run(string program, IReadOnlyList<Command> commands, IReadOnlyList<string> args,
         TextWriter output, TextWriter error)
     {
-        var verbose = new Option<bool>("--verbose") { Description = "On an error, print the stack trace too.", Recursive = true };
+        var verbose = new Option<bool>("--verbose") { Description = "On an error, print the stack trace too.",
+            Recursive = true };
         var root = new Command(program, "Nice.MLNet: NICE normalizing flows for ML.NET.");
         root.Options.Add(new HelpOption());
         root.Options.Add(verbose);
@@ -51,7 +53,8 @@ public static class CliHost
         var command = commands.FirstOrDefault(c => c.Name == args[0]);
         if (command is null)
         {
-            error.WriteLine($"{program}: unknown command '{args[0]}'. Commands: {string.Join(", ", commands.Select(c => c.Name))}.");
+            error.WriteLine($"{program}: unknown command '{args[0]}'. Commands: "
+                + $"{string.Join(", ", commands.Select(c => c.Name))}.");
             return UsageError;
         }
         var result = root.Parse(args);
@@ -84,9 +87,9 @@ public static class CliHost
     }
 
     /// <summary>
-    /// One line: the message of the exception a user can act on (wrappers such as AggregateException removed). Errors of
-    /// the expected kinds (bad input, files, the library's own) give their message alone; anything else is named by type,
-    /// since it is likely a bug, with a pointer to <c>--verbose</c>.
+    /// One line: the message of the exception a user can act on (wrappers such as AggregateException removed). Errors
+    /// of the expected kinds (bad input, files, the library's own) give their message alone; anything else is named by
+    /// type, since it is likely a bug, with a pointer to <c>--verbose</c>.
     /// </summary>
     public static string Describe(Exception e, bool verbose = false)
     {
@@ -110,13 +113,15 @@ public static class CliHost
             : OneLine(error.Message);
 
     private static string OneLine(string text)
-        => string.Join(" ", text.Split(new[] { '\r', '\n', '\t' }, StringSplitOptions.RemoveEmptyEntries).Select(s => s.Trim()));
+        => string.Join(" ", text.Split(new[] { '\r', '\n', '\t' }, StringSplitOptions.RemoveEmptyEntries).Select(s =>
+            s.Trim()));
 
     private static void WriteCommandList(Command root, TextWriter output, bool header)
     {
         if (header)
         {
-            output.WriteLine($"usage: {root.Name} COMMAND [options]     ({root.Name} COMMAND --help lists a command's options)");
+            output.WriteLine($"usage: {root.Name} COMMAND [options]     ({root.Name} COMMAND --help lists a command's "
+                + $"options)");
             output.WriteLine();
             output.WriteLine("commands:");
         }

@@ -15,8 +15,10 @@ namespace Nice.MLNet.Cli.Hosting;
 /// </summary>
 public static class CliOptions
 {
-    /// <summary>An integer in [<paramref name="min"/>, <paramref name="max"/>] with a default shown in the help.</summary>
-    public static Option<int> Int(string name, string description, int defaultValue, int min = 1, int max = int.MaxValue)
+    /// <summary>An integer in [<paramref name="min"/>, <paramref name="max"/>] with a default shown in the
+    /// help.</summary>
+    public static Option<int> Int(string name, string description, int defaultValue, int min = 1,
+        int max = int.MaxValue)
         => new(name)
         {
             Description = $"{description} ({RangeText(min, max)})",
@@ -34,7 +36,8 @@ public static class CliOptions
             CustomParser = r => ParseInt(r, name, min, max),
         };
 
-    /// <summary>A finite number in [<paramref name="min"/>, <paramref name="max"/>] (or above min when <paramref name="exclusiveMin"/>).</summary>
+    /// <summary>A finite number in [<paramref name="min"/>, <paramref name="max"/>] (or above min when <paramref
+    /// name="exclusiveMin"/>).</summary>
     public static Option<double> Double(string name, string description, double defaultValue,
         double min = 0, double max = double.MaxValue, bool exclusiveMin = false)
         => new(name)
@@ -129,7 +132,8 @@ public static class CliOptions
         }
         if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value))
         {
-            bool integer = BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var big);
+            bool integer = BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture,
+                out var big);
             r.AddError(!integer ? $"{name}: '{text}' is not an integer ({RangeText(min, max)})."
                 : big > max ? $"{name}: {text} is too large (the largest allowed is {max})."
                 : $"{name}: {text} is too small (the smallest allowed is {min}).");
@@ -149,16 +153,19 @@ public static class CliOptions
             r.AddError($"{name} needs a value ({range}); '{text}' is the next option.");
             return min;
         }
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
+            || !double.IsFinite(value))
         {
             r.AddError($"{name}: '{text}' is not a finite number ({range}).");
             return min;
         }
-        if (value < min || value > max || (exclusiveMin && value == min)) r.AddError($"{name}: {text} is out of range ({range}).");
+        if (value < min || value > max || (exclusiveMin
+            && value == min)) r.AddError($"{name}: {text} is out of range ({range}).");
         return value;
     }
 
-    /// <summary>"--width" after "--epochs": the value was left out (System.CommandLine takes the next token as the value).</summary>
+    /// <summary>"--width" after "--epochs": the value was left out (System.CommandLine takes the next token as the
+    /// value).</summary>
     private static bool IsOptionName(string text) => text.StartsWith("--", StringComparison.Ordinal);
 
     private static string RangeText(int min, int max)
@@ -167,6 +174,7 @@ public static class CliOptions
     private static string NumberRangeText(double min, double max, bool exclusiveMin)
     {
         string low = string.Create(CultureInfo.InvariantCulture, $"{(exclusiveMin ? ">" : ">=")} {min:G}");
-        return max == double.MaxValue ? $"a number {low}" : string.Create(CultureInfo.InvariantCulture, $"a number {low} and <= {max:G}");
+        return max == double.MaxValue ? $"a number {low}" : string.Create(CultureInfo.InvariantCulture, $"a number "
+            + $"{low} and <= {max:G}");
     }
 }

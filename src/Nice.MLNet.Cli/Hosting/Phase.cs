@@ -11,14 +11,16 @@ namespace Nice.MLNet.Cli.Hosting;
 /// </summary>
 public static class Phase
 {
-    /// <summary>Runs <paramref name="work"/> between a start line and an end line that gives the elapsed time.</summary>
+    /// <summary>Runs <paramref name="work"/> between a start line and an end line that gives the elapsed
+    /// time.</summary>
     public static T Run<T>(TextWriter output, string what, Func<T> work)
     {
         output.WriteLine($"{what} ...");
         output.Flush();
         var clock = Stopwatch.StartNew();
         var result = work();
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{what}: done in {clock.Elapsed.TotalSeconds:F1}s"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{what}: done in "
+            + $"{clock.Elapsed.TotalSeconds:F1}s"));
         output.Flush();
         return result;
     }

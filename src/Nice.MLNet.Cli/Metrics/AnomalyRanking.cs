@@ -13,7 +13,8 @@ namespace Nice.MLNet.Cli.Metrics;
 /// </summary>
 public static class AnomalyRanking
 {
-    /// <summary>The metrics of a scored view: Score (Single), Label (Single, 1 = anomaly) and PredictedLabel columns.</summary>
+    /// <summary>The metrics of a scored view: Score (Single), Label (Single, 1 = anomaly) and PredictedLabel
+    /// columns.</summary>
     public static AnomalyDetectionMetrics Evaluate(MLContext mlContext, IDataView scored, int falsePositiveCount = 10)
         => mlContext.AnomalyDetection.Evaluate(scored, falsePositiveCount: falsePositiveCount);
 
@@ -22,7 +23,8 @@ public static class AnomalyRanking
         IReadOnlyCollection<float> anomalies, int falsePositiveCount = 10)
     {
         if (normal.Count == 0 || anomalies.Count == 0)
-            throw new ArgumentException($"An AUC needs normal and anomalous rows; got {normal.Count} and {anomalies.Count}.");
+            throw new ArgumentException($"An AUC needs normal and anomalous rows; got {normal.Count} and "
+                + $"{anomalies.Count}.");
         var rows = normal.Select(s => new Scored { Label = 0, Score = s })
             .Concat(anomalies.Select(s => new Scored { Label = 1, Score = s }));
         return Evaluate(mlContext, mlContext.Data.LoadFromEnumerable(rows), falsePositiveCount);

@@ -14,12 +14,14 @@ public class BenchScoreSmokeTests
         int before = torch.get_num_threads();
         const string threads = "1";
 
-        var (code, text, error) = BenchHost.Run("bench-score", "--dim", "6", "--rows", "300", "--slow-rows", "30", "--width", "8",
+        var (code, text, error) = BenchHost.Run("bench-score", "--dim", "6", "--rows", "300", "--slow-rows", "30",
+            "--width", "8",
             "--hidden", "1", "--memory-rows", "500", "--batch", "64", "--threads", threads);
 
         Assert.True(code == 0, text + error);
         Assert.Contains($"torch threads {threads}", text);
-        foreach (var path in new[] { "raw batched forward", "IDataView Transform", "PredictionEngine", "mlContext.Model.Load zip" })
+        foreach (var path in new[] { "raw batched forward", "IDataView "
+            + "Transform", "PredictionEngine", "mlContext.Model.Load zip" })
             Assert.Contains(path, text);
         Assert.Contains("500 rows", text);
         Assert.DoesNotContain("NaN", text);

@@ -7,7 +7,8 @@ public class BenchTrainCommandTests
     [Fact]
     public void BenchTrain_OnATinyModel_PrintsRatesAndTheMatmulRatio()
     {
-        var (code, output, error) = BenchHost.Run("bench-train", "--steps", "2", "--epochs", "2", "--width", "16", "--hidden", "1",
+        var (code, output, error) = BenchHost.Run("bench-train", "--steps", "2", "--epochs", "2", "--width", "16",
+            "--hidden", "1",
             "--couplings", "2", "--batch", "32", "--gemm-reps", "1", "--threads", "1");
 
         Assert.True(code == 0, output + error);
@@ -24,6 +25,7 @@ public class BenchTrainCommandTests
 
         Assert.Equal(2, code);
         Assert.Equal("", output);
-        Assert.Equal("nice-bench bench-train: --data: 'cifar' is not one of random, fashion. (see: nice-bench bench-train --help)", error.Trim());
+        Assert.Equal("nice-bench bench-train: --data: 'cifar' is not one of random, fashion. (see: nice-bench "
+            + "bench-train --help)", error.Trim());
     }
 }

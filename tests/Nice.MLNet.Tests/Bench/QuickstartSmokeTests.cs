@@ -17,7 +17,8 @@ public sealed class QuickstartSmokeTests : System.IDisposable
 
     private string Run(params string[] args)
     {
-        var run = CliProcess.Run(new[] { "quickstart", "--out", "pictures" }.Concat(args).ToArray(), workingDirectory: dir);
+        var run = CliProcess.Run(new[] { "quickstart", "--out", "pictures" }.Concat(args).ToArray(),
+            workingDirectory: dir);
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal("", run.Error);
         return run.Output;

@@ -10,7 +10,8 @@ namespace Nice.MLNet.Tests.Commands;
 public sealed record CliResult(int ExitCode, string Output, string Error)
 {
     /// <summary>The non-empty lines of stderr.</summary>
-    public string[] ErrorLines => Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    public string[] ErrorLines => Error.Split('\n',
+        StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Output}\n--- stderr\n{Error}";
 }
@@ -25,15 +26,18 @@ public static class CliProcess
 
     public static string Benchmarks => Path.Combine(AppContext.BaseDirectory, "Nice.MLNet.Benchmarks.dll");
 
-    public static CliResult Run(string[] args, string? workingDirectory = null, string? program = null, int timeoutSeconds = 300)
+    public static CliResult Run(string[] args, string? workingDirectory = null, string? program = null,
+        int timeoutSeconds = 300)
         => Start("dotnet", new[] { "exec", program ?? Cli }.Concat(args).ToArray(), workingDirectory, timeoutSeconds);
 
-    /// <summary>Starts <paramref name="file"/> with <paramref name="args"/> and waits for it; fails the test on a timeout.</summary>
+    /// <summary>Starts <paramref name="file"/> with <paramref name="args"/> and waits for it; fails the test on a
+    /// timeout.</summary>
     /// <remarks>
-    /// <paramref name="clearMsBuild"/> removes the MSBuild variables the test host inherits from <c>dotnet test</c>, so a
-    /// build started by the child (run.sh) is set up as from a shell.
+    /// <paramref name="clearMsBuild"/> removes the MSBuild variables the test host inherits from <c>dotnet test</c>, so
+    /// a build started by the child (run.sh) is set up as from a shell.
     /// </remarks>
-    public static CliResult Start(string file, string[] args, string? workingDirectory, int timeoutSeconds, bool clearMsBuild = false)
+    public static CliResult Start(string file, string[] args, string? workingDirectory, int timeoutSeconds,
+        bool clearMsBuild = false)
     {
         var psi = new ProcessStartInfo(file)
         {
@@ -45,7 +49,8 @@ public static class CliProcess
         psi.Environment["MKL_NUM_THREADS"] = "1";
         psi.Environment.Remove("NICE_CLI_NAME");
         if (clearMsBuild)
-            foreach (var name in psi.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)).ToList())
+            foreach (var name in psi.Environment.Keys.Where(k => k.StartsWith("MSBuild",
+                StringComparison.OrdinalIgnoreCase)).ToList())
                 psi.Environment.Remove(name);
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -35,7 +35,8 @@ public sealed class CliUsageTests
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal("", run.Error);
         Assert.Contains($"{command} [options]", run.Output);
-        var line = run.Output.Split('\n').FirstOrDefault(l => l.TrimStart().StartsWith(option, System.StringComparison.Ordinal));
+        var line = run.Output.Split('\n').FirstOrDefault(l => l.TrimStart().StartsWith(option,
+            System.StringComparison.Ordinal));
         Assert.True(line is not null, $"no line for {option}:\n{run.Output}");
         Assert.Contains("[default: ", line);
         Assert.Contains("--verbose", run.Output);
@@ -47,13 +48,15 @@ public sealed class CliUsageTests
         var run = CliProcess.Run(new[] { "help" });
 
         Assert.Equal(0, run.ExitCode);
-        foreach (var command in new[] { "quickstart", "density", "anomaly", "images", "flows" }) Assert.Contains($"  {command} ", run.Output);
+        foreach (var command in new[] { "quickstart", "density", "anomaly", "images", "flows" }) Assert.Contains($"  "
+            + $"{command} ", run.Output);
     }
 
     [Theory]
     [InlineData("--epochs needs a value", "quickstart", "--epochs")]
     [InlineData("--epochs needs a value", "quickstart", "--epochs", "--width", "8")]
-    [InlineData("--epochs: 99999999999 is too large (the largest allowed is 2147483647)", "quickstart", "--epochs", "99999999999")]
+    [InlineData("--epochs: 99999999999 is too large (the largest allowed is "
+        + "2147483647)", "quickstart", "--epochs", "99999999999")]
     [InlineData("--epochs: 0 is too small (the smallest allowed is 1)", "quickstart", "--epochs", "0")]
     [InlineData("--width: 'wide' is not an integer", "quickstart", "--width", "wide")]
     [InlineData("Unrecognized command or argument '--epoch'", "quickstart", "--epoch", "3")]
@@ -82,7 +85,8 @@ public sealed class CliUsageTests
             var run = CliProcess.Run(new[] { "quickstart", "--data", "absent.csv" }, workingDirectory: dir);
 
             Assert.True(run.ExitCode == 2, run.ToString());
-            Assert.Contains($"--data: file not found: {Path.Combine(dir, "absent.csv")}", Assert.Single(run.ErrorLines));
+            Assert.Contains($"--data: file not found: {Path.Combine(dir, "absent.csv")}",
+                Assert.Single(run.ErrorLines));
         }
         finally
         {

@@ -6,7 +6,8 @@ using System.Linq;
 
 namespace Nice.MLNet.Tests.Commands;
 
-/// <summary>Small CSV files for the CLI tests, written into a temporary folder that is deleted with this object.</summary>
+/// <summary>Small CSV files for the CLI tests, written into a temporary folder that is deleted with this
+/// object.</summary>
 public sealed class CsvFiles : IDisposable
 {
     public string Folder { get; } = Directory.CreateTempSubdirectory("nice-csv-").FullName;
@@ -29,7 +30,8 @@ public sealed class CsvFiles : IDisposable
     /// <paramref name="rows"/> rows of three correlated numbers (x, y, z), seeded: class 1 rows (every
     /// <paramref name="anomalyEvery"/>-th, 0 = none) are shifted by 4 standard deviations.
     /// </summary>
-    public static IEnumerable<(string X, string Y, string Z, int Class)> Numbers(int rows, int seed = 1, int anomalyEvery = 0)
+    public static IEnumerable<(string X, string Y, string Z, int Class)> Numbers(int rows, int seed = 1,
+        int anomalyEvery = 0)
     {
         var rng = new Random(seed);
         double Gauss() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());

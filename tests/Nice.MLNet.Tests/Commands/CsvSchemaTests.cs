@@ -7,7 +7,8 @@ using Xunit;
 
 namespace Nice.MLNet.Tests.Commands;
 
-/// <summary>How the CLI reads a CSV file: columns typed by their cells, the header decided from the data, rows kept or reported.</summary>
+/// <summary>How the CLI reads a CSV file: columns typed by their cells, the header decided from the data, rows kept or
+/// reported.</summary>
 public sealed class CsvSchemaTests : System.IDisposable
 {
     private readonly CsvFiles files = new();

@@ -5,8 +5,8 @@ using Xunit;
 namespace Nice.MLNet.Tests.Commands;
 
 /// <summary>
-/// <c>quickstart --data file.csv</c> run as a process, as a user would (1 epoch, small nets): relative paths, text columns,
-/// header detection, <c>--label</c>, rows with bad cells, too few columns.
+/// <c>quickstart --data file.csv</c> run as a process, as a user would (1 epoch, small nets): relative paths, text
+/// columns, header detection, <c>--label</c>, rows with bad cells, too few columns.
 /// </summary>
 public sealed class QuickstartCsvTests : System.IDisposable
 {
@@ -15,7 +15,8 @@ public sealed class QuickstartCsvTests : System.IDisposable
     public void Dispose() => files.Dispose();
 
     private CliResult Quickstart(params string[] args)
-        => CliProcess.Run(new[] { "quickstart", "--width", "8" }.Concat(args.Contains("--epochs") ? args : args.Append("--epochs").Append("1")).ToArray(),
+        => CliProcess.Run(new[] { "quickstart", "--width", "8" }.Concat(args.Contains("--epochs")
+            ? args : args.Append("--epochs").Append("1")).ToArray(),
             workingDirectory: files.Folder);
 
     [Fact]
@@ -34,7 +35,8 @@ public sealed class QuickstartCsvTests : System.IDisposable
     [Fact]
     public void TextColumn_IsSkippedWithItsName_AndTheNumericColumnsTrain()
     {
-        files.Write("people.csv", new[] { "name,x,y,z" }.Concat(CsvFiles.Numbers(60).Select((r, i) => $"p{i},{r.X},{r.Y},{r.Z}")));
+        files.Write("people.csv", new[] { "name,x,y,z" }.Concat(CsvFiles.Numbers(60).Select((r, i) =>
+            $"p{i},{r.X},{r.Y},{r.Z}")));
 
         var run = Quickstart("--data", "people.csv");
 
@@ -60,7 +62,8 @@ public sealed class QuickstartCsvTests : System.IDisposable
     [Fact]
     public void AmbiguousFirstLine_AsksForHeader_InOneLineWithExitCode2()
     {
-        files.Write("amb.csv", new[] { "name,1.5,b" }.Concat(CsvFiles.Numbers(40).Select((r, i) => $"p{i},{r.X},{r.Y}")));
+        files.Write("amb.csv", new[] { "name,1.5,b" }.Concat(CsvFiles.Numbers(40).Select((r, i) =>
+            $"p{i},{r.X},{r.Y}")));
 
         var run = Quickstart("--data", "amb.csv");
 
@@ -73,22 +76,26 @@ public sealed class QuickstartCsvTests : System.IDisposable
     [Fact]
     public void Label_IsKeptOutOfTheFeatures_AndTwoValuesGiveTheAnomalyAuc()
     {
-        files.Write("labelled.csv", new[] { "x,y,z,class" }.Concat(CsvFiles.Numbers(200, anomalyEvery: 5).Select(r => $"{r.X},{r.Y},{r.Z},{r.Class}")));
+        files.Write("labelled.csv", new[] { "x,y,z,class" }.Concat(CsvFiles.Numbers(200, anomalyEvery: 5).Select(r =>
+            $"{r.X},{r.Y},{r.Z},{r.Class}")));
 
         var run = Quickstart("--data", "labelled.csv", "--label", "class", "--epochs", "3");
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("features: 3 numeric columns (x, y, z)", run.Output);
-        Assert.Contains("label 'class': '0' (160 rows) is normal, 80/20 train/test: 128 train, 32 test; the 40 '1' rows are held out as anomalies", run.Output);
+        Assert.Contains("label 'class': '0' (160 rows) is normal, 80/20 train/test: 128 train, 32 test; the 40 '1' "
+            + "rows are held out as anomalies", run.Output);
         var auc = run.Output.Split('\n').Single(l => l.StartsWith("anomaly detection"));
-        double value = double.Parse(auc.Split("AUC ")[1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        double value = double.Parse(auc.Split("AUC ")[1].Split(' ')[0],
+            System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(value, 0.8, 1.0);   // anomalies 4 standard deviations away
     }
 
     [Fact]
     public void Label_WithManyValues_IsOnlyKeptOutOfTheFeatures()
     {
-        files.Write("many.csv", new[] { "x,y,z,id" }.Concat(CsvFiles.Numbers(60).Select((r, i) => $"{r.X},{r.Y},{r.Z},{i}")));
+        files.Write("many.csv", new[] { "x,y,z,id" }.Concat(CsvFiles.Numbers(60).Select((r, i) =>
+            $"{r.X},{r.Y},{r.Z},{i}")));
 
         var run = Quickstart("--data", "many.csv", "--label", "id");
 
@@ -109,14 +116,16 @@ public sealed class QuickstartCsvTests : System.IDisposable
         var run = Quickstart("--data", "bad.csv");
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Contains("skipped 2 of 60 rows with a missing or non-finite value: line 5 (x: 'NA'), line 10 (y: 'Infinity')", run.Output);
+        Assert.Contains("skipped 2 of 60 rows with a missing or non-finite value: line 5 (x: 'NA'), line 10 (y: "
+            + "'Infinity')", run.Output);
         Assert.Contains("80/20 train/test split: 47 train rows, 11 test rows", run.Output);
     }
 
     [Fact]
     public void FileWithOneNumericColumn_FailsInOneLine_ExitCode1()
     {
-        files.Write("one.csv", new[] { "name,x" }.Concat(Enumerable.Range(0, 30).Select(i => $"p{i}," + (i * 0.5).ToString(System.Globalization.CultureInfo.InvariantCulture))));
+        files.Write("one.csv", new[] { "name,x" }.Concat(Enumerable.Range(0, 30).Select(i => $"p{i}," + (i * 0.5)
+            .ToString(System.Globalization.CultureInfo.InvariantCulture))));
 
         var run = Quickstart("--data", "one.csv");
 

@@ -18,7 +18,8 @@ public sealed class RunShTests : System.IDisposable
     private CliResult RunSh(params string[] args)
     {
         string script = Path.Combine(Repo.Root, "run.sh");
-        return CliProcess.Start("bash", new[] { script }.Concat(args).ToArray(), files.Folder, timeoutSeconds: 900, clearMsBuild: true);
+        return CliProcess.Start("bash", new[] { script }.Concat(args).ToArray(), files.Folder, timeoutSeconds: 900,
+            clearMsBuild: true);
     }
 
     [Fact]
@@ -34,12 +35,17 @@ public sealed class RunShTests : System.IDisposable
 
         var help = RunSh("help");
         Assert.True(help.ExitCode == 0, help.ToString());
-        foreach (var command in new[] { "test", "quickstart", "density", "anomaly", "images", "flows", "bench-train", "bench-score", "bench-memory" })
+        var commands = new[]
+        {
+            "test", "quickstart", "density", "anomaly", "images", "flows", "bench-train", "bench-score", "bench-memory",
+        };
+        foreach (var command in commands)
             Assert.Contains($"  {command} ", help.Output);
         Assert.DoesNotContain("building", help.Error);   // built by the first call: nothing changed since
 
         var mistake = RunSh("quickstart", "--epochs");
         Assert.Equal(2, mistake.ExitCode);
-        Assert.Equal("./run.sh quickstart: --epochs needs a value (N). (see: ./run.sh quickstart --help)", Assert.Single(mistake.ErrorLines));
+        Assert.Equal("./run.sh quickstart: --epochs needs a value (N). (see: ./run.sh quickstart --help)",
+            Assert.Single(mistake.ErrorLines));
     }
 }
