@@ -7,8 +7,10 @@ namespace Nice.MLNet.Tests.Commands;
 
 /// <summary>
 /// <c>./run.sh</c> itself, started from another directory as a user would: relative paths are the user's, not the
-/// repository's; <c>help</c> lists the CLI's commands and the benchmarks'. (The first call may build the programs.)
+/// repository's; <c>help</c> lists the CLI's commands and the benchmarks'. The first call may build the programs, so this
+/// runs alone, after the tests that run in parallel (the packaging test builds the library too).
 /// </summary>
+[Collection(nameof(RunShTests))]
 public sealed class RunShTests : System.IDisposable
 {
     private readonly CsvFiles files = new();
@@ -48,4 +50,10 @@ public sealed class RunShTests : System.IDisposable
         Assert.Equal("./run.sh quickstart: --epochs needs a value (N). (see: ./run.sh quickstart --help)",
             Assert.Single(mistake.ErrorLines));
     }
+}
+
+/// <summary>Runs <see cref="RunShTests"/> by itself, after every parallel collection.</summary>
+[CollectionDefinition(nameof(RunShTests), DisableParallelization = true)]
+public sealed class RunShCollection
+{
 }
