@@ -24,13 +24,13 @@ stamp="$repo/benchmarks/Nice.MLNet.Benchmarks/bin/Release/net10.0/.run.sh-built"
 build_if_stale() {
   local changed=""
   if [ -f "$cli" ] && [ -f "$bench" ] && [ -f "$stamp" ]; then
-    changed="$(find "$repo/src" "$repo/benchmarks" "$repo/build" "$repo/Directory.Build.props" \
+    changed="$(find "$repo/src" "$repo/benchmarks/Nice.MLNet.Benchmarks" "$repo/build" "$repo/Directory.Build.props" \
       \( -name bin -o -name obj \) -prune -o -type f -newer "$stamp" -print -quit)"
     [ -z "$changed" ] && return 0
   fi
   echo "run.sh: building (${changed:-first build})" >&2
   local log; log="$(mktemp)"
-  if ! dotnet build "$repo/benchmarks/Nice.MLNet.Benchmarks/Nice.MLNet.Benchmarks.csproj" -c Release -nologo -v q >"$log" 2>&1; then
+  if ! dotnet build "$repo/benchmarks/Nice.MLNet.Benchmarks/Nice.MLNet.Benchmarks.csproj" -c Release -nologo -v q -nodeReuse:false >"$log" 2>&1; then
     cat "$log" >&2; rm -f "$log"; exit 1
   fi
   rm -f "$log"
@@ -48,7 +48,7 @@ case "$cmd" in
     printf '  %-14s %s\n' test "The test suite (dotnet test; what CI runs)."
     dotnet "$cli" --list-commands
     echo
-    echo "benchmarks of the engine's internals (benchmarks/README.md):"
+    echo "benchmarks of the engine's internals (benchmarks/Nice.MLNet.Benchmarks/README.md):"
     dotnet "$bench" --list-commands ;;
   bench-train|bench-score|bench-memory)
     build_if_stale
