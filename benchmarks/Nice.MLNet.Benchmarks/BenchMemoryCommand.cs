@@ -27,7 +27,7 @@ public sealed class BenchMemoryCommand : Command
         + "them every epoch (false)", HelpName = "true|false" };
     private readonly Option<int> gen0 = CliOptions.Int("--gen0-every", "When streaming: a gen-0 collection every N "
         + "steps; 0 = off",
-        new TrainingSettings().StreamingGen0Interval, min: 0);
+        new NiceOptions().ToTrainingSettings().StreamingGen0Interval, min: 0);
 
     public BenchMemoryCommand()
         : base("bench-memory", "Working set per epoch and peak while training, rows cached or streamed.")
@@ -44,13 +44,14 @@ public sealed class BenchMemoryCommand : Command
         bool cache = p.GetValue(this.cache);
         log.WriteLine($"bench-memory on {Machine.Describe()}: D={d}, {rows} rows, {epochs} epochs, cache {cache}, 4 "
             + $"couplings × 3 × {width}");
-        using var flow = GlobalRandom.Seeded(1, () => new NiceFlow(new FlowConfig(d, 4, 3, width)));
+        using var flow = GlobalRandom.Seeded(1, () => new NiceFlow(
+            new NiceOptions { Couplings = 4, HiddenLayers = 3, HiddenWidth = width }.ToFlowConfig(d)));
         var source = new GeneratedRows(rows, d);
         using var process = Process.GetCurrentProcess();
         long allocated = GC.GetAllocatedBytesForCurrentThread();
         const int batch = 200;
-        int steps = (int)Math.Ceiling(rows * (1 - new TrainingSettings().ValidationFraction) / batch);
-        FlowTrainer.Train(flow, source, new TrainingSettings
+        int steps = (int)Math.Ceiling(rows * (1 - new NiceOptions().ToTrainingSettings().ValidationFraction) / batch);
+        FlowTrainer.Train(flow, source, new NiceOptions().ToTrainingSettings() with
         {
             Epochs = epochs, BatchSize = batch, Seed = 1, EarlyStoppingPatience = 0, CacheInMemory = cache,
                 ShufflePoolRows = 1000,

@@ -8,7 +8,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Nice.MLNet.Cli.Bench;
 using Nice.MLNet.Cli.Hosting;
-using Nice.MLNet.Data;
+using Nice.MLNet.Flow;
 using TorchSharp;
 
 namespace Nice.MLNet.Benchmarks;

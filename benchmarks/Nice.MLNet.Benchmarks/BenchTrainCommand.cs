@@ -54,7 +54,10 @@ public sealed class BenchTrainCommand : Command
         int steps = p.GetValue(this.steps), batch = p.GetValue(this.batch), epochs = p.GetValue(this.epochs),
             reps = p.GetValue(gemmReps);
         string data = p.GetValue(this.data)!;
-        var config = new FlowConfig(d, p.GetValue(couplings), p.GetValue(hidden), p.GetValue(width));
+        var config = new NiceOptions
+        {
+            Couplings = p.GetValue(couplings), HiddenLayers = p.GetValue(hidden), HiddenWidth = p.GetValue(width),
+        }.ToFlowConfig(d);
         var layers = GemmReference.LinearShapes(config);
         double flopsPerSample = 3 * layers.Sum(l => 2.0 * l.In * l.Out);
 
@@ -77,7 +80,7 @@ public sealed class BenchTrainCommand : Command
         {
             log.WriteLine($"{label}:");
             var perEpoch = new List<(double, double)>();
-            var settings = new TrainingSettings
+            var settings = new NiceOptions().ToTrainingSettings() with
             {
                 Epochs = epochs, BatchSize = batch, ValidationFraction = 0, EarlyStoppingPatience = 0, Seed = 1,
                     FusedAdam = fused,

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Nice.MLNet.Anomaly;
 using Nice.MLNet.Cli.Metrics;
 
 namespace Nice.MLNet.Cli.Bench;

@@ -96,7 +96,7 @@ public sealed class ImagesCommand : Command
         else log.WriteLine($"loaded {load} (training options ignored)");
         if (save is not null)
         {
-            NiceTransformer.SaveAtomically(ml, model, View(ml, train, d).Schema, save);
+            ml.Model.SaveAtomically(model, View(ml, train, d).Schema, save);
             log.WriteLine($"saved the model to {save}");
         }
         var metrics = Phase.Run(log, $"evaluating {test.Length} test images", () => model.Evaluate(View(ml, test, d),

@@ -4,6 +4,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Nice.MLNet.Tests.MLNet;
 using Xunit;
+using Nice.MLNet.Anomaly;
 
 namespace Nice.MLNet.Tests.Anomaly;
 
@@ -33,7 +34,11 @@ public class AnomalyDetectorTests
     [Fact]
     public void GetOutputSchema_AddsSingleScoreAndBooleanPredictedLabel()
     {
-        var (features, label) = Nice.MLNet.Data.SchemaShapes.SingleVectorAndScalar("Features", false, "Label");
+        var shapeColumns = Nice.MLNet.Mapping.SchemaShapes.Describe(new[]
+        {
+            Nice.MLNet.Mapping.AppendedColumn.Vector("Features", 4), Nice.MLNet.Mapping.AppendedColumn.Single("Label"),
+        });
+        var (features, label) = (shapeColumns[0], shapeColumns[1]);
         var shape = ml.AnomalyDetection.Trainers.Nice(AnomalyFixtures.Small()).GetOutputSchema(new SchemaShape(new[] { features, label }));
         var score = shape.Single(c => c.Name == "Score");
         var predicted = shape.Single(c => c.Name == "PredictedLabel");
