@@ -7,8 +7,8 @@ namespace Nice.MLNet.Tests.Commands;
 
 /// <summary>
 /// <c>./run.sh</c> itself, started from another directory as a user would: relative paths are the user's, not the
-/// repository's; <c>help</c> lists the CLI's commands and the benchmarks'. The first call may build the programs, so this
-/// runs alone, after the tests that run in parallel (the packaging test builds the library too).
+/// repository's; <c>help</c> lists the CLI's commands and the benchmarks'. The first call may build the programs, so
+/// this runs alone, after the tests that run in parallel (the packaging test builds the library too).
 /// </summary>
 [Collection(nameof(RunShTests))]
 public sealed class RunShTests : System.IDisposable
