@@ -272,10 +272,13 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     }
 
     /// <summary>
-    /// Reads a model zip written by <c>mlContext.Model.Save</c> (a NICE transformer alone, or a pipeline that contains
-    /// one) back into a full <see cref="NiceTransformer"/>: batched scoring, sampling, inverse, inspection. With
-    /// several NICE steps in one pipeline, <paramref name="index"/> picks one (0 = the first). A missing, truncated or
-    /// foreign file throws <see cref="FileNotFoundException"/> or <see cref="InvalidDataException"/> naming the file.
+    /// Reads the NICE step of a model zip written by <c>mlContext.Model.Save</c> (a NICE transformer alone, or a
+    /// pipeline whose first step is NICE) back into a full <see cref="NiceTransformer"/>: batched scoring, sampling,
+    /// inverse, inspection. With several NICE steps in one pipeline, <paramref name="index"/> picks one (0 = the
+    /// first). A NICE step that follows other steps (a normalizer, say) expects the rows those steps make, so it is
+    /// refused with <see cref="InvalidOperationException"/>: load the whole pipeline with
+    /// <c>mlContext.Model.LoadNice</c>. A missing, truncated, tampered or foreign file throws
+    /// <see cref="FileNotFoundException"/> or <see cref="InvalidDataException"/> naming the file.
     /// </summary>
     public static NiceTransformer Load(MLContext mlContext, string path, int index = 0)
     {
@@ -284,16 +287,34 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
         return LoadWithMetadata(path, index).Model;
     }
 
-    /// <summary>The <paramref name="index"/>-th NICE model of a zip, with every metadata entry its file
-    /// carries.</summary>
-    internal static (NiceTransformer Model, IReadOnlyDictionary<string,
-        string> Metadata) LoadWithMetadata(string path, int index)
+    /// <summary>
+    /// The <paramref name="index"/>-th NICE step of a zip, with every metadata entry its file carries; refused when
+    /// steps run before it.
+    /// </summary>
+    internal static (NiceTransformer Model, IReadOnlyDictionary<string, string> Metadata) LoadWithMetadata(string path,
+        int index)
     {
-        var read = SavedFlows.Read(path, index);
+        var saved = SavedFlows.Read(ModelZip.OnnxEntries(path), path, index);
+        if (saved.HasStepsBefore)
+        {
+            saved.Model.Dispose();
+            throw new InvalidOperationException($"{path}: its NICE step follows other steps of the saved pipeline, " +
+                $"so on its " +
+                "own it would expect the rows those steps make, not the pipeline's input. Load the whole pipeline " +
+                    "with " +
+                "mlContext.Model.LoadNice(path, out var inputSchema), which restores the NICE step batched.");
+        }
+        return (FromSaved(saved.Model, path), saved.Model.Metadata);
+    }
+
+    /// <summary>The transformer for a flow read back from a file (it takes ownership; disposes it on
+    /// failure).</summary>
+    internal static NiceTransformer FromSaved(NiceOnnxModel read, string source)
+    {
         try
         {
-            var (cols, batch, summary) = NiceModelMetadata.Read(read.Metadata, path);
-            return (new NiceTransformer(read.Flow, read.Dequantization, cols, batch, summary), read.Metadata);
+            var (cols, batch, summary) = NiceModelMetadata.Read(read.Metadata, source);
+            return new NiceTransformer(read.Flow, read.Dequantization, cols, batch, summary);
         }
         catch
         {
@@ -319,6 +340,7 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     {
         if (disposed) return;
         disposed = true;
+        scorer.Dispose();
         flow.Dispose();
     }
 }

@@ -107,6 +107,20 @@ internal static class AnomalyPersistence
     public static NiceAnomalyDetector Load(string path, int index)
     {
         var (model, m) = NiceTransformer.LoadWithMetadata(path, index);
+        return Detector(model, m, path);
+    }
+
+    /// <summary>True when a saved NICE step's metadata describe an anomaly detector.</summary>
+    public static bool IsDetector(IReadOnlyDictionary<string, string> metadata) => metadata.ContainsKey(Kind);
+
+    /// <summary>
+    /// The detector a saved NICE step describes, around <paramref name="model"/> (it takes ownership; disposes it on
+    /// failure). Throws <see cref="InvalidDataException"/> naming <paramref name="path"/> when the settings are missing
+    /// or unreadable.
+    /// </summary>
+    public static NiceAnomalyDetector Detector(NiceTransformer model, IReadOnlyDictionary<string, string> m,
+        string path)
+    {
         try
         {
             string Get(string key) => m.TryGetValue(key, out var v) ? v

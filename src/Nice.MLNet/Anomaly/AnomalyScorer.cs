@@ -30,9 +30,13 @@ internal sealed class AnomalyScorer
     public NiceAnomalyScore Kind { get; }
     public InputComplexity? Complexity { get; }
 
+    /// <summary>
+    /// The score of one row. A row the flow cannot score (NaN or infinite values: its log-likelihood is NaN) is outside
+    /// the model's support and gets +∞, so it is always flagged.
+    /// </summary>
     public float Score(float logLikelihood, ReadOnlySpan<float> row)
     {
-        if (float.IsNaN(logLikelihood)) return float.NaN;
+        if (float.IsNaN(logLikelihood)) return float.PositiveInfinity;
         return Kind switch
         {
             NiceAnomalyScore.Nll => -logLikelihood,

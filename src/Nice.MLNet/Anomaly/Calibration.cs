@@ -49,7 +49,11 @@ internal static class Calibration
         return (threshold, ThresholdCalibration.Rate(scores, threshold));
     }
 
-    /// <summary>Every row's score, in batches of the model's scoring batch size.</summary>
+    /// <summary>
+    /// The score of every row with finite values, in batches of the model's scoring batch size. Rows with NaN or
+    /// infinity are left out: they are flagged whatever the threshold (their score is +∞), so they say nothing about
+    /// it.
+    /// </summary>
     public static float[] Scores(NiceTransformer model, AnomalyScorer scorer, IDataView data, string featureColumn)
     {
         var (column, d) = InputColumn.Find(data.Schema, featureColumn, model.Dimension);
@@ -58,8 +62,16 @@ internal static class Calibration
         foreach (var (rows, count) in FeatureBatches.Read(data, column, d, model.ScoringBatchSize))
         {
             scorer.Score(model, rows.AsSpan(0, count * d), count, batch);
-            scores.AddRange(batch.AsSpan(0, count));
+            for (int r = 0; r < count; r++)
+                if (AllFinite(rows.AsSpan(r * d, d))) scores.Add(batch[r]);
         }
         return scores.ToArray();
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> row)
+    {
+        foreach (var v in row)
+            if (!float.IsFinite(v)) return false;
+        return true;
     }
 }

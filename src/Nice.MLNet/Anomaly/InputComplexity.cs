@@ -16,7 +16,7 @@ namespace Nice.MLNet.Anomaly;
 internal sealed partial record InputComplexity(int Levels, double Step, double Offset,
     NiceComplexityCompressor Compressor, int ImageWidth, int ModelLevels)
 {
-    /// <summary>S(x) = bits/dim(x) − L(x)/D, from log p(x) in nats (NaN stays NaN).</summary>
+    /// <summary>S(x) = bits/dim(x) − L(x)/D, from log p(x) in nats (NaN stays NaN; the scorer maps it to +∞).</summary>
     public float Score(float logLikelihood, ReadOnlySpan<float> row)
     {
         if (float.IsNaN(logLikelihood)) return float.NaN;

@@ -14,7 +14,7 @@ namespace Nice.MLNet.Anomaly;
 /// Single (&gt; 0 = anomaly) or a 2-value key; ML.NET refuses a Boolean label (convert it with
 /// <c>mlContext.Transforms.Conversion.ConvertType("Label", outputKind: DataKind.Single)</c>, or evaluate with
 /// <see cref="Microsoft.ML.NiceAnomalyCatalog.EvaluateChecked"/>, which says so). A row with NaN or infinite features
-/// gets Score NaN and PredictedLabel false.
+/// is outside the model's support: Score +∞ and PredictedLabel true.
 /// </summary>
 /// <remarks>
 /// The state is the NICE model (<see cref="Model"/>), <see cref="ScoreKind"/> (with the complexity coder's compressor,
@@ -172,6 +172,7 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable, IBatchMappe
     public static NiceAnomalyDetector Load(MLContext mlContext, string path, int index = 0)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(path);
         return AnomalyPersistence.Load(path, index);
     }
 

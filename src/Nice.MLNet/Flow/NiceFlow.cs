@@ -113,6 +113,40 @@ internal sealed class NiceFlow : nn.Module
     /// <summary>The device holding the parameters.</summary>
     public Device Device => scaling.LogScale.device;
 
+    /// <summary>
+    /// A copy of this flow with every floating-point parameter and buffer in <paramref name="dtype"/> (e.g. float64 to
+    /// score rows whose values overflow float32), on the same device, in eval mode. The caller owns it.
+    /// </summary>
+    public NiceFlow CopyAs(ScalarType dtype)
+    {
+        var copy = new NiceFlow(Config) { HasStarted = HasStarted };
+        try
+        {
+            using (NewDisposeScope())
+            using (no_grad())
+            {
+                var source = named_parameters().ToDictionary(p => p.name, p => p.parameter);
+                foreach (var (name, p) in copy.named_parameters()) p.copy_(source[name]);
+                foreach (var (mine, theirs) in Steps.Zip(copy.Steps))
+                {
+                    if (mine is PermutationMixing pm) ((PermutationMixing)theirs).SetPermutation(pm.Permutation);
+                    if (mine is LuMixing lu)
+                        ((LuMixing)theirs).SetFixed(lu.Permutation,
+                            lu.Sign.to(ScalarType.Float32).cpu().data<float>().ToArray());
+                }
+            }
+            // Outside any dispose scope: to() replaces the module's tensors, and the new ones must outlive this call.
+            copy.to(Device).to(dtype);
+            copy.eval();
+            return copy;
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
+    }
+
     private void CheckShape(Tensor x)
     {
         if (x.dim() != 2 || x.shape[1] != Dimension)
