@@ -2,10 +2,11 @@
 # The thread-collapse experiment of issue 16 §2: each fit in a process of its own, with N busy processes beside it or none,
 # for each thread setting, the order rotating between rounds. Called by perf.sh threads; prints one line per fit, then medians.
 #   settings: "default" (libtorch's own choice, no OMP_NUM_THREADS), a number (torch.set_num_threads(N) before Fit),
-#   with "+passive" = OMP_WAIT_POLICY=PASSIVE in the environment (libgomp threads sleep instead of spinning at barriers).
+#   with "+passive" = OMP_WAIT_POLICY=PASSIVE in the environment (libgomp threads sleep instead of spinning at barriers),
+#   "+inproc" = the same set by the process itself (libc setenv before the first torch call), as the library could do.
 set -euo pipefail
 exe="$1"; shift
-tasks=tabular,fashion; rounds=3; busy=2; settings="default,1,2,default+passive"; loads="idle,busy"; extra=()
+tasks=tabular,fashion; rounds=3; busy=2; settings="default,1,default+inproc"; loads="idle,busy"; extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --tasks) tasks="$2"; shift 2 ;;
@@ -33,7 +34,8 @@ for task in "${T[@]}"; do
         threads=${s%%+*}
         env_args=(-u OMP_NUM_THREADS -u MKL_NUM_THREADS)
         [[ "$s" == *+passive* ]] && env_args+=(OMP_WAIT_POLICY=PASSIVE)
-        line=$(env "${env_args[@]}" "$exe" threads --task "$task" --threads "$threads" "${extra[@]}" | grep '^RESULT ')
+        wp=(); [[ "$s" == *+inproc* ]] && wp=(--wait-policy PASSIVE)
+        line=$(env "${env_args[@]}" "$exe" threads --task "$task" --threads "$threads" "${wp[@]}" "${extra[@]}" | grep '^RESULT ')
         secs=$(echo "$line" | sed -E 's/.*"fit_seconds":([0-9.]+).*/\1/')
         printf '%-8s %-5s round %d  %-16s fit %8.2f s   %s\n' "$task" "$load" $((r + 1)) "$s" "$secs" "$(echo "$line" | sed -E 's/.*"load":"([^"]*)".*/load \1/')"
         echo "$task $load $s $secs" >> "$results"

@@ -58,6 +58,8 @@ public sealed class CompareCommand
             pyEnv["OPENBLAS_NUM_THREADS"] = t.ToString(CultureInfo.InvariantCulture);
             string T = t.ToString(CultureInfo.InvariantCulture);
             Child Ours(string label, params string[] a) => new(label, Self, a.Concat(common).Concat(new[] { "--threads", T }).ToArray(), env);
+            var passiveEnv = new Dictionary<string, string>(env) { ["OMP_WAIT_POLICY"] = "PASSIVE" };
+            Child OursPassive(string label, params string[] a) => Ours(label, a) with { Environment = passiveEnv };
             Child Torch(string label, params string[] a) => new(label, python, new[] { script }.Concat(a).Concat(shape.ToArgs()).Concat(new[] { "--threads", T }).ToArray(), pyEnv);
             string data = ws.Data;
             for (int r = 0; r < rounds; r++)
@@ -65,12 +67,14 @@ public sealed class CompareCommand
                 if (parts.Contains("train"))
                     Alternate(r, t,
                         Ours("train ours", "train", "--rows", $"{trainRows}", "--batch", $"{batch}", "--epochs", $"{epochs}"),
+                        OursPassive("train ours passive", "train", "--rows", $"{trainRows}", "--batch", $"{batch}", "--epochs", $"{epochs}"),
                         Torch("train pytorch", "train", "--data", data, "--rows", $"{trainRows}", "--batch", $"{batch}", "--epochs", $"{epochs}", "--adam", adam));
                 if (parts.Contains("score"))
                     Alternate(r, t,
                         Ours("score ours array", "score", "--engine", "library", "--rows", $"{scoreRows}", "--batch", $"{scoreBatch}", "--reps", $"{reps}"),
                         Torch("score pytorch", "score", "--data", data, "--rows", $"{scoreRows}", "--batch", $"{scoreBatch}", "--reps", $"{reps}", "--params", ws.Params, "--expect", ws.ExpectLogLikelihood),
                         Ours("score ort", "score", "--engine", "ort", "--rows", $"{scoreRows}", "--batch", $"{scoreBatch}", "--reps", $"{reps}"),
+                        Ours("score ort no-spin", "score", "--engine", "ort", "--ort-spin", "0", "--rows", $"{scoreRows}", "--batch", $"{scoreBatch}", "--reps", $"{reps}"),
                         Ours("score ours transform", "score", "--engine", "transform", "--rows", $"{scoreRows}", "--reps", $"{reps}"));
                 if (parts.Contains("gemm"))
                     Alternate(r, t,
@@ -125,9 +129,11 @@ public sealed class CompareCommand
         void Line(string name, Func<int, string> cell) => log.WriteLine($"| {name} | {string.Join(" | ", threads.Select(cell))} |");
         string Ratio(double a, double b) => double.IsNaN(a) || double.IsNaN(b) ? "n/a" : $"{a:F0} vs {b:F0} (**{a / b:F2}**)";
         Line("training samples/s, ours vs PyTorch + OpenBLAS", t => Ratio(Get("train ours", t), Get("train pytorch", t)));
+        Line("training samples/s, ours with OMP_WAIT_POLICY=PASSIVE vs ours", t => Ratio(Get("train ours passive", t), Get("train ours", t)));
         Line("batched scoring rows/s, ours (array API) vs PyTorch", t => Ratio(Get("score ours array", t), Get("score pytorch", t)));
         Line("batched scoring rows/s, ours (array API) vs ONNX Runtime", t => Ratio(Get("score ours array", t), Get("score ort", t)));
         Line("batched scoring rows/s, ours (Transform) vs ONNX Runtime", t => Ratio(Get("score ours transform", t), Get("score ort", t)));
+        Line("batched scoring rows/s, ONNX Runtime without spinning vs with", t => Ratio(Get("score ort no-spin", t), Get("score ort", t)));
         Line($"GEMM GFLOP/s (training step's shapes, batch {batch}): TorchSharp (MKL) / OpenBLAS / ORT (MLAS)",
             t => $"{Get("gemm torchsharp", t):F1} / {Get("gemm openblas", t):F1} / {Get("gemm ort", t):F1}");
         double Best(int t) => new[] { Get("gemm torchsharp", t), Get("gemm openblas", t), Get("gemm ort", t) }.Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.NaN).Max();

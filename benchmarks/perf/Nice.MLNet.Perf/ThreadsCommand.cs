@@ -23,7 +23,11 @@ public static class ThreadsCommand
         int rows = args.Int("rows", task == "tabular" ? 5000 : 60_000);
         int epochs = args.Int("epochs", task == "tabular" ? 20 : 1);
         int width = args.Int("width", task == "tabular" ? 64 : 256), hidden = args.Int("hidden", task == "tabular" ? 2 : 3);
+        string waitPolicy = args.String("wait-policy", "");
         args.ThrowOnUnknown();
+        // Before the first torch call: libgomp (bundled with libtorch) reads OMP_WAIT_POLICY once, when it is loaded. .NET's
+        // Environment.SetEnvironmentVariable does not reach the native environment on Linux, so this calls libc's setenv.
+        if (waitPolicy != "") NativeEnvironment.Set("OMP_WAIT_POLICY", waitPolicy);
         if (threads != "default") torch.set_num_threads(int.Parse(threads));
         var (data, d) = task switch
         {
@@ -44,7 +48,7 @@ public static class ThreadsCommand
         {
             ["task"] = task, ["threads_setting"] = threads, ["torch_threads"] = torch.get_num_threads(),
             ["fit_seconds"] = seconds, ["epoch_seconds"] = epochSeconds.ToArray(), ["rows"] = rows,
-            ["omp_wait_policy"] = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"),
+            ["omp_wait_policy"] = NativeEnvironment.Get("OMP_WAIT_POLICY"),
             ["load"] = Machine.LoadAverage(),
         });
         return 0;
