@@ -173,7 +173,7 @@ def main():
     p.add_argument('--width', type=int, default=1000); p.add_argument('--batch', type=int, default=256)
     p.add_argument('--epochs', type=int, default=3); p.add_argument('--reps', type=int, default=3)
     p.add_argument('--threads', type=int, default=0)
-    p.add_argument('--adam', choices=['for-loop', 'foreach'], default='for-loop')
+    p.add_argument('--adam', choices=['for-loop', 'foreach'], default='foreach')
     a = p.parse_args()
     if a.threads > 0:
         torch.set_num_threads(a.threads)
