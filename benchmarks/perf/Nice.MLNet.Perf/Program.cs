@@ -19,6 +19,7 @@ public static class Program
                 "score" => ScoreCommand.Run(args),
                 "gemm" => GemmCommand.Run(args),
                 "threads" => ThreadsCommand.Run(args),
+                "threads-api" => ThreadsApiCommand.Run(args),
                 _ => Help(),
             };
         }
