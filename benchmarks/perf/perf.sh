@@ -41,6 +41,9 @@ if [ -z "$core" ]; then
   fi
 fi
 
+if [ "$cmd" = threads ] && [ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+  bash "$root/scripts/prereqs.sh" --fashion-mnist
+fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 ( unset OMP_NUM_THREADS MKL_NUM_THREADS; dotnet build "$here/Nice.MLNet.Perf/Nice.MLNet.Perf.csproj" -c Release -v q -nologo >/dev/null )
 exe="$here/Nice.MLNet.Perf/bin/Release/net10.0/nice-perf"
