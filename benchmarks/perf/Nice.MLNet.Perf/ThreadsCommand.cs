@@ -12,7 +12,8 @@ namespace Nice.MLNet.Perf;
 /// <summary>
 /// One fit timed, for the thread-policy experiments (issue 16 §2): <c>tabular</c> = a small tabular fit (D = 9, 4 × 2 × 64,
 /// correlated Gaussian rows), <c>fashion</c> = Fashion-MNIST epochs (4 × 3 × 256 by default). --threads default leaves
-/// libtorch's own choice, a number calls torch.set_num_threads before Fit. Everything else is the library's defaults.
+/// libtorch's own choice, a number calls torch.set_num_threads before Fit, auto = the proposed policy (<see cref="ThreadPolicy"/>).
+/// Everything else is the library's defaults.
 /// </summary>
 public static class ThreadsCommand
 {
@@ -28,7 +29,8 @@ public static class ThreadsCommand
         // Before the first torch call: libgomp (bundled with libtorch) reads OMP_WAIT_POLICY once, when it is loaded. .NET's
         // Environment.SetEnvironmentVariable does not reach the native environment on Linux, so this calls libc's setenv.
         if (waitPolicy != "") NativeEnvironment.Set("OMP_WAIT_POLICY", waitPolicy);
-        if (threads != "default") torch.set_num_threads(int.Parse(threads));
+        string policy = threads == "auto" ? ThreadPolicy.EnsurePassiveWaiting() : "";
+        if (threads is not ("default" or "auto")) torch.set_num_threads(int.Parse(threads));
         var (data, d) = task switch
         {
             "tabular" => (Tabular(rows, 9), 9),
@@ -41,12 +43,16 @@ public static class ThreadsCommand
         if (task == "fashion") options.DequantizationLevels = 256;
         var epochSeconds = new List<double>();
         options.Progress = r => epochSeconds.Add(r.Seconds);
+        int autoThreads = ThreadPolicy.AutoThreads(options.BatchSize, d, width);
         var clock = Stopwatch.StartNew();
-        using var model = ml.Transforms.Nice(options).Fit(view);
+        using var model = threads == "auto"
+            ? ThreadPolicy.With(autoThreads, () => ml.Transforms.Nice(options).Fit(view))
+            : ml.Transforms.Nice(options).Fit(view);
         double seconds = clock.Elapsed.TotalSeconds;
         Result.Print(new Dictionary<string, object?>
         {
             ["task"] = task, ["threads_setting"] = threads, ["torch_threads"] = torch.get_num_threads(),
+            ["auto_threads"] = threads == "auto" ? autoThreads : null, ["policy"] = policy,
             ["fit_seconds"] = seconds, ["epoch_seconds"] = epochSeconds.ToArray(), ["rows"] = rows,
             ["omp_wait_policy"] = NativeEnvironment.Get("OMP_WAIT_POLICY"),
             ["load"] = Machine.LoadAverage(),
