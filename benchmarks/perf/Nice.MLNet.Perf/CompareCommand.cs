@@ -39,7 +39,7 @@ public sealed class CompareCommand
         log.WriteLine($"nice-perf compare on {Machine.Describe()}; load average {Machine.LoadAverage()}");
         log.WriteLine($"model {shape}; training batch {batch}, {trainRows} rows/epoch, {epochs} epochs (1st = warm-up); " +
                       $"scoring batch {scoreBatch}, {scoreRows} rows, {reps} timed passes; {rounds} rounds, order alternating");
-        ws.Prepare(shape, Math.Max(trainRows, scoreRows), log);
+        if (parts.Contains("train") || parts.Contains("score")) ws.Prepare(shape, Math.Max(trainRows, scoreRows), log);
         var common = shape.ToArgs().Concat(new[] { "--work", ws.Folder }).ToArray();
         var py = new Dictionary<string, string>();
         if (openblas != "") py["LD_LIBRARY_PATH"] = openblas;
