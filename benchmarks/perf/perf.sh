@@ -45,7 +45,9 @@ if [ "$cmd" = threads ] && [ ! -e /usr/share/datasets/fashion-mnist/train-images
   bash "$root/scripts/prereqs.sh" --fashion-mnist
 fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-( unset OMP_NUM_THREADS MKL_NUM_THREADS; dotnet build "$here/Nice.MLNet.Perf/Nice.MLNet.Perf.csproj" -c Release -v q -nologo >/dev/null )
+if ! out=$(dotnet build "$here/Nice.MLNet.Perf/Nice.MLNet.Perf.csproj" -c Release -v q -nologo 2>&1); then
+  echo "$out" >&2; echo "perf: build failed" >&2; exit 1
+fi
 exe="$here/Nice.MLNet.Perf/bin/Release/net10.0/nice-perf"
 cd "$root"
 case "$cmd" in
