@@ -8,6 +8,7 @@ using Xunit;
 namespace Nice.MLNet.Tests.Notebooks;
 
 /// <summary>Every notebook in notebooks/ compiles and runs to the end (on reduced settings: NICE_NOTEBOOK_QUICK=1).</summary>
+[Trait("Category", "Slow"), Trait("Category", "Notebook")]
 public sealed class NotebookTests
 {
     private static string[] Names() => Directory.GetFiles(Repo.File("notebooks"), "*.ipynb").Select(f => Path.GetFileName(f)!).OrderBy(f => f).ToArray();

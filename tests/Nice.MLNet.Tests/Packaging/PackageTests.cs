@@ -10,6 +10,7 @@ using Xunit;
 namespace Nice.MLNet.Tests.Packaging;
 
 /// <summary>`dotnet pack` gives a package a user can consume: README, licence, XML docs, symbols, TorchSharp as the only torch dependency, and it runs a pipeline in a fresh app.</summary>
+[Trait("Category", "Slow"), Trait("Category", "Package")]
 public sealed class PackageTests : IDisposable
 {
     private readonly string dir = Directory.CreateTempSubdirectory("nice-pack-").FullName;
