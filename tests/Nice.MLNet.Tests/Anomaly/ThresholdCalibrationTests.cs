@@ -133,7 +133,7 @@ public class ThresholdCalibrationTests
     /// <summary>The detector's own scores on its calibration rows, which must be distinct for "exactly" to be the claim.</summary>
     private static float[] DistinctScores(NiceAnomalyDetector detector, IDataView data)
     {
-        var scores = Fixtures.Column(detector.Transform(data), "Score").Where(s => !float.IsNaN(s)).ToArray();
+        var scores = Fixtures.Column(detector.Transform(data), "Score").Where(float.IsFinite).ToArray();
         Assert.Equal(scores.Length, scores.Distinct().Count());
         return scores;
     }
@@ -165,7 +165,7 @@ public class ThresholdCalibrationTests
         Assert.Equal(0.0, detector.CalibrationFalsePositiveRate);
     }
 
-    /// <summary>NaN rows (skipped in training) get NaN scores, are never flagged, and do not count in n.</summary>
+    /// <summary>NaN rows (skipped in training) score +∞, are always flagged, and do not count in n.</summary>
     [Fact]
     public void FittedDetector_WithNaNRows_CalibratesOnTheFiniteRowsOnly()
     {
@@ -181,10 +181,11 @@ public class ThresholdCalibrationTests
         var scored = detector.Transform(data);
         var scores = Fixtures.Column(scored, "Score");
         var predicted = AnomalyFixtures.BoolColumn(scored, "PredictedLabel");
-        Assert.Equal(30, scores.Count(float.IsNaN));
-        Assert.All(Enumerable.Range(0, scores.Length).Where(i => float.IsNaN(scores[i])), i => Assert.False(predicted[i]));
+        // Rows with NaN are outside the model's support: Score +∞, always flagged, and left out of the calibration.
+        Assert.Equal(30, scores.Count(float.IsPositiveInfinity));
+        Assert.All(Enumerable.Range(0, scores.Length).Where(i => float.IsPositiveInfinity(scores[i])), i => Assert.True(predicted[i]));
         DistinctScores(detector, data);
-        Assert.Equal(7, predicted.Count(p => p));
+        Assert.Equal(7 + 30, predicted.Count(p => p));
         Assert.Equal(7 / 700.0, detector.CalibrationFalsePositiveRate);
     }
 
