@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using Nice.MLNet.Cli.Data;
+using Nice.MLNet.Cli.Datasets;
 using Nice.MLNet.Flow;
 using TorchSharp;
 using Xunit;

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
-using Nice.MLNet.Cli.Data;
+using Nice.MLNet.Cli.Datasets;
 using Nice.MLNet.Flow;
 using TorchSharp;
 using Xunit;

@@ -6,7 +6,7 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Nice.MLNet.Anomaly;
-using Nice.MLNet.Cli.Data;
+using Nice.MLNet.Cli.Datasets;
 using Nice.MLNet.Tests.Anomaly;
 using Xunit;
 using Xunit.Abstractions;

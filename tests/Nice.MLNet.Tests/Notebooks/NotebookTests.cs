@@ -2,7 +2,7 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
-using Nice.MLNet.Cli.Data;
+using Nice.MLNet.Cli.Datasets;
 using Xunit;
 
 namespace Nice.MLNet.Tests.Notebooks;

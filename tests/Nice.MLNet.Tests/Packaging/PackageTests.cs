@@ -4,7 +4,7 @@ using System.IO;
 using System.IO.Compression;
 using System.Linq;
 using System.Xml.Linq;
-using Nice.MLNet.Cli.Data;
+using Nice.MLNet.Cli.Datasets;
 using Xunit;
 
 namespace Nice.MLNet.Tests.Packaging;
