@@ -148,7 +148,7 @@ public static class TabularBenchmark
 
     private sealed class Scored
     {
-        public float Score;
+        public float Score { get; set; }
     }
 
     private static string F(double v) => v.ToString("F6", CultureInfo.InvariantCulture);
