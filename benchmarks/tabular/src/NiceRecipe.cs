@@ -54,7 +54,7 @@ public sealed class NiceRecipe
             }
         var recipe = new NiceRecipe(name, values);
         var known = new[] { "mode", "preset", "couplings", "layers", "width", "epochs", "patience", "batch", "lr", "wd", "folds",
-            "seeds", "holdout", "dq", "jitter", "prior", "dropconst", "calib", "scale", "vfrac" };
+            "seeds", "holdout", "dq", "jitter", "prior", "shape", "dropconst", "calib", "scale", "vfrac" };
         foreach (var k in values.Keys)
             if (!known.Contains(k)) throw new ArgumentException($"Recipe '{name}': unknown key '{k}' (known: {string.Join(", ", known)}).");
         return recipe;
@@ -77,6 +77,10 @@ public sealed class NiceRecipe
     public double Holdout => Double("holdout", 0);
     public int Copies => Int("dq", 0);
     public double Jitter => Double("jitter", 0);
+
+    /// <summary><c>shape=cov</c>: the smoothing noise has the training rows' covariance shape (c·h·L·z, LLᵀ = Σ + 1e-3·I), as
+    /// multivariate Scott's rule H = h²Σ; otherwise isotropic in the standardized columns.</summary>
+    public bool CovarianceShape => Get("shape", "iso") == "cov";
     public bool DropConstant => Int("dropconst", 0) != 0;
     public string Calibration => Get("calib", "oof");
     public double Scale => Double("scale", 1);

@@ -82,8 +82,15 @@ public static class NiceRunner
         var random = new Random(seed);
         double sigma = recipe.Jitter * Math.Pow(fit.Length, -1.0 / (step.Length + 4));
         double Gauss() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-        float[] Noisy(float[] r) => copies == 1 ? r : r.Select((v, j) =>
-            v + (recipe.Copies > 0 && step[j] > 0 ? (float)(random.NextDouble() - 0.5) * step[j] : 0f) + (float)(sigma * Gauss())).ToArray();
+        var chol = recipe.CovarianceShape && sigma > 0 ? Cholesky(fit) : null;
+        float[] Noisy(float[] r)
+        {
+            if (copies == 1) return r;
+            var z = Enumerable.Range(0, r.Length).Select(_ => Gauss()).ToArray();
+            var e = chol is null ? z : Enumerable.Range(0, r.Length).Select(i => Enumerable.Range(0, i + 1).Sum(k => chol[i, k] * z[k])).ToArray();
+            return r.Select((v, j) =>
+                v + (recipe.Copies > 0 && step[j] > 0 ? (float)(random.NextDouble() - 0.5) * step[j] : 0f) + (float)(sigma * e[j])).ToArray();
+        }
         var fitRows = Enumerable.Range(0, copies).SelectMany(_ => fit.Select(Noisy)).ToList();
         random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(fitRows));
         options.Epochs = Math.Max(1, (int)Math.Ceiling(options.Epochs / (double)copies));
@@ -140,6 +147,30 @@ public static class NiceRunner
             if (h == 0) Array.Fill(fold, -1);
         }
         return fold;
+    }
+
+    /// <summary>Lower Cholesky factor of the rows' covariance + 1e-3·I (positive definite even when rows &lt; D).</summary>
+    private static double[,] Cholesky(float[][] rows)
+    {
+        int n = rows.Length, d = rows[0].Length;
+        var mean = Enumerable.Range(0, d).Select(j => rows.Average(r => (double)r[j])).ToArray();
+        var a = new double[d, d];
+        for (int i = 0; i < d; i++)
+            for (int j = 0; j <= i; j++)
+            {
+                double c = 0;
+                foreach (var r in rows) c += (r[i] - mean[i]) * (r[j] - mean[j]);
+                a[i, j] = a[j, i] = c / n + (i == j ? 1e-3 : 0);
+            }
+        var l = new double[d, d];
+        for (int i = 0; i < d; i++)
+            for (int j = 0; j <= i; j++)
+            {
+                double sum = a[i, j];
+                for (int k = 0; k < j; k++) sum -= l[i, k] * l[j, k];
+                l[i, j] = i == j ? Math.Sqrt(Math.Max(sum, 1e-12)) : sum / l[j, j];
+            }
+        return l;
     }
 
     /// <summary>−log((1/M) Σₘ exp(llₘ)) per row: the negative log of the ensemble's mean density.</summary>
