@@ -76,11 +76,14 @@ public sealed class NiceRecipe
     public int Seeds => Int("seeds", 1);
     public double Holdout => Double("holdout", 0);
     public int Copies => Int("dq", 0);
-    public double Jitter => Double("jitter", 0);
+    public double Jitter => Get("jitter", "0") == "auto" ? 0 : Double("jitter", 0);
+
+    /// <summary><c>jitter=auto</c>: the proposed conditional rule — c = 0.5 with covariance shape when D ≤ n ≤ 1,000, else none.</summary>
+    public bool AutoSmoothing => Get("jitter", "0") == "auto";
 
     /// <summary><c>shape=cov</c>: the smoothing noise has the training rows' covariance shape (c·h·L·z, LLᵀ = Σ + 1e-3·I), as
     /// multivariate Scott's rule H = h²Σ; otherwise isotropic in the standardized columns.</summary>
-    public bool CovarianceShape => Get("shape", "iso") == "cov";
+    public bool CovarianceShape => Get("shape", "iso") == "cov" || AutoSmoothing;
     public bool DropConstant => Int("dropconst", 0) != 0;
     public string Calibration => Get("calib", "oof");
     public double Scale => Double("scale", 1);

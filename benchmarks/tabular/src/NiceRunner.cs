@@ -42,7 +42,8 @@ public static class NiceRunner
                 var fit = Enumerable.Range(0, n).Where(i => fold[i] != f).Select(i => train[i]).ToArray();
                 var valid = Enumerable.Range(0, n).Where(i => fold[i] == f).Select(i => train[i]).ToArray();
                 var options = recipe.Options(fit.Length, train[0].Length, seed);
-                using var model = Fit(ml, fit, valid, options, step, recipe, seed);
+                double jitter = recipe.AutoSmoothing ? (train[0].Length <= n && n <= 1000 ? 0.5 : 0) : recipe.Jitter;
+                using var model = Fit(ml, fit, valid, options, step, recipe, jitter, seed);
                 epochs.Add(model.TrainingSummary?.BestEpoch ?? 0);
                 testLl.Add(model.LogLikelihood(test));
                 trainLl.Add(model.LogLikelihood(train));
@@ -76,11 +77,11 @@ public static class NiceRunner
     /// The library picks validation rows by a seeded hash of the row position (internal <c>Split.IsValidation</c>, copied in
     /// <see cref="ValidationPositions"/>), so rows are laid out to land where we want them: a prototype-only device.
     /// </summary>
-    private static NiceTransformer Fit(MLContext ml, float[][] fit, float[][] valid, NiceOptions options, float[] step, NiceRecipe recipe, int seed)
+    private static NiceTransformer Fit(MLContext ml, float[][] fit, float[][] valid, NiceOptions options, float[] step, NiceRecipe recipe, double jitter, int seed)
     {
-        int copies = recipe.Jitter > 0 ? Math.Max(4, recipe.Copies) : Math.Max(1, recipe.Copies);
+        int copies = jitter > 0 ? Math.Max(4, recipe.Copies) : Math.Max(1, recipe.Copies);
         var random = new Random(seed);
-        double sigma = recipe.Jitter * Math.Pow(fit.Length, -1.0 / (step.Length + 4));
+        double sigma = jitter * Math.Pow(fit.Length, -1.0 / (step.Length + 4));
         double Gauss() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
         var chol = recipe.CovarianceShape && sigma > 0 ? Cholesky(fit) : null;
         float[] Noisy(float[] r)

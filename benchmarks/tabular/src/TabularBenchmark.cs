@@ -19,7 +19,7 @@ public static class TabularBenchmark
     {
         ["nice-today-default"] = "nice-today-default:mode=detector,preset=default",
         ["nice-today-cancer"] = "nice-today-cancer:mode=detector,layers=2,width=64,epochs=300,patience=30,batch=32",
-        ["nice-proposed"] = "nice-proposed:preset=rule,folds=5,dq=4,calib=oof",
+        ["nice-proposed"] = "nice-proposed:preset=rule,folds=5,dq=4,jitter=auto,calib=oof",
     };
 
     public const string Usage = """
