@@ -11,9 +11,9 @@ namespace Nice.MLNet.ImageFeatures;
 
 /// <summary>Settings of the density models compared on the embeddings.</summary>
 public sealed record FeatureModels(string Pre, int Couplings, int Layers, int Width, int Epochs, double WeightDecay, int PcaRank, double? Shrinkage,
-    int Patience, double LearningRate, int Seed)
+    int Patience, double LearningRate, int Seed, int PcaDims = 0)
 {
-    public string Describe() => $"features '{Pre}'; Gaussian: Ledoit-Wolf shrinkage{(Shrinkage is null ? "" : $" fixed {Shrinkage}")}; "
+    public string Describe() => $"features '{Pre}'{(PcaDims > 0 ? $", then top {PcaDims} principal components whitened" : "")}; Gaussian: Ledoit-Wolf shrinkage{(Shrinkage is null ? "" : $" fixed {Shrinkage}")}; "
         + $"flows: on the Gaussian-whitened features, {Couplings} couplings x {Layers} x {Width}, Gaussian prior, <= {Epochs} epochs (patience {Patience}), "
         + $"lr {LearningRate}, weight decay {WeightDecay}, seed {Seed}; RandomizedPca rank {PcaRank}";
 }
@@ -36,6 +36,12 @@ public static class OneClassBench
         var space = new FeatureSpace(m.Pre, trainRaw);
         var train = space.Apply(trainRaw);
         var test = space.Apply(testRaw);
+        if (m.PcaDims > 0)
+        {
+            var pca = new PcaWhitening(train, m.PcaDims);
+            train = pca.Apply(train);
+            test = pca.Apply(test);
+        }
         var clock = Stopwatch.StartNew();
         var gaussian = new Gaussian(train, m.Shrinkage);
         double gaussSeconds = clock.Elapsed.TotalSeconds;
@@ -67,6 +73,7 @@ public static class OneClassBench
             var scores = detector.Score(wTest).Select(s => (double)s).ToArray();
             var (auc, dr) = Metrics.Both(scores, anomaly);
             var summary = detector.Model.TrainingSummary;
+            if (Environment.GetEnvironmentVariable("IMAGE_FEATURES_VERBOSE") == "1") foreach (var e in epochs) Console.WriteLine($"      {coupling.Item1} {e}");
             results.Add(new Result(coupling.Item1, auc, dr, clock.Elapsed.TotalSeconds + gaussSeconds, summary is null ? "" : $"kept epoch {summary.BestEpoch} of {summary.History.Count}, valid NLL {summary.History.Last(h => h.IsBest).ValidNll:F1}"));
         }
         if (methods.Contains("pca"))

@@ -56,6 +56,12 @@ public static class OodBench
         var space = new FeatureSpace(m.Pre, fashionTrain);
         var train = space.Apply(fashionTrain);
         var testF = space.Apply(test);
+        if (m.PcaDims > 0)
+        {
+            var pca = new PcaWhitening(train, m.PcaDims);
+            train = pca.Apply(train);
+            testF = pca.Apply(testF);
+        }
         var gaussian = new Gaussian(train, m.Shrinkage);
         Report($"Gaussian (shrinkage {gaussian.Shrinkage:F3}), Mahalanobis", gaussian.Score(testF), anomaly, digitOf, log);
         var wTrain = gaussian.Whiten(train);

