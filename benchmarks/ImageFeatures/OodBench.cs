@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using Microsoft.ML;
+using Nice.MLNet.Anomaly;
 
 namespace Nice.MLNet.ImageFeatures;
 

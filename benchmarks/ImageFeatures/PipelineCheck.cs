@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using Microsoft.ML;
+using Nice.MLNet.Anomaly;
 using Microsoft.ML.Data;
 using SkiaSharp;
 

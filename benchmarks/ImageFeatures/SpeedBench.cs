@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using Microsoft.ML;
+using Nice.MLNet.Anomaly;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Onnx;
 

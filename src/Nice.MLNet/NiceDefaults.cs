@@ -20,6 +20,7 @@ internal static class NiceDefaults
     public const NiceCoupling Coupling = NiceCoupling.Additive;
     public const NiceMixing Mixing = NiceMixing.None;
     public const bool ActNorm = false;
+    public const NiceWhitening Whitening = NiceWhitening.None;
 
     public const int Epochs = 100;
     public const int BatchSize = 200;

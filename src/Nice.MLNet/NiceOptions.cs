@@ -21,7 +21,7 @@ public sealed class NiceOptions
     /// "LogLikelihood".</summary>
     public string LogLikelihoodColumnName { get; set; } = NiceDefaults.LogLikelihoodColumnName;
 
-    /// <summary>Number of additive coupling layers, ≥ 1. Default 4 (the paper: 4).</summary>
+    /// <summary>Number of coupling layers, ≥ 1 (≥ 0 with <see cref="Whitening"/>). Default 4 (the paper: 4).</summary>
     public int Couplings { get; set; } = NiceDefaults.Couplings;
 
     /// <summary>Hidden layers of each coupling MLP m, ≥ 1. Default 5 (the paper's MNIST model: 5).</summary>
@@ -65,6 +65,25 @@ public sealed class NiceOptions
     /// training rows it sees; without it, it starts as the identity.
     /// </summary>
     public bool ActNorm { get; set; } = NiceDefaults.ActNorm;
+
+    /// <summary>
+    /// A fixed affine first layer y = W(x − μ) set from every training row before training (never trained). Default
+    /// <see cref="NiceWhitening.None"/> (NICE has none). <see cref="NiceWhitening.Diagonal"/> standardizes each
+    /// feature; <see cref="NiceWhitening.Full"/> whitens with the Cholesky factor of the covariance shrunk toward a
+    /// scaled identity (<see cref="WhiteningShrinkage"/>). The flow then starts at that Gaussian: every other layer
+    /// starts as the identity, s at the prior's scale, and training keeps the start (reported as epoch 0) unless an
+    /// epoch beats it on the validation rows. With <see cref="Couplings"/> = 0 nothing is trained: Couplings = 0,
+    /// Whitening = Full, Prior = Gaussian is the shrunk full-covariance Gaussian (−log p ranks like the Mahalanobis
+    /// distance). Saved models that use it need Nice.MLNet with this option (ONNX format "1.2").
+    /// </summary>
+    public NiceWhitening Whitening { get; set; } = NiceDefaults.Whitening;
+
+    /// <summary>
+    /// The shrinkage α of <see cref="NiceWhitening.Full"/> whitening, Σ = (1 − α) S + α (tr S / D) I, in [0, 1].
+    /// Default null: Ledoit &amp; Wolf's (2004) estimate of the best α for the training rows (near 0 when rows are
+    /// many per dimension, larger when few; it keeps Σ invertible when there are fewer rows than dimensions).
+    /// </summary>
+    public double? WhiteningShrinkage { get; set; }
 
     /// <summary>Maximum passes over the training rows, ≥ 1. Default 100 (the paper trained up to 1500 and kept the best
     /// validation model).</summary>
@@ -168,7 +187,7 @@ public sealed class NiceOptions
 
     internal FlowConfig ToFlowConfig(int dimension)
         => new(dimension, Couplings, HiddenLayers, HiddenWidth, Activation, Partition, Prior, Coupling, Mixing,
-            ActNorm);
+            ActNorm, Whitening);
 
     internal Dequantization? ToDequantization()
         => DequantizationLevels == 0 ? null : new Dequantization(DequantizationLevels, QuantizationStep,
@@ -181,6 +200,7 @@ public sealed class NiceOptions
         ValidationFraction = ValidationFraction, EarlyStoppingPatience = EarlyStoppingPatience, Seed = Seed,
         MaxTrainingTime = MaxTrainingTime, CacheInMemory = CacheInMemory, ShufflePoolRows = ShufflePoolRows,
         Dequantization = ToDequantization(), DataDependentInit = DataDependentInit, Device = Device,
+        WhiteningShrinkage = WhiteningShrinkage,
         Progress = Progress is { } report ? r
             => report(NiceEpochReport.From(r)) : null, Cancellation = CancellationToken,
     };

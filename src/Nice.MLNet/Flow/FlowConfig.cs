@@ -10,7 +10,8 @@ namespace Nice.MLNet.Flow;
 /// the ONNX export writes, so a NICE model's file is the same as before they existed and a file without them loads as
 /// NICE. <c>Coupling</c>: additive (NICE) or affine (RealNVP) couplings; <c>Mixing</c>: the invertible mixing between
 /// consecutive couplings (none, fixed permutation, learned LU); <c>ActNorm</c>: an actnorm layer before each coupling
-/// (Glow).
+/// (Glow); <c>Whitening</c>: a fixed affine first layer set from the training rows (<see cref="Flow.Whitening"/>),
+/// the one field that allows <c>Couplings</c> = 0 (the flow is then the whitening and the scaling: a Gaussian).
 /// </summary>
 internal sealed record FlowConfig(
     int Dimension,
@@ -25,11 +26,14 @@ internal sealed record FlowConfig(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     NiceMixing Mixing = NiceMixing.None,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    bool ActNorm = false)
+    bool ActNorm = false,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    NiceWhitening Whitening = NiceWhitening.None)
 {
     /// <summary>True for the paper's model: additive couplings, no mixing, no actnorm.</summary>
     [JsonIgnore]
-    public bool IsPlainNice => Coupling == NiceCoupling.Additive && Mixing == NiceMixing.None && !ActNorm;
+    public bool IsPlainNice => Coupling == NiceCoupling.Additive && Mixing == NiceMixing.None && !ActNorm
+        && Whitening == NiceWhitening.None;
 
     /// <summary>
     /// Throws <see cref="ArgumentOutOfRangeException"/> naming the first field out of range as
@@ -40,7 +44,9 @@ internal sealed record FlowConfig(
         var check = new SettingCheck(owner);
         if (Dimension < 2) check.Fail(nameof(Dimension), Dimension,
             "must be >= 2 (NICE needs at least 2 input dimensions to split)");
-        check.AtLeast(Couplings, 1, nameof(Couplings), "the paper uses 4");
+        if (Whitening == NiceWhitening.None) check.AtLeast(Couplings, 1, nameof(Couplings),
+            "the paper uses 4; 0 needs Whitening = Diagonal or Full");
+        else check.AtLeast(Couplings, 0, nameof(Couplings), "the paper uses 4");
         check.AtLeast(HiddenLayers, 1, nameof(HiddenLayers), "the paper uses 5");
         check.AtLeast(HiddenWidth, 1, nameof(HiddenWidth), "the paper uses 1000");
         Defined(check, Activation, nameof(Activation));
@@ -48,6 +54,7 @@ internal sealed record FlowConfig(
         Defined(check, Prior, nameof(Prior));
         Defined(check, Coupling, nameof(Coupling));
         Defined(check, Mixing, nameof(Mixing));
+        Defined(check, Whitening, nameof(Whitening));
     }
 
     private static void Defined<T>(SettingCheck check, T value, string name) where T : struct, Enum

@@ -18,6 +18,7 @@ internal sealed class NiceFlow : nn.Module
 {
     private readonly ModuleList<FlowLayer> layers;
     private readonly DiagonalScaling scaling;
+    private readonly Whitening? whitening;
 
     public NiceFlow(FlowConfig config) : base(nameof(NiceFlow))
     {
@@ -25,6 +26,8 @@ internal sealed class NiceFlow : nn.Module
         Config = config;
         layers = new ModuleList<FlowLayer>();
         int d = config.Dimension;
+        // The whitening is its own module ("whitening.mean", "whitening.weight"), so the couplings keep their names.
+        if (config.Whitening != NiceWhitening.None) whitening = new Whitening(d, config.Whitening);
         for (int k = 0; k < config.Couplings; k++)
         {
             // Glow's step order: actnorm, then the mixing (between couplings only), then the coupling. The plain NICE
@@ -54,8 +57,12 @@ internal sealed class NiceFlow : nn.Module
     /// <summary>The coupling layers, bottom (nearest the data) first.</summary>
     public IReadOnlyList<FlowLayer> Couplings => layers.Where(l => l is ICoupling).ToList();
 
-    /// <summary>Every layer below the scaling (actnorms, mixings, couplings), bottom first.</summary>
-    public IReadOnlyList<FlowLayer> Steps => layers.ToList();
+    /// <summary>Every layer below the scaling (the whitening, actnorms, mixings, couplings), bottom first.</summary>
+    public IReadOnlyList<FlowLayer> Steps
+        => whitening is null ? layers.ToList() : layers.Prepend<FlowLayer>(whitening).ToList();
+
+    /// <summary>The fixed first layer, or null when the config has none.</summary>
+    public Whitening? Whitening => whitening;
 
     /// <summary>The seed of the fixed permutation (or LU mixing's P) before coupling <paramref name="k"/> (k ≥
     /// 1).</summary>
@@ -65,7 +72,7 @@ internal sealed class NiceFlow : nn.Module
     public DiagonalScaling Scaling => scaling;
 
     /// <summary>Every layer, bottom first, the scaling layer last.</summary>
-    public IEnumerable<FlowLayer> Layers => layers.Append<FlowLayer>(scaling);
+    public IEnumerable<FlowLayer> Layers => Steps.Append(scaling);
 
     /// <summary>h = f(x) and log|det J_f(x)| per row.</summary>
     public (Tensor Z, Tensor LogDet) Forward(Tensor x)
@@ -133,6 +140,7 @@ internal sealed class NiceFlow : nn.Module
                     if (mine is LuMixing lu)
                         ((LuMixing)theirs).SetFixed(lu.Permutation,
                             lu.Sign.to(ScalarType.Float32).cpu().data<float>().ToArray());
+                    if (mine is Whitening w) ((Whitening)theirs).CopyFrom(w);
                 }
             }
             // Outside any dispose scope: to() replaces the module's tensors, and the new ones must outlive this call.
@@ -160,6 +168,7 @@ internal sealed class NiceFlow : nn.Module
         {
             foreach (var l in layers) l.Dispose();
             scaling.Dispose();
+            whitening?.Dispose();
         }
         base.Dispose(disposing);
     }

@@ -35,6 +35,8 @@ internal sealed record TrainingSettings
     /// <see cref="DataInit"/>).</summary>
     public required bool DataDependentInit { get; init; }
     public required string Device { get; init; }
+    /// <summary>The whitening layer's shrinkage α in [0, 1]; null = Ledoit–Wolf (<see cref="Whitening"/>).</summary>
+    public double? WhiteningShrinkage { get; init; }
     public Action<EpochReport>? Progress { get; init; }
     public CancellationToken Cancellation { get; init; }
 
@@ -76,6 +78,8 @@ internal sealed record TrainingSettings
         check.AtLeast(StreamingGen0Interval, 0, nameof(StreamingGen0Interval), "0 = off");
         if (Device is null || Device != "cpu" && !Device.StartsWith("cuda", StringComparison.Ordinal))
             check.Fail(nameof(Device), Device, "must be \"cpu\" or \"cuda\" (or \"cuda:N\")");
+        if (WhiteningShrinkage is double a && !(a >= 0 && a <= 1))
+            check.Fail(nameof(WhiteningShrinkage), a, "must be in [0, 1] (null = Ledoit–Wolf)");
         Dequantization?.Validate();
     }
 }

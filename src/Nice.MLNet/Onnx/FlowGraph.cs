@@ -17,7 +17,9 @@ namespace Nice.MLNet.Onnx;
 /// Mul (Sub, Neg, Exp when inverting); a permutation is a Gather; LU mixing builds W = P·L·Ũ from its packed parameter
 /// with Trilu, EyeLike and MatMul, then Gemm (transB = 1), and inverts with W⁻¹ computed at export in float64; actnorm
 /// is Add, Exp, Mul. The fixed parts (permutations, LU's P and signs) are initializers named after their buffers
-/// ("….perm", "….sign"), so the import reads them back.
+/// ("….perm", "….sign"), so the import reads them back. The whitening is Sub, then Gemm (transB = 1) or Mul, with its
+/// log-det from the weight's diagonal (EyeLike, Mul, ReduceSum, Log); its μ and W are initializers "whitening.mean" and
+/// "whitening.weight"; a full one's inverse is Gemm by W⁻¹ computed at export in float64.
 /// </summary>
 internal sealed class FlowGraph
 {
@@ -49,6 +51,13 @@ internal sealed class FlowGraph
         float[] InverseWeight) : Step;
 
     private sealed record ActNormNodes(string Bias, string LogScale) : Step;
+
+    /// <summary>
+    /// The fixed whitening y = W(x − μ): μ, W ([D, D] lower triangular, or the diagonal [D]) and, for the inverse graph
+    /// of a full one, W⁻¹ (computed at export in float64).
+    /// </summary>
+    private sealed record WhiteningNodes(string Prefix, string Mean, string Weight, bool Full, float[]? InverseWeight)
+        : Step;
 
     /// <summary>
     /// Adds every weight of <paramref name="flow"/> (float32) and every index set to <paramref name="builder"/>.
@@ -119,6 +128,19 @@ internal sealed class FlowGraph
                     steps.Add(new ActNormNodes(
                         Weight(parameters, $"{prefix}.bias"), Weight(parameters, $"{prefix}.logs")));
                     break;
+                case Whitening whitening:
+                {
+                    bool full = whitening.Kind == NiceWhitening.Full;
+                    float[]? inverse = null;
+                    if (full)
+                        using (no_grad())
+                        using (var t = linalg.inv(whitening.Weight.to(ScalarType.Float64))
+                            .to(ScalarType.Float32, CPU).contiguous())
+                            inverse = t.data<float>().ToArray();
+                    steps.Add(new WhiteningNodes(prefix, Buffer(whitening.Mean, $"{prefix}.mean"),
+                        Buffer(whitening.Weight, $"{prefix}.weight"), full, inverse));
+                    break;
+                }
                 default:
                     throw new InvalidOperationException(
                         $"The ONNX export does not know the layer {layer.GetType().Name}.");
@@ -139,6 +161,13 @@ internal sealed class FlowGraph
         using var t = p.detach().to(ScalarType.Float32, CPU).contiguous();
         exported.Add(name);
         return b.Initializer(name, MemoryMarshal.Cast<byte, float>(t.bytes), p.shape);   // copied once, by the builder
+    }
+
+    /// <summary>A fixed buffer as a float32 initializer named <paramref name="name"/>.</summary>
+    private string Buffer(Tensor buffer, string name)
+    {
+        using var t = buffer.detach().to(ScalarType.Float32, CPU).contiguous();
+        return b.Initializer(name, MemoryMarshal.Cast<byte, float>(t.bytes), buffer.shape);
     }
 
     /// <summary>
@@ -233,6 +262,20 @@ internal sealed class FlowGraph
                 logDets.Add(b.Node("ReduceSum", new[] { n.LogScale, b.Int64s(0) }, null,
                     OnnxAttribute.Of("keepdims", 1)));
                 return b.Node("Mul", b.Node("Add", x, n.Bias), b.Node("Exp", n.LogScale));
+            case WhiteningNodes w:
+            {
+                // y = (x − μ) Wᵀ, log|det| = Σ log Wᵢᵢ (W lower triangular); diagonal: y = (x − μ) ⊙ w, Σ log wᵢ.
+                string centred = b.Node("Sub", x, w.Mean);
+                string diagonal = w.Full
+                    ? b.Node("ReduceSum", new[] { b.Node("Mul", w.Weight, b.Node("EyeLike", w.Weight)), b.Int64s(1) },
+                        null, OnnxAttribute.Of("keepdims", 0))
+                    : w.Weight;
+                logDets.Add(b.Node("ReduceSum", new[] { b.Node("Log", diagonal), b.Int64s(0) }, null,
+                    OnnxAttribute.Of("keepdims", 1)));
+                return w.Full
+                    ? b.Node("Gemm", new[] { centred, w.Weight }, null, OnnxAttribute.Of("transB", 1))
+                    : b.Node("Mul", centred, w.Weight);
+            }
             default:
                 throw new InvalidOperationException($"Unknown step {step}.");
         }
@@ -267,6 +310,16 @@ internal sealed class FlowGraph
             }
             case ActNormNodes n:
                 return b.Node("Sub", b.Node("Mul", y, b.Node("Exp", b.Node("Neg", n.LogScale))), n.Bias);
+            case WhiteningNodes w:
+            {
+                // x = y W⁻ᵀ + μ; diagonal: x = y / w + μ.
+                int d = config.Dimension;
+                string centred = w.Full
+                    ? b.Node("Gemm", new[] { y, b.Initializer($"{w.Prefix}.inverse_weight", w.InverseWeight!, d, d) },
+                        null, OnnxAttribute.Of("transB", 1))
+                    : b.Node("Div", y, w.Weight);
+                return b.Node("Add", centred, w.Mean);
+            }
             default:
                 throw new InvalidOperationException($"Unknown step {step}.");
         }

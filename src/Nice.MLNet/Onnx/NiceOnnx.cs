@@ -81,9 +81,10 @@ internal static class NiceOnnx
             throw ForeignModel.Exception(
                 $"Not a Nice.MLNet ONNX model: the metadata has no '{NiceOnnxMetadata.FormatKey}' marker "
                 + "(not written by Nice.MLNet's exporter, or truncated).");
-        if (format != NiceOnnxMetadata.FormatVersion && format != NiceOnnxMetadata.SuccessorsFormatVersion)
+        if (!NiceOnnxMetadata.IsKnownFormat(format))
             throw new InvalidDataException($"Unsupported Nice.MLNet ONNX format '{format}'; this version reads "
-                + $"formats {NiceOnnxMetadata.FormatVersion} and {NiceOnnxMetadata.SuccessorsFormatVersion}.");
+                + $"formats {NiceOnnxMetadata.FormatVersion}, {NiceOnnxMetadata.SuccessorsFormatVersion} and "
+                + $"{NiceOnnxMetadata.WhiteningFormatVersion}.");
         var config = NiceOnnxMetadata.ReadConfig(contents.Metadata);
         var dq = NiceOnnxMetadata.ReadDequantization(contents.Metadata);
         var (kind, batched) = NiceOnnxMetadata.ReadShape(contents.Metadata);
@@ -175,6 +176,11 @@ internal static class NiceOnnx
             .ToDictionary(m => (object)m.module, m => m.name, ReferenceEqualityComparer.Instance);
         foreach (var layer in flow.Steps)
         {
+            if (layer is Whitening whitening)
+            {
+                LoadWhitening(whitening, names[layer], contents);
+                continue;
+            }
             if (layer is not (PermutationMixing or LuMixing)) continue;
             string prefix = names[layer];
             long[] perm = Initializer(contents, $"{prefix}.perm").ToInt64s(d);
@@ -194,6 +200,29 @@ internal static class NiceOnnx
             {
                 throw new InvalidDataException($"The ONNX model's fixed part of '{prefix}' is invalid: {e.Message}", e);
             }
+        }
+    }
+
+    /// <summary>
+    /// The whitening's μ ("….mean", [D]) and W ("….weight", [D, D] or [D]); refuses other shapes, non-finite values, a
+    /// full W that is not lower triangular, and a diagonal that is not positive.
+    /// </summary>
+    private static void LoadWhitening(Whitening whitening, string prefix, OnnxModelContents contents)
+    {
+        var mean = Initializer(contents, $"{prefix}.mean");
+        var weight = Initializer(contents, $"{prefix}.weight");
+        if (!mean.Dims.SequenceEqual(new long[] { whitening.Dimension })
+            || !weight.Dims.SequenceEqual(whitening.WeightShape))
+            throw new InvalidDataException($"The ONNX whitening '{prefix}' has mean [{string.Join(", ", mean.Dims)}] "
+                + $"and weight [{string.Join(", ", weight.Dims)}]; the config needs [{whitening.Dimension}] and "
+                + $"[{string.Join(", ", whitening.WeightShape)}].");
+        try
+        {
+            whitening.Set(mean.Floats(), weight.Floats());
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"The ONNX model's whitening '{prefix}' is invalid: {e.Message}", e);
         }
     }
 

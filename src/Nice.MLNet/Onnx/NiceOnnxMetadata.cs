@@ -24,8 +24,20 @@ internal static class NiceOnnxMetadata
     /// </summary>
     public const string SuccessorsFormatVersion = "1.1";
 
+    /// <summary>
+    /// The format of models with a whitening layer (<see cref="Flow.Whitening"/>: the initializers "whitening.mean"
+    /// and "whitening.weight", and possibly no coupling), so that a reader which predates it refuses them by name.
+    /// </summary>
+    public const string WhiteningFormatVersion = "1.2";
+
     /// <summary>The format a model of this config is written in.</summary>
-    public static string FormatFor(FlowConfig config) => config.IsPlainNice ? FormatVersion : SuccessorsFormatVersion;
+    public static string FormatFor(FlowConfig config)
+        => config.Whitening != NiceWhitening.None ? WhiteningFormatVersion
+            : config.IsPlainNice ? FormatVersion : SuccessorsFormatVersion;
+
+    /// <summary>True for the formats this version reads.</summary>
+    public static bool IsKnownFormat(string format)
+        => format is FormatVersion or SuccessorsFormatVersion or WhiteningFormatVersion;
     public const string ConfigKey = "nice.config";
     /// <summary>Present only when the graph dequantizes its input.</summary>
     public const string DequantizationKey = "nice.dequantization";
