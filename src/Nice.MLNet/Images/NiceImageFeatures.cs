@@ -90,7 +90,8 @@ public static class NiceImageFeatures
     /// <summary>
     /// The step between the embedding and the density model: <paramref name="transform"/> of
     /// <paramref name="embeddingColumnName"/> written to <paramref name="featureColumnName"/> (an Expression transform
-    /// computing √max(x, 0), or a column copy).
+    /// computing √max(x, 0), then ML.NET's NormalizeLpNorm for
+    /// <see cref="NiceEmbeddingTransform.SquareRootL2Normalized"/>; or a column copy).
     /// </summary>
     public static IEstimator<ITransformer> EmbeddingTransform(MLContext mlContext, NiceEmbeddingTransform transform,
         string embeddingColumnName = "ImageEmbedding", string featureColumnName = "Features")
@@ -100,6 +101,9 @@ public static class NiceImageFeatures
         {
             NiceEmbeddingTransform.SquareRoot
                 => mlContext.Transforms.Expression(featureColumnName, "x => sqrt(max(x, 0))", embeddingColumnName),
+            NiceEmbeddingTransform.SquareRootL2Normalized
+                => mlContext.Transforms.Expression(featureColumnName, "x => sqrt(max(x, 0))", embeddingColumnName)
+                    .Append(mlContext.Transforms.NormalizeLpNorm(featureColumnName)),
             NiceEmbeddingTransform.None => mlContext.Transforms.CopyColumns(featureColumnName, embeddingColumnName),
             _ => throw new ArgumentOutOfRangeException(nameof(transform), transform, "Unknown embedding transform."),
         };
