@@ -15,6 +15,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 case "$cmd" in
   test)
     exec dotnet test Nice.MLNet.sln -c Release "$@" ;;
+  notebooks)   # pack the library, run each notebook in the .NET Interactive C# kernel, write its outputs back
+    exec dotnet run --project tools/NotebookRunner -c Release -- --pack --write notebooks/*.ipynb "$@" ;;
   *)
     exec dotnet run --project src/Nice.MLNet.Cli -c Release -- "$cmd" "$@" ;;
 esac

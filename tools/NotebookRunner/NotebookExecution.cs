@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text;
@@ -41,8 +42,9 @@ internal static class NotebookExecution
             var outputs = new CellOutputs(++executionCount);
             cell.ExecutionOrder = executionCount;
             log.WriteLine($"[{Path.GetFileName(path)}] cell {index} ({Describe(cell.Contents)})");
-            var submit = new SubmitCode(cell.Contents);
-            var result = await kernel.SendAsync(submit);
+            var watch = Stopwatch.StartNew();
+            var result = await kernel.SendAsync(new SubmitCode(cell.Contents));
+            log.WriteLine($"[{Path.GetFileName(path)}] cell {index} done in {watch.Elapsed.TotalSeconds:F1}s");
             foreach (var e in result.Events) outputs.Add(e);
             cell.Outputs.AddRange(outputs.Elements);
             failure = result.Events.OfType<CommandFailed>().FirstOrDefault() is { } failed
