@@ -10,6 +10,7 @@ namespace NotebookRunner;
 /// package source. Each pack gets a new version, &lt;VersionPrefix&gt;-local.&lt;UTC yyyyMMddHHmmss&gt;: NuGet keeps a
 /// package by id and version in its global cache, so a rebuilt package under an old version would never be seen.
 /// The notebooks ask for <c>Nice.MLNet, *-*</c> (the newest version, pre-releases included) and so take this build.
+/// Older local packs are removed from the feed.
 /// </summary>
 internal static class LocalFeed
 {
@@ -31,6 +32,8 @@ internal static class LocalFeed
         using var process = Process.Start(psi)!;
         process.WaitForExit();
         if (process.ExitCode != 0) throw new InvalidOperationException($"dotnet pack exited {process.ExitCode}");
+        foreach (var old in Directory.GetFiles(feed, "Nice.MLNet.*-local.*nupkg"))
+            if (!old.Contains(suffix, StringComparison.Ordinal)) File.Delete(old);
         return feed;
     }
 

@@ -18,7 +18,7 @@ namespace NotebookRunner;
 /// </summary>
 internal static class NotebookExecution
 {
-    /// <returns>The notebook with its outputs, and the failure message of the cell that failed (null if none).</returns>
+    /// <returns>The notebook with its outputs, and the failing cell's message (null if every cell ran).</returns>
     public static async Task<(InteractiveDocument Notebook, string? Failure)> RunAsync(string path, TextWriter log)
     {
         var notebook = Notebook.Parse(File.ReadAllText(path));

@@ -44,7 +44,8 @@ if (notebooks.Count > 1) return RunEachInItsOwnProcess();
 string notebookPath = notebooks[0];
 var watch = Stopwatch.StartNew();
 var (notebook, failure) = await NotebookExecution.RunAsync(notebookPath, log);
-string target = outDir != null ? Path.Combine(Directory.CreateDirectory(outDir).FullName, Path.GetFileName(notebookPath))
+string target = outDir != null
+    ? Path.Combine(Directory.CreateDirectory(outDir).FullName, Path.GetFileName(notebookPath))
     : write && failure == null ? notebookPath
     : "";
 if (target.Length > 0) NotebookExecution.Write(notebook, target);

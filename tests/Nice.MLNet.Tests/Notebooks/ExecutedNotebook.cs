@@ -11,7 +11,7 @@ namespace Nice.MLNet.Tests.Notebooks;
 /// <summary>The outputs of a notebook as Jupyter stores them (.ipynb), read back for the tests.</summary>
 internal sealed class ExecutedNotebook
 {
-    private readonly List<(int ExecutionCount, string OutputType, Dictionary<string, string> Data, string Text)> outputs = new();
+    private readonly List<(string OutputType, Dictionary<string, string> Data, string Text)> outputs = new();
 
     public ExecutedNotebook(string path)
     {
@@ -31,7 +31,7 @@ internal sealed class ExecutedNotebook
                     foreach (var p in d.EnumerateObject()) data[p.Name] = Join(p.Value);
                 string text = output.TryGetProperty("text", out var t) ? Join(t)
                     : output.TryGetProperty("evalue", out var e) ? e.GetString() ?? "" : "";
-                outputs.Add((executionCount, output.GetProperty("output_type").GetString()!, data, text));
+                outputs.Add((output.GetProperty("output_type").GetString()!, data, text));
             }
         }
     }

@@ -100,7 +100,7 @@ public sealed class NotebookTests : IDisposable
     public void Images_InTheKernel_BeatUniformNoiseAndShowFivePictures()
     {
         var notebook = Run("images.ipynb");
-        // 3 epochs on 900 images: 127.5 nats, 7.765 bits/dim on the seeded split; uniform noise gives 0 nats, 8 bits/dim.
+        // 3 epochs on 900 images: 127.5 nats, 7.765 bits/dim on the seeded split; uniform noise: 0 nats, 8 bits/dim.
         Assert.InRange(notebook.Number(@"test: (-?[\d.]+) ±"), 0, 2000);
         Assert.InRange(notebook.Number(@"nats, ([\d.]+) bits/dim"), 1, 7.9);
         var pngs = notebook.Pngs.ToArray();

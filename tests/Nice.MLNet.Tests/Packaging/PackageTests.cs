@@ -76,7 +76,7 @@ public sealed class PackageTests : IDisposable
         var dependencies = Metadata().Descendants().Where(e => e.Name.LocalName == "dependency")
             .ToDictionary(e => (string)e.Attribute("id")!, e => (string)e.Attribute("version")!);
         Assert.Equal("1.31.1", dependencies["Microsoft.ML.OnnxRuntime.Managed"]);
-        Assert.False(dependencies.ContainsKey("Microsoft.ML.OnnxRuntime"), "the native ONNX Runtime is the app's choice");
+        Assert.False(dependencies.ContainsKey("Microsoft.ML.OnnxRuntime"), "the native ONNX Runtime: the app's choice");
         Assert.Equal("[0.107.0, 0.108.0)", dependencies["TorchSharp"]);
         Assert.DoesNotContain(dependencies.Keys, id => id.StartsWith("libtorch", StringComparison.OrdinalIgnoreCase)
             || id.StartsWith("TorchSharp-", StringComparison.OrdinalIgnoreCase));
@@ -99,10 +99,12 @@ public sealed class PackageTests : IDisposable
             var rows = Enumerable.Range(0, 400).Select(_ =>
             {
                 var a = rng.NextDouble();
-                return new Row { Features = new[] { (float)a, (float)(a + 0.1 * rng.NextDouble()), (float)rng.NextDouble() } };
+                float b = (float)(a + 0.1 * rng.NextDouble()), c = (float)rng.NextDouble();
+                return new Row { Features = new[] { (float)a, b, c } };
             }).ToArray();
             var data = ml.Data.LoadFromEnumerable(rows);
-            var model = ml.Transforms.Nice(new NiceOptions { HiddenLayers = 2, HiddenWidth = 32, Epochs = 5 }).Fit(data);
+            var options = new NiceOptions { HiddenLayers = 2, HiddenWidth = 32, Epochs = 5 };
+            var model = ml.Transforms.Nice(options).Fit(data);
             var ll = model.Transform(data).GetColumn<float>("LogLikelihood").Average();
             ml.Model.Save(model, data.Schema, "m.zip");
             var loaded = ml.Model.Load("m.zip", out _).Transform(data).GetColumn<float>("LogLikelihood").Average();

@@ -9,11 +9,12 @@ namespace Nice.MLNet.Tests.Packaging;
 internal sealed record ProcessRun(string Command, int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed)
 {
     public override string ToString() =>
-        $"{Command}\nexit code {ExitCode} after {Elapsed.TotalSeconds:F0}s\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}";
+        $"{Command}\nexit code {ExitCode} after {Elapsed.TotalSeconds:F0}s\n"
+        + $"--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}";
 
-    /// <summary>Runs a program to its end (or kills it after <paramref name="timeout"/>), capturing its output.</summary>
-    public static ProcessRun Start(string file, IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout,
-        IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>Runs a program to its end (killed after <paramref name="timeout"/>), capturing its output.</summary>
+    public static ProcessRun Start(string file, IEnumerable<string> arguments, string workingDirectory,
+        TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo(file)
         {

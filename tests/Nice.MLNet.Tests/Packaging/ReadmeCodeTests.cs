@@ -75,10 +75,12 @@ public sealed class ReadmeCodeTests : IDisposable
 
         // One build for all blocks into one output folder, so the native backends are copied there once.
         string bin = Path.Combine(dir, "bin") + Path.DirectorySeparatorChar;
-        var build = ProcessRun.Start("dotnet", new[] { "build", "blocks.slnx", "-c", "Release", "-m:1", $"-p:OutDir={bin}" },
-            dir, TimeSpan.FromMinutes(8));
+        var build = ProcessRun.Start("dotnet",
+            new[] { "build", "blocks.slnx", "-c", "Release", "-m:1", $"-p:OutDir={bin}" }, dir,
+            TimeSpan.FromMinutes(8));
         var errors = Regex.Matches(build.Stdout, @"(\S+)[/\\]Program\.cs\((\d+),\d+\): error (.*)")
-            .Select(m => $"{Heading(blocks, m.Groups[1].Value)} line {m.Groups[2].Value}: {m.Groups[3].Value}").Distinct();
+            .Select(m => $"{Heading(blocks, m.Groups[1].Value)} line {m.Groups[2].Value}: {m.Groups[3].Value}")
+            .Distinct();
         Assert.True(build.ExitCode == 0, "blocks that do not compile:\n" + string.Join("\n", errors) + "\n\n" + build);
         output.WriteLine($"built {blocks.Length} blocks in {build.Elapsed.TotalSeconds:F0}s");
 
