@@ -21,8 +21,6 @@ internal sealed class CellOutputs
 
     public IReadOnlyList<InteractiveDocumentOutputElement> Elements => outputs;
 
-    public string? Failure { get; private set; }
-
     public void Add(KernelEvent e)
     {
         switch (e)
@@ -44,8 +42,7 @@ internal sealed class CellOutputs
             case ErrorProduced error:
                 outputs.Add(new ErrorElement(error.Message, "Error"));
                 break;
-            case CommandFailed failed when failed.Command.Parent is null:
-                Failure = failed.Message;
+            case CommandFailed failed:
                 if (!outputs.OfType<ErrorElement>().Any(x => x.ErrorValue == failed.Message))
                     outputs.Add(new ErrorElement(failed.Message, "Error"));
                 break;

@@ -108,6 +108,34 @@ public sealed class NotebookTests : IDisposable
         Assert.All(pngs, png => Assert.True(IsPng(png)));
     }
 
+    [Fact]
+    public void Runner_StopsAtTheFirstFailingCell_AndLeavesTheNotebookAsItWas()
+    {
+        string notebook = Path.Combine(dir, "failing.ipynb");
+        string Cell(string code) => $$"""
+            {"cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [], "source": ["{{code}}"]}
+            """;
+        File.WriteAllText(notebook, "{\"cells\": [" + string.Join(",", Cell("Console.WriteLine(\\\"one\\\");"),
+            Cell("int x = undefinedName;"), Cell("Console.WriteLine(\\\"three\\\");"))
+            + "], \"metadata\": {}, \"nbformat\": 4, \"nbformat_minor\": 5}");
+        string before = File.ReadAllText(notebook);
+
+        var write = ProcessRun.Start("dotnet", new[] { Runner(), "--write", notebook }, dir, TimeSpan.FromMinutes(4));
+        Assert.True(write.ExitCode == 1, write.ToString());
+        Assert.Contains("cell 2 failed", write.Stderr);
+        Assert.Contains("undefinedName", write.Stderr);
+        Assert.Equal(before, File.ReadAllText(notebook));
+
+        var run = ProcessRun.Start("dotnet", new[] { Runner(), "--out", Path.Combine(dir, "executed"), notebook }, dir,
+            TimeSpan.FromMinutes(4));
+        Assert.Equal(1, run.ExitCode);
+        var executed = new ExecutedNotebook(Path.Combine(dir, "executed", "failing.ipynb"));
+        Assert.Equal(2, executed.ExecutedCells);
+        Assert.Contains("one", executed.Text);
+        Assert.DoesNotContain("three", executed.Text);
+        Assert.Contains(executed.Errors, e => e.Contains("CS0103"));
+    }
+
     private static bool IsPng(byte[] bytes) =>
         bytes.Length > 100 && bytes.Take(8).SequenceEqual(new byte[] { 137, 80, 78, 71, 13, 10, 26, 10 });
 }
