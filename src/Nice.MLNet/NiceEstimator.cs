@@ -2,36 +2,42 @@ using System;
 using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Nice.MLNet.Data;
 using Nice.MLNet.Flow;
+using Nice.MLNet.Mapping;
 using TorchSharp;
 
 namespace Nice.MLNet;
 
 /// <summary>
-/// Trains a NICE normalizing flow (Dinh, Krueger &amp; Bengio, arXiv:1410.8516) on a vector column by maximum likelihood.
-/// The fitted <see cref="NiceTransformer"/> appends the latent code h = f(x) and the exact log-likelihood
-///   log p(x) = Σᵢ log p_H(hᵢ) + Σᵢ sᵢ
-/// of each row.
+/// Trains a NICE normalizing flow (Dinh, Krueger &amp; Bengio, arXiv:1410.8516) on a vector column by maximum
+/// likelihood. The fitted <see cref="NiceTransformer"/> appends the latent code h = f(x) and the exact log-likelihood
+/// log p(x) = Σᵢ log p_H(hᵢ) + Σᵢ sᵢ of each row.
 /// </summary>
 /// <remarks>
 /// <para>Estimator characteristics:</para>
 /// <list type="table">
-/// <item><term>Does this estimator need to look at the data to train its parameters?</term><description>Yes</description></item>
-/// <item><term>Input column data type</term><description>Known-size vector of <see cref="float"/>, D ≥ 2</description></item>
-/// <item><term>Output column data types</term><description>Latent: known-size vector of <see cref="float"/> (size D); LogLikelihood: <see cref="float"/> (nats)</description></item>
-/// <item><term>Required NuGet in addition to Microsoft.ML</term><description>Nice.MLNet, a TorchSharp native backend (e.g. TorchSharp-cpu)</description></item>
-/// <item><term>Exportable to ONNX</term><description>Yes (<see cref="NiceTransformer.ExportOnnx(System.IO.Stream, bool)"/>)</description></item>
+/// <item><term>Does this estimator need to look at the data to train its
+/// parameters?</term><description>Yes</description></item>
+/// <item><term>Input column data type</term><description>Known-size vector of <see cref="float"/>, D ≥
+/// 2</description></item>
+/// <item><term>Output column data types</term><description>Latent: known-size vector of <see cref="float"/> (size D);
+/// LogLikelihood: <see cref="float"/> (nats)</description></item>
+/// <item><term>Required NuGet in addition to Microsoft.ML</term><description>Nice.MLNet, a TorchSharp native backend
+/// (e.g. TorchSharp-cpu)</description></item>
+/// <item><term>Exportable to ONNX</term><description>Yes
+/// (<see cref="NiceTransformer.ExportOnnx(System.IO.Stream, bool)"/>) </description></item>
 /// </list>
-/// <para>Create it with <c>mlContext.Transforms.Nice(...)</c>. Training reads the column once into memory (or streams it every
-/// epoch when <see cref="NiceOptions.CacheInMemory"/> is false), holds out <see cref="NiceOptions.ValidationFraction"/> of the rows,
-/// and keeps the weights of the epoch with the best validation log-likelihood.</para>
+/// <para>Create it with <c>mlContext.Transforms.Nice(...)</c>. Training reads the column once into memory (or streams
+/// it every epoch when <see cref="NiceOptions.CacheInMemory"/> is false), holds out
+/// <see cref="NiceOptions.ValidationFraction"/> of the rows, and keeps the weights of the epoch with the best
+/// validation log-likelihood.</para>
 /// </remarks>
 public sealed class NiceEstimator : IEstimator<NiceTransformer>
 {
     private readonly NiceOptions options;
 
-    /// <summary>An estimator with the given options (copied; validated now, so a bad option fails here and not in Fit).</summary>
+    /// <summary>An estimator with the given options (copied; validated now, so a bad option fails here and not in
+    /// Fit).</summary>
     public NiceEstimator(NiceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -39,7 +45,11 @@ public sealed class NiceEstimator : IEstimator<NiceTransformer>
         this.options.Validate();
     }
 
-    /// <summary>Trains the flow on <paramref name="input"/>'s input column.</summary>
+    /// <summary>
+    /// Trains the flow on <paramref name="input"/>'s input column. Throws <see cref="NiceTrainingException"/> when the
+    /// loss becomes non-finite, and <see cref="OperationCanceledException"/> when
+    /// <see cref="NiceOptions.CancellationToken"/> fires; no model is returned then.
+    /// </summary>
     public NiceTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -51,8 +61,14 @@ public sealed class NiceEstimator : IEstimator<NiceTransformer>
         {
             flow.to(torch.device(options.Device));
             var history = FlowTrainer.Train(flow, source, options.ToTrainingSettings());
-            var summary = new NiceTrainingSummary(history, source.Rows, source.SkippedRows);
+            var summary = new NiceTrainingSummary(history.Select(NiceEpochReport.From).ToArray(), source.Rows,
+                source.SkippedRows);
             return new NiceTransformer(flow, dq, NiceColumns.From(options), options.ScoringBatchSize, summary);
+        }
+        catch (NonFiniteLossException e)
+        {
+            flow.Dispose();
+            throw new NiceTrainingException(e);
         }
         catch
         {
@@ -61,27 +77,31 @@ public sealed class NiceEstimator : IEstimator<NiceTransformer>
         }
     }
 
-    /// <summary>The input shape plus the latent (known-size Single vector) and log-likelihood (Single) columns.</summary>
+    /// <summary>The input shape plus the latent (known-size Single vector) and log-likelihood (Single)
+    /// columns.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        var found = inputSchema.Where(c => c.Name == options.InputColumnName).ToArray();
-        if (found.Length == 0)
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Input column '{options.InputColumnName}' not found; the data has columns {string.Join(", ", inputSchema.Select(c => $"'{c.Name}'"))}.");
-        var input = found[0];
-        if (input.Kind != SchemaShape.Column.VectorKind.Vector || input.ItemType != NumberDataViewType.Single || input.IsKey)
-            throw new ArgumentException($"Input column '{options.InputColumnName}' is {input.Kind} of {input.ItemType}; NICE needs a known-size vector of Single.", nameof(inputSchema));
+        var input = CheckInputShape(inputSchema, options.InputColumnName);
         bool slotNames = input.Annotations.Any(a => a.Name == "SlotNames");
-        var (latent, ll) = SchemaShapes.SingleVectorAndScalar(options.LatentColumnName, slotNames, options.LogLikelihoodColumnName);
-        var columns = inputSchema.ToDictionary(c => c.Name);
-        columns[latent.Name] = latent;
-        columns[ll.Name] = ll;
-        return new SchemaShape(columns.Values);
+        return SchemaShapes.Append(inputSchema, NiceColumns.From(options).Appended(dimension: 2, slotNames));
     }
-}
 
-/// <summary>The three column names a NICE transform reads and writes.</summary>
-internal sealed record NiceColumns(string Input, string Latent, string LogLikelihood)
-{
-    public static NiceColumns From(NiceOptions o) => new(o.InputColumnName, o.LatentColumnName, o.LogLikelihoodColumnName);
+    /// <summary>Throws naming the column when <paramref name="name"/> is missing or not a known-size vector of
+    /// Single.</summary>
+    internal static SchemaShape.Column CheckInputShape(SchemaShape inputSchema, string name)
+    {
+        var found = inputSchema.Where(c => c.Name == name).ToArray();
+        if (found.Length == 0)
+            throw new ArgumentOutOfRangeException(nameof(inputSchema),
+                $"Input column '{name}' not found; the data has " +
+                $"columns {string.Join(", ", inputSchema.Select(c => $"'{c.Name}'"))}.");
+        var input = found[0];
+        if (input.Kind != SchemaShape.Column.VectorKind.Vector || input.ItemType != NumberDataViewType.Single
+            || input.IsKey)
+            throw new ArgumentException($"Input column '{name}' is {input.Kind} of {input.ItemType}; NICE needs a " +
+                $"known-size " +
+                "vector of Single.", nameof(inputSchema));
+        return input;
+    }
 }

@@ -12,129 +12,150 @@ namespace Nice.MLNet;
 public sealed class NiceOptions
 {
     /// <summary>Input column: a known-size vector of <see cref="float"/> with D ≥ 2. Default "Features".</summary>
-    public string InputColumnName { get; set; } = "Features";
+    public string InputColumnName { get; set; } = NiceDefaults.InputColumnName;
 
     /// <summary>Output column for the latent code h = f(x): vector of D floats. Default "Latent".</summary>
-    public string LatentColumnName { get; set; } = "Latent";
+    public string LatentColumnName { get; set; } = NiceDefaults.LatentColumnName;
 
-    /// <summary>Output column for log p(x) in nats (see <see cref="DequantizationLevels"/> for the convention). Default "LogLikelihood".</summary>
-    public string LogLikelihoodColumnName { get; set; } = "LogLikelihood";
+    /// <summary>Output column for log p(x) in nats (see <see cref="DequantizationLevels"/> for the convention). Default
+    /// "LogLikelihood".</summary>
+    public string LogLikelihoodColumnName { get; set; } = NiceDefaults.LogLikelihoodColumnName;
 
     /// <summary>Number of additive coupling layers, ≥ 1. Default 4 (the paper: 4).</summary>
-    public int Couplings { get; set; } = 4;
+    public int Couplings { get; set; } = NiceDefaults.Couplings;
 
     /// <summary>Hidden layers of each coupling MLP m, ≥ 1. Default 5 (the paper's MNIST model: 5).</summary>
-    public int HiddenLayers { get; set; } = 5;
+    public int HiddenLayers { get; set; } = NiceDefaults.HiddenLayers;
 
-    /// <summary>Units per hidden layer, ≥ 1. Default 1000 (the paper's MNIST model: 1000). Small tabular data trains faster with 64–256.</summary>
-    public int HiddenWidth { get; set; } = 1000;
+    /// <summary>Units per hidden layer, ≥ 1. Default 1000 (the paper's MNIST model: 1000). Small tabular data trains
+    /// faster with 64–256.</summary>
+    public int HiddenWidth { get; set; } = NiceDefaults.HiddenWidth;
 
     /// <summary>Non-linearity of the coupling MLPs. Default <see cref="NiceActivation.ReLU"/> (the paper's).</summary>
-    public NiceActivation Activation { get; set; } = NiceActivation.ReLU;
+    public NiceActivation Activation { get; set; } = NiceDefaults.Activation;
 
-    /// <summary>How couplings split the input. Default <see cref="NicePartition.Interleaved"/> (odd/even, the paper's).</summary>
-    public NicePartition Partition { get; set; } = NicePartition.Interleaved;
+    /// <summary>How couplings split the input. Default <see cref="NicePartition.Interleaved"/> (odd/even, the
+    /// paper's).</summary>
+    public NicePartition Partition { get; set; } = NiceDefaults.Partition;
 
-    /// <summary>Factorized prior of the latent code. Default <see cref="NicePrior.Logistic"/> (the paper's choice for MNIST).</summary>
-    public NicePrior Prior { get; set; } = NicePrior.Logistic;
-
-    /// <summary>
-    /// The coupling layers' update of x₂. Default <see cref="NiceCoupling.Additive"/>: NICE's y₂ = x₂ + m(x₁), volume preserving
-    /// (Dinh, Krueger &amp; Bengio 2014). <see cref="NiceCoupling.Affine"/>: RealNVP's y₂ = x₂ ⊙ exp(a(x₁)) + t(x₁) with a bounded
-    /// log-scale a = c ⊙ tanh(â) (Dinh, Sohl-Dickstein &amp; Bengio, ICLR 2017); doubles the output layer of each coupling network.
-    /// </summary>
-    public NiceCoupling Coupling { get; set; } = NiceCoupling.Additive;
+    /// <summary>Factorized prior of the latent code. Default <see cref="NicePrior.Logistic"/> (the paper's choice for
+    /// MNIST).</summary>
+    public NicePrior Prior { get; set; } = NiceDefaults.Prior;
 
     /// <summary>
-    /// An invertible linear mixing between consecutive couplings (Couplings − 1 of them). Default <see cref="NiceMixing.None"/>
-    /// (NICE: the couplings only alternate their partitions). <see cref="NiceMixing.Permutation"/>: a fixed random permutation.
-    /// <see cref="NiceMixing.LU"/>: a learned matrix in Glow's LU form (Kingma &amp; Dhariwal, NeurIPS 2018), D² parameters each,
-    /// started at a random rotation drawn with <see cref="Seed"/>.
+    /// The coupling layers' update of x₂. Default <see cref="NiceCoupling.Additive"/>: NICE's y₂ = x₂ + m(x₁), volume
+    /// preserving (Dinh, Krueger &amp; Bengio 2014). <see cref="NiceCoupling.Affine"/>: RealNVP's y₂ = x₂ ⊙ exp(a(x₁))
+    /// + t(x₁) with a bounded log-scale a = c ⊙ tanh(â) (Dinh, Sohl-Dickstein &amp; Bengio, ICLR 2017); doubles the
+    /// output layer of each coupling network.
     /// </summary>
-    public NiceMixing Mixing { get; set; } = NiceMixing.None;
+    public NiceCoupling Coupling { get; set; } = NiceDefaults.Coupling;
 
     /// <summary>
-    /// Put Glow's activation normalization y = (x + b) ⊙ exp(logs) before each coupling (Kingma &amp; Dhariwal, NeurIPS 2018).
-    /// Default false (NICE has none). With <see cref="DataDependentInit"/> each starts by standardizing the training rows it sees;
-    /// without it, it starts as the identity.
+    /// An invertible linear mixing between consecutive couplings (Couplings − 1 of them). Default
+    /// <see cref="NiceMixing.None"/> (NICE: the couplings only alternate their partitions).
+    /// <see cref="NiceMixing.Permutation"/>: a fixed random permutation. <see cref="NiceMixing.LU"/>: a learned matrix
+    /// in Glow's LU form (Kingma &amp; Dhariwal, NeurIPS 2018), D² parameters each, starting as a fixed permutation
+    /// (the same for every model of that D and layer position, not drawn with <see cref="Seed"/>): L = I, U = 0, s = 1.
     /// </summary>
-    public bool ActNorm { get; set; }
+    public NiceMixing Mixing { get; set; } = NiceDefaults.Mixing;
 
-    /// <summary>Maximum passes over the training rows, ≥ 1. Default 100 (the paper trained up to 1500 and kept the best validation model).</summary>
-    public int Epochs { get; set; } = 100;
+    /// <summary>
+    /// Put Glow's activation normalization y = (x + b) ⊙ exp(logs) before each coupling (Kingma &amp; Dhariwal, NeurIPS
+    /// 2018). Default false (NICE has none). With <see cref="DataDependentInit"/> each starts by standardizing the
+    /// training rows it sees; without it, it starts as the identity.
+    /// </summary>
+    public bool ActNorm { get; set; } = NiceDefaults.ActNorm;
+
+    /// <summary>Maximum passes over the training rows, ≥ 1. Default 100 (the paper trained up to 1500 and kept the best
+    /// validation model).</summary>
+    public int Epochs { get; set; } = NiceDefaults.Epochs;
 
     /// <summary>Rows per mini-batch, ≥ 1. Default 200 (the paper's released code).</summary>
-    public int BatchSize { get; set; } = 200;
+    public int BatchSize { get; set; } = NiceDefaults.BatchSize;
 
     /// <summary>Adam learning rate, &gt; 0. Default 1e-3 (the paper's).</summary>
-    public double LearningRate { get; set; } = 1e-3;
+    public double LearningRate { get; set; } = NiceDefaults.LearningRate;
 
     /// <summary>Adam β₁ in [0, 1). Default 0.9 (the paper's "momentum 0.9").</summary>
-    public double Beta1 { get; set; } = 0.9;
+    public double Beta1 { get; set; } = NiceDefaults.Beta1;
 
-    /// <summary>Adam β₂ in [0, 1). Default 0.99 (the paper writes β₂ = 0.01 in the early convention where that is 1 − β₂).</summary>
-    public double Beta2 { get; set; } = 0.99;
+    /// <summary>Adam β₂ in [0, 1). Default 0.99 (the paper writes β₂ = 0.01 in the early convention where that is 1 −
+    /// β₂).</summary>
+    public double Beta2 { get; set; } = NiceDefaults.Beta2;
 
     /// <summary>Adam ε, &gt; 0. Default 1e-4 (the paper's δ).</summary>
-    public double AdamEpsilon { get; set; } = 1e-4;
+    public double AdamEpsilon { get; set; } = NiceDefaults.AdamEpsilon;
 
     /// <summary>L2 weight decay, ≥ 0. Default 0.</summary>
-    public double WeightDecay { get; set; }
+    public double WeightDecay { get; set; } = NiceDefaults.WeightDecay;
 
     /// <summary>Clip the gradient's global L2 norm to this value; 0 = off (default; the paper does not clip).</summary>
-    public double GradientClipNorm { get; set; }
+    public double GradientClipNorm { get; set; } = NiceDefaults.GradientClipNorm;
 
-    /// <summary>Fraction of rows held out (by a seeded hash of the row index) to pick the best epoch, in [0, 1). Default 0.1 (the paper: 10k of 60k MNIST rows).</summary>
-    public double ValidationFraction { get; set; } = 0.1;
+    /// <summary>Fraction of rows held out (by a seeded hash of the row index) to pick the best epoch, in [0, 1).
+    /// Default 0.1 (the paper: 10k of 60k MNIST rows).</summary>
+    public double ValidationFraction { get; set; } = NiceDefaults.ValidationFraction;
 
-    /// <summary>Stop after this many epochs without a better validation NLL; 0 = never stop early. Default 10.</summary>
-    public int EarlyStoppingPatience { get; set; } = 10;
+    /// <summary>Stop after this many epochs without a better validation NLL; 0 = never stop early. Default
+    /// 10.</summary>
+    public int EarlyStoppingPatience { get; set; } = NiceDefaults.EarlyStoppingPatience;
 
     /// <summary>
-    /// A wall-time budget for training: training stops after the first epoch that ends this long after it started (an epoch is
-    /// never cut short) and keeps the best validation epoch, as with early stopping; Fit returns normally. Must be positive.
-    /// Default null = no limit (use <see cref="CancellationToken"/> to abort instead).
+    /// A wall-time budget for training: training stops after the first epoch that ends this long after it started (an
+    /// epoch is never cut short) and keeps the best validation epoch, as with early stopping; Fit returns normally.
+    /// Must be positive. Default null = no limit (use <see cref="CancellationToken"/> to abort instead).
     /// </summary>
     public TimeSpan? MaxTrainingTime { get; set; }
 
-    /// <summary>Seed of the weights' initialization, the shuffling, the split and the dequantization noise. Default 0; the same seed gives the same model on CPU.</summary>
-    public int Seed { get; set; }
+    /// <summary>Seed of the weights' initialization, the shuffling, the split and the dequantization noise. Default 0;
+    /// the same seed gives the same model on CPU.</summary>
+    public int Seed { get; set; } = NiceDefaults.Seed;
 
     /// <summary>
-    /// Levels of quantized input data (256 for 8-bit pixels); 0 = the data are continuous (default). When set, an input value
-    /// v = k·<see cref="QuantizationStep"/> + <see cref="QuantizationOffset"/> with integer k ∈ [0, L) is seen by the flow as
-    /// x = (k + u)/L, u ~ U(0,1) in training and u = ½ when scoring; LogLikelihood is then a density on [0,1]ᴰ in nats (the paper's
-    /// convention: MNIST 1980.50) and bits/dim = (−LogLikelihood + D·ln L)/(D·ln 2) on the [0, L) scale.
+    /// Levels of quantized input data (256 for 8-bit pixels); 0 = the data are continuous (default). When set, an input
+    /// value v = k·<see cref="QuantizationStep"/> + <see cref="QuantizationOffset"/> with integer k ∈ [0, L) is seen by
+    /// the flow as x = (k + u)/L, u ~ U(0,1) in training and u = ½ when scoring; LogLikelihood is then a density on
+    /// [0,1]ᴰ in nats (the paper's convention: MNIST 1980.50) and bits/dim = (−LogLikelihood + D·ln L)/(D·ln 2) on the
+    /// [0, L) scale.
     /// </summary>
-    public int DequantizationLevels { get; set; }
+    public int DequantizationLevels { get; set; } = NiceDefaults.DequantizationLevels;
 
-    /// <summary>Input units per quantization level (1 for pixels 0…255; 1/255 after ExtractPixels with scaleImage 1/255). Default 1.</summary>
-    public double QuantizationStep { get; set; } = 1.0;
+    /// <summary>Input units per quantization level (1 for pixels 0…255; 1/255 after ExtractPixels with scaleImage
+    /// 1/255). Default 1.</summary>
+    public double QuantizationStep { get; set; } = NiceDefaults.QuantizationStep;
 
     /// <summary>Input value of level 0. Default 0.</summary>
-    public double QuantizationOffset { get; set; }
+    public double QuantizationOffset { get; set; } = NiceDefaults.QuantizationOffset;
 
     /// <summary>
-    /// Start training from a flow that already maps the data to zero mean and the prior's scale per dimension (coupling output
-    /// biases and the scaling vector s set from up to 4,000 training rows). Default true; false = the paper's plain initialization,
-    /// where s and the shifts must be learned at Adam's pace, which takes many epochs on data far from the prior's scale.
+    /// Start training from a flow that already maps the data to zero mean and the prior's scale per dimension (coupling
+    /// output biases and the scaling vector s set from up to 4,000 training rows). Default true; false = the paper's
+    /// plain initialization, where s and the shifts must be learned at Adam's pace, which takes many epochs on data far
+    /// from the prior's scale.
     /// </summary>
-    public bool DataDependentInit { get; set; } = true;
+    public bool DataDependentInit { get; set; } = NiceDefaults.DataDependentInit;
 
-    /// <summary>Read the training rows into memory once (fast, default); false streams them from the IDataView every epoch with bounded memory.</summary>
-    public bool CacheInMemory { get; set; } = true;
+    /// <summary>Read the training rows into memory once (fast, default); false streams them from the IDataView every
+    /// epoch with bounded memory.</summary>
+    public bool CacheInMemory { get; set; } = NiceDefaults.CacheInMemory;
 
-    /// <summary>Training rows held by the shuffle pool when <see cref="CacheInMemory"/> is false, ≥ 1. Default 10,000.</summary>
-    public int ShufflePoolRows { get; set; } = 10_000;
+    /// <summary>Training rows held by the shuffle pool when <see cref="CacheInMemory"/> is false, ≥ 1. Default
+    /// 10,000.</summary>
+    public int ShufflePoolRows { get; set; } = NiceDefaults.ShufflePoolRows;
 
-    /// <summary>Skip training rows with NaN or infinity (and count them in <see cref="NiceTrainingSummary.SkippedRows"/>) instead of refusing the data. Default false.</summary>
-    public bool SkipNonFiniteRows { get; set; }
+    /// <summary>Skip training rows with NaN or infinity (and count them in
+    /// <see cref="NiceTrainingSummary.SkippedRows"/>) instead of refusing the data. Default false.</summary>
+    public bool SkipNonFiniteRows { get; set; } = NiceDefaults.SkipNonFiniteRows;
 
-    /// <summary>Rows per forward pass when scoring an IDataView, ≥ 1. Default 512.</summary>
-    public int ScoringBatchSize { get; set; } = 512;
+    /// <summary>
+    /// Rows per forward pass when scoring an IDataView, in [1, 1,048,576]. Default 512. Buffers grow with the rows a
+    /// batch really holds, so a large value costs memory only on data that has that many rows.
+    /// </summary>
+    public int ScoringBatchSize { get; set; } = NiceDefaults.ScoringBatchSize;
 
-    /// <summary>"cpu" (default) or "cuda" / "cuda:N" (needs a CUDA backend package such as TorchSharp-cuda-windows).</summary>
-    public string Device { get; set; } = "cpu";
+    /// <summary>"cpu" (default) or "cuda" / "cuda:N" (needs a CUDA backend package such as
+    /// TorchSharp-cuda-windows).</summary>
+    public string Device { get; set; } = NiceDefaults.Device;
 
     /// <summary>Called after every epoch with the train/validation NLL, bits/dim and seconds. Default none.</summary>
     public Action<NiceEpochReport>? Progress { get; set; }
@@ -146,44 +167,63 @@ public sealed class NiceOptions
     internal NiceOptions Clone() => (NiceOptions)MemberwiseClone();
 
     internal FlowConfig ToFlowConfig(int dimension)
-        => new(dimension, Couplings, HiddenLayers, HiddenWidth, Activation, Partition, Prior, Coupling, Mixing, ActNorm);
+        => new(dimension, Couplings, HiddenLayers, HiddenWidth, Activation, Partition, Prior, Coupling, Mixing,
+            ActNorm);
 
     internal Dequantization? ToDequantization()
-        => DequantizationLevels == 0 ? null : new Dequantization(DequantizationLevels, QuantizationStep, QuantizationOffset);
+        => DequantizationLevels == 0 ? null : new Dequantization(DequantizationLevels, QuantizationStep,
+            QuantizationOffset);
 
     internal TrainingSettings ToTrainingSettings() => new()
     {
         Epochs = Epochs, BatchSize = BatchSize, LearningRate = LearningRate, Beta1 = Beta1, Beta2 = Beta2,
         AdamEpsilon = AdamEpsilon, WeightDecay = WeightDecay, GradientClipNorm = GradientClipNorm,
         ValidationFraction = ValidationFraction, EarlyStoppingPatience = EarlyStoppingPatience, Seed = Seed,
-        MaxTrainingTime = MaxTrainingTime, CacheInMemory = CacheInMemory, ShufflePoolRows = ShufflePoolRows, Dequantization = ToDequantization(),
-        DataDependentInit = DataDependentInit, Device = Device, Progress = Progress, Cancellation = CancellationToken,
+        MaxTrainingTime = MaxTrainingTime, CacheInMemory = CacheInMemory, ShufflePoolRows = ShufflePoolRows,
+        Dequantization = ToDequantization(), DataDependentInit = DataDependentInit, Device = Device,
+        Progress = Progress is { } report ? r
+            => report(NiceEpochReport.From(r)) : null, Cancellation = CancellationToken,
     };
 
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> or <see cref="ArgumentException"/> naming the first invalid property and its valid range.</summary>
+    /// <summary>
+    /// Throws <see cref="ArgumentOutOfRangeException"/> or <see cref="ArgumentException"/> naming the first invalid
+    /// property (as "NiceOptions.Name") and its valid range.
+    /// </summary>
     internal void Validate()
     {
-        static void Name(string value, string property)
-        {
-            if (string.IsNullOrWhiteSpace(value)) throw new ArgumentException($"NiceOptions.{property} must name a column.", property);
-        }
-        Name(InputColumnName, nameof(InputColumnName));
-        Name(LatentColumnName, nameof(LatentColumnName));
-        Name(LogLikelihoodColumnName, nameof(LogLikelihoodColumnName));
-        if (LatentColumnName == LogLikelihoodColumnName)
-            throw new ArgumentException($"NiceOptions.LatentColumnName and LogLikelihoodColumnName are both '{LatentColumnName}'; they must differ.", nameof(LogLikelihoodColumnName));
+        ColumnName(InputColumnName, nameof(InputColumnName));
+        ColumnName(LatentColumnName, nameof(LatentColumnName));
+        ColumnName(LogLikelihoodColumnName, nameof(LogLikelihoodColumnName));
+        Distinct(LatentColumnName, nameof(LatentColumnName), LogLikelihoodColumnName, nameof(LogLikelihoodColumnName));
+        Distinct(InputColumnName, nameof(InputColumnName), LatentColumnName, nameof(LatentColumnName));
+        Distinct(InputColumnName, nameof(InputColumnName), LogLikelihoodColumnName, nameof(LogLikelihoodColumnName));
+        var check = new SettingCheck(nameof(NiceOptions));
         if (DequantizationLevels != 0 && DequantizationLevels < 2)
-            throw new ArgumentOutOfRangeException(nameof(DequantizationLevels), DequantizationLevels, "NiceOptions.DequantizationLevels must be 0 (off) or >= 2 (256 for 8-bit data).");
-        if (ScoringBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(ScoringBatchSize), ScoringBatchSize, "NiceOptions.ScoringBatchSize must be >= 1.");
-        try
-        {
-            ToFlowConfig(2).Validate();
-            ToTrainingSettings().Validate();
-        }
-        catch (ArgumentOutOfRangeException e)
-        {
-            var name = e.ParamName switch { "Step" => nameof(QuantizationStep), "Offset" => nameof(QuantizationOffset), "Levels" => nameof(DequantizationLevels), var n => n };
-            throw new ArgumentOutOfRangeException(name, e.ActualValue, $"NiceOptions.{name}: {e.Message.Split(" (Parameter")[0].Split(Environment.NewLine)[0]}");
-        }
+            check.Fail(nameof(DequantizationLevels), DequantizationLevels,
+                "must be 0 (off) or >= 2 (256 for 8-bit data)");
+        check.Positive(QuantizationStep, nameof(QuantizationStep));
+        if (!double.IsFinite(QuantizationOffset)) check.Fail(nameof(QuantizationOffset), QuantizationOffset,
+            "must be finite");
+        if (ScoringBatchSize < 1 || ScoringBatchSize > NiceDefaults.MaxScoringBatchSize)
+            check.Fail(nameof(ScoringBatchSize), ScoringBatchSize,
+                $"must be in [1, {NiceDefaults.MaxScoringBatchSize}]");
+        ToFlowConfig(2).Validate(nameof(NiceOptions));
+        ToTrainingSettings().Validate(nameof(NiceOptions));
+    }
+
+    private static void ColumnName(string value, string property)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+            throw new ArgumentException($"NiceOptions.{property} must name a column.", property);
+    }
+
+    /// <summary>
+    /// Two of the column names may not be equal: the output columns must differ from each other, and from the input,
+    /// whose values the saved model (an ONNX graph with one value per name) must keep apart from its outputs.
+    /// </summary>
+    private static void Distinct(string a, string aName, string b, string bName)
+    {
+        if (a == b)
+            throw new ArgumentException($"NiceOptions.{aName} and {bName} are both '{a}'; they must differ.", bName);
     }
 }

@@ -4,19 +4,27 @@ using System.IO;
 using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Nice.MLNet.Data;
 using Nice.MLNet.Flow;
-using TorchSharp;
+using Nice.MLNet.Mapping;
+using Nice.MLNet.Onnx;
+using Nice.MLNet.Persistence;
 using static TorchSharp.torch;
 
 namespace Nice.MLNet;
 
 /// <summary>
-/// A trained NICE flow as an ML.NET transformer. <see cref="Transform"/> appends the latent code h = f(x) (vector of D Single)
-/// and log p(x) = Σᵢ log p_H(hᵢ) + Σᵢ sᵢ (Single, nats), lazily and in batches. It also generates: <see cref="Sample"/> draws
-/// x = f⁻¹(h) with h from the prior, <see cref="Inverse"/> decodes latents, <see cref="Encode"/> encodes rows.
+/// A trained NICE flow as an ML.NET transformer. <see cref="Transform"/> appends the latent code h = f(x) (vector of D
+/// Single) and log p(x) = Σᵢ log p_H(hᵢ) + Σᵢ sᵢ (Single, nats), lazily and in batches. The density API works on
+/// arrays: <see cref="LogLikelihood"/>, <see cref="Encode"/>, <see cref="Inverse"/> (decode), <see cref="Sample"/> (x =
+/// f⁻¹(h), h ~ p_H) and <see cref="Evaluate"/>. Pictures, grids and inpainting are extension methods in
+/// <c>Nice.MLNet.Images</c>.
 /// </summary>
-public sealed partial class NiceTransformer : ITransformer, IDisposable
+/// <remarks>
+/// Every array method works in the space of this transformer's input column. When a normalizer (or any transform)
+/// precedes NICE in a pipeline, that is the normalized space: feed rows transformed by the earlier steps, and map
+/// samples or decoded rows back through the inverse of those steps yourself.
+/// </remarks>
+public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
 {
     private readonly NiceFlow flow;
     private readonly Dequantization? dequantization;
@@ -39,6 +47,7 @@ public sealed partial class NiceTransformer : ITransformer, IDisposable
     internal NiceFlow Flow => flow;
     internal Dequantization? Dequantization => dequantization;
     internal NiceColumns Columns => columns;
+    internal FlowScorer Scorer => scorer;
 
     /// <summary>The input column's name.</summary>
     public string InputColumnName => columns.Input;
@@ -50,19 +59,22 @@ public sealed partial class NiceTransformer : ITransformer, IDisposable
     public int Dimension => flow.Dimension;
     /// <summary>The prior of the latent code.</summary>
     public NicePrior Prior => flow.Config.Prior;
-    /// <summary>Quantization levels (0 when the data are continuous); see <see cref="NiceOptions.DequantizationLevels"/>.</summary>
+    /// <summary>Quantization levels (0 when the data are continuous); see
+    /// <see cref="NiceOptions.DequantizationLevels"/>.</summary>
     public int DequantizationLevels => dequantization?.Levels ?? 0;
     /// <summary>Rows per forward pass when scoring an IDataView.</summary>
     public int ScoringBatchSize { get; }
-    /// <summary>Per-epoch history and row counts of the Fit that made this model (null for a model loaded without it).</summary>
+    /// <summary>Per-epoch history and row counts of the Fit that made this model (null for a model loaded without
+    /// it).</summary>
     public NiceTrainingSummary? TrainingSummary { get; }
 
     /// <summary>Always true: <c>mlContext.Model.CreatePredictionEngine</c> works.</summary>
     public bool IsRowToRowMapper => true;
 
     /// <summary>
-    /// The scaling layer's log-scales s (length D), h = exp(s) ⊙ y. Like a PCA spectrum (the paper's §3.3), a large sᵢ marks a dimension
-    /// the model squeezes (little variation, unimportant) and a small sᵢ one that carries much variation: exp(−sᵢ) reads as importance.
+    /// The scaling layer's log-scales s (length D), h = exp(s) ⊙ y. Like a PCA spectrum (the paper's §3.3), a large sᵢ
+    /// marks a dimension the model squeezes (little variation, unimportant) and a small sᵢ one that carries much
+    /// variation: exp(−sᵢ) reads as importance.
     /// </summary>
     public float[] LogScale
     {
@@ -75,142 +87,260 @@ public sealed partial class NiceTransformer : ITransformer, IDisposable
         }
     }
 
-    /// <summary>Every trained parameter by name (e.g. "layers.0.m.layers.linear0.weight"), with its shape and values.</summary>
+    /// <summary>Every trained parameter by name (e.g. "layers.0.m.layers.linear0.weight"), with its shape and
+    /// values.</summary>
     public IReadOnlyList<NiceParameter> GetParameters()
     {
         ThrowIfDisposed();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         return flow.named_parameters()
-            .Select(p => new NiceParameter(p.name, p.parameter.shape.ToArray(), p.parameter.detach().cpu().data<float>().ToArray()))
+            .Select(p => new NiceParameter(p.name, p.parameter.shape.ToArray(),
+                p.parameter.detach().cpu().data<float>().ToArray()))
             .ToArray();
     }
 
-    /// <summary>Bits per dimension of a log-likelihood from this model: on the [0, L) scale with dequantization, −log p/(D·ln 2) otherwise.</summary>
+    /// <summary>
+    /// Bits per dimension of a log-likelihood from this model: on the [0, L) scale with dequantization, −log p/(D·ln 2)
+    /// otherwise.
+    /// </summary>
     public double BitsPerDim(double logLikelihood) => Units.BitsPerDim(logLikelihood, Dimension, dequantization);
 
-    /// <summary>The input schema plus the latent and log-likelihood columns. Throws naming the column when the input is missing or of the wrong type or size.</summary>
+    /// <summary>
+    /// The input schema plus the latent and log-likelihood columns. Throws naming the column when the input is missing
+    /// or of the wrong type or size.
+    /// </summary>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => Plan(inputSchema).Schema;
 
-    /// <summary>Lazily appends the latent and log-likelihood columns; rows are scored <see cref="ScoringBatchSize"/> at a time as a cursor moves.</summary>
+    /// <summary>
+    /// Lazily appends the latent and log-likelihood columns; rows are scored <see cref="ScoringBatchSize"/> at a time
+    /// as a cursor moves.
+    /// </summary>
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return new NiceDataView(input, Plan(input.Schema), scorer, ScoringBatchSize);
+        return new BatchedDataView(input, Plan(input.Schema), this, ScoringBatchSize);
     }
 
     /// <summary>A row-to-row mapper for <c>PredictionEngine</c> (one row per forward pass).</summary>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new NiceRowMapper(Plan(inputSchema), scorer);
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+        => new AppendingRowMapper(Plan(inputSchema), this);
 
-    private OutputSchema Plan(DataViewSchema inputSchema)
+    private AppendedSchema Plan(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         ThrowIfDisposed();
-        return new OutputSchema(inputSchema, columns.Input, columns.Latent, columns.LogLikelihood, Dimension);
+        return new AppendedSchema(inputSchema, columns.Input, Dimension, columns.Appended(Dimension));
+    }
+
+    void IBatchMapper.Map(ReadOnlySpan<float> features, int rows, BatchOutputs outputs)
+    {
+        ThrowIfDisposed();
+        scorer.Score(features, rows, outputs.Floats(0), outputs.Floats(1));
     }
 
     /// <summary>log p(x) in nats of each row (batched).</summary>
-    public float[] LogLikelihood(IReadOnlyList<float[]> rows) => Score(rows, latent: false).LogLikelihood;
-
-    /// <summary>The latent code h = f(x) of each row (batched).</summary>
-    public float[][] Encode(IReadOnlyList<float[]> rows) => Split(Score(rows, latent: true).Latent!, rows.Count);
-
-    /// <summary>Decodes latent codes: x = f⁻¹(h), in the input's units (mapped back from the dequantized space when dequantization is on).</summary>
-    public float[][] Inverse(IReadOnlyList<float[]> latents)
+    public float[] LogLikelihood(IReadOnlyList<float[]> rows)
     {
         ThrowIfDisposed();
-        var flat = Flatten(latents, "latents");
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var z = HostTensors.FromRows(flat, latents.Count, Dimension).to(flow.Device);
-        return Split(ToData(flow.Inverse(z)), latents.Count);
+        var flat = RowArrays.Flatten(rows, Dimension, nameof(rows));
+        var ll = new float[rows.Count];
+        scorer.Score(flat, rows.Count, null, ll);
+        return ll;
+    }
+
+    /// <summary>The latent code h = f(x) of each row (batched).</summary>
+    public float[][] Encode(IReadOnlyList<float[]> rows)
+    {
+        ThrowIfDisposed();
+        var flat = RowArrays.Flatten(rows, Dimension, nameof(rows));
+        var z = new float[flat.Length];
+        scorer.Score(flat, rows.Count, z, null);
+        return RowArrays.Split(z, rows.Count, Dimension);
     }
 
     /// <summary>
-    /// Draws <paramref name="count"/> samples x = f⁻¹(h), h ~ p_H with each latent coordinate's standard deviation multiplied by
-    /// <paramref name="temperature"/> (1 = the model's density; 0.75 is the usual "annealed" choice for sharper samples).
+    /// Decodes latent codes: x = f⁻¹(h), in the input's units (mapped back from the dequantized space when
+    /// dequantization is on).
+    /// </summary>
+    public float[][] Inverse(IReadOnlyList<float[]> latents)
+    {
+        ThrowIfDisposed();
+        var flat = RowArrays.Flatten(latents, Dimension, nameof(latents));
+        if (latents.Count == 0) return Array.Empty<float[]>();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var z = HostTensors.FromRows(flat, latents.Count, Dimension).to(flow.Device);
+        return RowArrays.Split(FromFlowSpace(flow.Inverse(z)), latents.Count, Dimension);
+    }
+
+    /// <summary>
+    /// Draws <paramref name="count"/> samples x = f⁻¹(h), h ~ p_H with each latent coordinate's standard deviation
+    /// multiplied by <paramref name="temperature"/> (1 = the model's density; 0.75 is the usual "annealed" choice for
+    /// sharper samples).
     /// </summary>
     public float[][] Sample(int count, double temperature = 1.0, int seed = 0)
     {
         ThrowIfDisposed();
         if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "count must be >= 0.");
+        if (!(temperature >= 0) || double.IsInfinity(temperature))
+            throw new ArgumentOutOfRangeException(nameof(temperature), temperature,
+                "temperature must be a finite number >= 0.");
+        if (count == 0) return Array.Empty<float[]>();
         using var generator = new Generator((ulong)(uint)seed);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        return Split(ToData(flow.Sample(count, temperature, generator)), count);
+        return RowArrays.Split(FromFlowSpace(flow.Sample(count, temperature, generator)), count, Dimension);
     }
 
-    /// <summary>Like <see cref="Sample"/>, as an IDataView with one column named and typed like the input (vector of D Single).</summary>
+    /// <summary>Like <see cref="Sample"/>, as an IDataView with one column named and typed like the input (vector of D
+    /// Single).</summary>
     public IDataView SampleDataView(MLContext mlContext, int count, double temperature = 1.0, int seed = 0)
-        => RowsDataView(mlContext, Sample(count, temperature, seed), columns.Input);
+        => RowArrays.ToDataView(mlContext, Sample(count, temperature, seed), columns.Input, Dimension);
 
     /// <summary>Like <see cref="Inverse"/>, as an IDataView with one column named and typed like the input.</summary>
     public IDataView InverseDataView(MLContext mlContext, IReadOnlyList<float[]> latents)
-        => RowsDataView(mlContext, Inverse(latents), columns.Input);
+        => RowArrays.ToDataView(mlContext, Inverse(latents), columns.Input, Dimension);
 
-    private IDataView RowsDataView(MLContext mlContext, float[][] rows, string name)
+    /// <summary>
+    /// Mean log-likelihood of <paramref name="data"/>'s input column. With dequantization this draws u ~ U(0,1) per
+    /// value (seeded), as the NICE paper and the bits/dim literature do; <see cref="Transform"/> instead scores at the
+    /// bin centre u = ½ so each row's score is deterministic, which gives somewhat higher values on data with few
+    /// levels. Rows with NaN or infinity are not counted.
+    /// </summary>
+    public NiceDensityMetrics Evaluate(IDataView data, int seed = 0)
     {
-        ArgumentNullException.ThrowIfNull(mlContext);
-        var definition = Microsoft.ML.Data.SchemaDefinition.Create(typeof(VectorRow));
-        definition[0].ColumnName = name;
-        definition[0].ColumnType = new VectorDataViewType(NumberDataViewType.Single, Dimension);
-        return mlContext.Data.LoadFromEnumerable(rows.Select(r => new VectorRow { Values = r }), definition);
+        ArgumentNullException.ThrowIfNull(data);
+        ThrowIfDisposed();
+        var (column, d) = InputColumn.Find(data.Schema, columns.Input, Dimension);
+        using var generator = dequantization is null ? null : new Generator((ulong)(uint)seed);
+        var ll = new float[ScoringBatchSize];
+        double sum = 0, sumSq = 0;
+        long n = 0;
+        foreach (var (rows, count) in FeatureBatches.Read(data, column, d, ScoringBatchSize))
+        {
+            scorer.Score(rows, count, null, ll, generator);
+            for (int i = 0; i < count; i++)
+                if (float.IsFinite(ll[i])) { sum += ll[i]; sumSq += (double)ll[i] * ll[i]; n++; }
+        }
+        if (n == 0) throw new InvalidOperationException($"No finite rows to evaluate in column '{columns.Input}'.");
+        double mean = sum / n;
+        double se = n > 1 ? Math.Sqrt(Math.Max(0, sumSq / n - mean * mean) / (n - 1)) : double.NaN;
+        return new NiceDensityMetrics(mean, se, BitsPerDim(mean), n);
     }
 
-    private sealed class VectorRow
-    {
-        public float[] Values = Array.Empty<float>();
-    }
-
-    private (float[]? Latent, float[] LogLikelihood) Score(IReadOnlyList<float[]> rows, bool latent)
+    /// <summary>
+    /// Called by <c>mlContext.Model.Save</c>. ML.NET's model-file API is internal to ML.NET, so the model is written as
+    /// built-in, savable transformers: the flow as an ONNX graph run by OnnxTransformer, and a CustomMapping that keeps
+    /// LogLikelihood a Single. <c>mlContext.Model.Load</c> gives those back (same columns, names, types and values,
+    /// scored one row at a time by ONNX Runtime); <see cref="Load(MLContext, string, int)"/> gives back this full
+    /// NiceTransformer.
+    /// </summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         ThrowIfDisposed();
-        var flat = Flatten(rows, "rows");
-        var z = latent ? new float[flat.Length] : null;
-        var ll = new float[rows.Count];
-        scorer.Score(flat, rows.Count, z, ll);
-        return (z, ll);
+        var chain = OnnxChain.Build(flow, dequantization, columns.Input, columns.Latent, columns.LogLikelihood,
+            NiceModelMetadata.Write(this));
+        ((ICanSaveModel)chain).Save(ctx);
     }
 
-    private float[] ToData(Tensor x)
+    /// <summary>
+    /// Writes the trained flow as an ONNX model: input <see cref="InputColumnName"/> (float [N, D], or [D] when not
+    /// batched), outputs <see cref="LatentColumnName"/> ([N, D]) and <see cref="LogLikelihoodColumnName"/> ([N] nats;
+    /// [1] when not batched). Dequantization at the bin centre is part of the graph, so it scores exactly like
+    /// <see cref="Transform"/>.
+    /// </summary>
+    public void ExportOnnx(Stream stream, bool batched = true)
     {
-        var v = dequantization is null ? x : dequantization.FromFlow(x);
-        return v.cpu().data<float>().ToArray();
+        ArgumentNullException.ThrowIfNull(stream);
+        ThrowIfDisposed();
+        stream.Write(NiceOnnx.ExportForward(flow, dequantization, batched, NiceModelMetadata.Write(this),
+            columns.Input, columns.Latent, columns.LogLikelihood));
     }
 
-    private float[] Flatten(IReadOnlyList<float[]> rows, string name)
+    /// <summary>
+    /// Writes the inverse flow as an ONNX model for sampling or decoding outside .NET: input
+    /// <see cref="LatentColumnName"/> (float [N, D]; feed prior draws scaled by a temperature), output
+    /// <see cref="InputColumnName"/> in the input's units.
+    /// </summary>
+    public void ExportOnnxInverse(Stream stream, bool batched = true)
     {
-        ArgumentNullException.ThrowIfNull(rows, name);
-        var flat = new float[rows.Count * Dimension];
-        for (int i = 0; i < rows.Count; i++)
+        ArgumentNullException.ThrowIfNull(stream);
+        ThrowIfDisposed();
+        stream.Write(NiceOnnx.ExportInverse(flow, dequantization, batched, NiceModelMetadata.Write(this),
+            columns.Latent, columns.Input));
+    }
+
+    /// <summary>
+    /// Reads the NICE step of a model zip written by <c>mlContext.Model.Save</c> (a NICE transformer alone, or a
+    /// pipeline whose first step is NICE) back into a full <see cref="NiceTransformer"/>: batched scoring, sampling,
+    /// inverse, inspection. With several NICE steps in one pipeline, <paramref name="index"/> picks one (0 = the
+    /// first). A NICE step that follows other steps (a normalizer, say) expects the rows those steps make, so it is
+    /// refused with <see cref="InvalidOperationException"/>: load the whole pipeline with
+    /// <c>mlContext.Model.LoadNice</c>. A missing, truncated, tampered or foreign file throws
+    /// <see cref="FileNotFoundException"/> or <see cref="InvalidDataException"/> naming the file.
+    /// </summary>
+    public static NiceTransformer Load(MLContext mlContext, string path, int index = 0)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(path);
+        return LoadWithMetadata(path, index).Model;
+    }
+
+    /// <summary>
+    /// The <paramref name="index"/>-th NICE step of a zip, with every metadata entry its file carries; refused when
+    /// steps run before it.
+    /// </summary>
+    internal static (NiceTransformer Model, IReadOnlyDictionary<string, string> Metadata) LoadWithMetadata(string path,
+        int index)
+    {
+        var saved = SavedFlows.Read(ModelZip.OnnxEntries(path), path, index);
+        if (saved.HasStepsBefore)
         {
-            if (rows[i] is null || rows[i].Length != Dimension)
-                throw new ArgumentException($"{name}[{i}] has {rows[i]?.Length ?? 0} values; the model expects {Dimension}.", name);
-            rows[i].CopyTo(flat, i * Dimension);
+            saved.Model.Dispose();
+            throw new InvalidOperationException($"{path}: its NICE step follows other steps of the saved pipeline, " +
+                $"so on its " +
+                "own it would expect the rows those steps make, not the pipeline's input. Load the whole pipeline " +
+                    "with " +
+                "mlContext.Model.LoadNice(path, out var inputSchema), which restores the NICE step batched.");
         }
-        return flat;
+        return (FromSaved(saved.Model, path), saved.Model.Metadata);
     }
 
-    private float[][] Split(float[] flat, int count)
+    /// <summary>The transformer for a flow read back from a file (it takes ownership; disposes it on
+    /// failure).</summary>
+    internal static NiceTransformer FromSaved(NiceOnnxModel read, string source)
     {
-        var result = new float[count][];
-        for (int i = 0; i < count; i++) result[i] = flat.AsSpan(i * Dimension, Dimension).ToArray();
-        return result;
+        try
+        {
+            var (cols, batch, summary) = NiceModelMetadata.Read(read.Metadata, source);
+            return new NiceTransformer(read.Flow, read.Dequantization, cols, batch, summary);
+        }
+        catch
+        {
+            read.Dispose();
+            throw;
+        }
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
+    /// <summary>Flow-space rows → the input's units (through the dequantization's inverse), as CPU floats.</summary>
+    internal float[] FromFlowSpace(Tensor x)
+        => (dequantization is null ? x : dequantization.FromFlow(x)).cpu().data<float>().ToArray();
+
+    internal void ThrowIfDisposed()
+    {
+        if (disposed)
+            throw new ObjectDisposedException(nameof(NiceTransformer),
+                "This NiceTransformer has been disposed; its flow's native memory is released. Views and prediction " +
+                "engines made from it cannot score any more.");
+    }
 
     /// <summary>Releases the flow's native memory.</summary>
     public void Dispose()
     {
         if (disposed) return;
         disposed = true;
+        scorer.Dispose();
         flow.Dispose();
     }
 }
-
-/// <summary>One trained parameter of a NICE model.</summary>
-/// <param name="Name">PyTorch-style name, e.g. "layers.0.m.layers.linear0.weight" or "scaling.s".</param>
-/// <param name="Shape">Its shape.</param>
-/// <param name="Values">Its values, row-major.</param>
-public sealed record NiceParameter(string Name, long[] Shape, float[] Values);

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Nice.MLNet.Anomaly;
 
 namespace Nice.MLNet.Cli.Bench;
 

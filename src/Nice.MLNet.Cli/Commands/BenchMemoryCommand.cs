@@ -24,16 +24,16 @@ public sealed class BenchMemoryCommand : ICommand
         int d = args.Int("dim", 64);
         int width = args.Int("width", 256);
         bool cache = args.String("cache", "false") == "true";
-        int gen0 = args.Int("gen0-every", new TrainingSettings().StreamingGen0Interval);
+        int gen0 = args.Int("gen0-every", new NiceOptions().ToTrainingSettings().StreamingGen0Interval);
         args.ThrowOnUnknown();
         Console.WriteLine($"bench-memory on {Machine.Describe()}: D={d}, {rows} rows, {epochs} epochs, cache {cache}, 4 couplings × 3 × {width}");
-        using var flow = GlobalRandom.Seeded(1, () => new NiceFlow(new FlowConfig(d, 4, 3, width)));
+        using var flow = GlobalRandom.Seeded(1, () => new NiceFlow(new NiceOptions { Couplings = 4, HiddenLayers = 3, HiddenWidth = width }.ToFlowConfig(d)));
         var source = new GeneratedRows(rows, d);
         using var process = Process.GetCurrentProcess();
         long allocated = GC.GetAllocatedBytesForCurrentThread();
         const int batch = 200;
-        int steps = (int)Math.Ceiling(rows * (1 - new TrainingSettings().ValidationFraction) / batch);
-        FlowTrainer.Train(flow, source, new TrainingSettings
+        int steps = (int)Math.Ceiling(rows * (1 - new NiceOptions().ToTrainingSettings().ValidationFraction) / batch);
+        FlowTrainer.Train(flow, source, new NiceOptions().ToTrainingSettings() with
         {
             Epochs = epochs, BatchSize = batch, Seed = 1, EarlyStoppingPatience = 0, CacheInMemory = cache, ShufflePoolRows = 1000, StreamingGen0Interval = gen0,
             Progress = r =>

@@ -6,7 +6,7 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Nice.MLNet.Cli.Bench;
-using Nice.MLNet.Data;
+using Nice.MLNet.Flow;
 using TorchSharp;
 
 namespace Nice.MLNet.Cli.Commands;

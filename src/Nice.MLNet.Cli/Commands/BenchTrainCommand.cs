@@ -48,7 +48,7 @@ public sealed class BenchTrainCommand : ICommand
     private static int Bench(int steps, int batch, int threads, int width, int hidden, int couplings, int epochs, int gemmReps, string data, bool profile, bool baseline)
     {
         const int d = 784;
-        var config = new FlowConfig(d, couplings, hidden, width);
+        var config = new NiceOptions { Couplings = couplings, HiddenLayers = hidden, HiddenWidth = width }.ToFlowConfig(d);
         var layers = LinearShapes(config);
         double flopsPerSample = 3 * layers.Sum(l => 2.0 * l.In * l.Out);
         long rows = (long)steps * batch;
@@ -82,7 +82,7 @@ public sealed class BenchTrainCommand : ICommand
         {
             Console.WriteLine($"{label}:");
             var perEpoch = new List<(double, double)>();
-            var settings = new TrainingSettings
+            var settings = new NiceOptions().ToTrainingSettings() with
             {
                 Epochs = epochs,
                 BatchSize = batch,

@@ -55,7 +55,7 @@ public sealed class ImagesCommand : ICommand
         else Console.WriteLine($"loaded {load} (training options ignored)");
         if (save is not null)
         {
-            NiceTransformer.SaveAtomically(ml, model, View(ml, train, d).Schema, save);
+            ml.Model.SaveAtomically(model, View(ml, train, d).Schema, save);
             Console.WriteLine($"saved the model to {save}");
         }
         var metrics = model.Evaluate(View(ml, test, d), seed);

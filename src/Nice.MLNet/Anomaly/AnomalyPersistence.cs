@@ -12,60 +12,75 @@ namespace Nice.MLNet.Anomaly;
 /// <summary>
 /// Saves a <see cref="NiceAnomalyDetector"/> as built-in, savable ML.NET transformers — the NICE flow's ONNX chain (see
 /// <see cref="OnnxChain"/>), then <c>Expression</c> transforms for Score (an affine function of log p(x)) and
-/// PredictedLabel (Score &gt; threshold), then DropColumns for the flow's own outputs — and reads it back as a full detector.
-/// The input-complexity score needs a compressor, which no built-in ML.NET transform has: it is a stateless CustomMapping
-/// (<see cref="InputComplexityScoreFactory"/>) that reads the coder's settings from a constant text column written by an
-/// <c>Expression</c> transform, so everything it needs is in the saved model.
+/// PredictedLabel (Score &gt; threshold), then DropColumns for the flow's own outputs — and reads it back as a full
+/// detector. The input-complexity score needs a compressor, which no built-in ML.NET transform has: it is a stateless
+/// CustomMapping (<see cref="InputComplexityScoreFactory"/>) that reads the coder's settings from a constant text
+/// column written by an <c>Expression</c> transform, so everything it needs is in the saved model.
 /// </summary>
 internal static class AnomalyPersistence
 {
-    private const string Kind = "mlnet.anomaly.score", Threshold = "mlnet.anomaly.threshold", Rate = "mlnet.anomaly.calibrationRate",
-        Features = "mlnet.anomaly.features", Complexity = "mlnet.anomaly.complexity", ScoreColumn = "mlnet.anomaly.scoreColumn", Label = "mlnet.anomaly.predictedLabelColumn";
+    private const string Kind = "mlnet.anomaly.score", Threshold = "mlnet.anomaly.threshold",
+        Rate = "mlnet.anomaly.calibrationRate",
+        Features = "mlnet.anomaly.features", Complexity = "mlnet.anomaly.complexity",
+            ScoreColumn = "mlnet.anomaly.scoreColumn", Label = "mlnet.anomaly.predictedLabelColumn";
 
     public static ITransformer Build(NiceAnomalyDetector detector)
     {
         if (!float.IsFinite(detector.Threshold))
-            throw new NotSupportedException($"The detector's threshold is {detector.Threshold}; only a finite threshold can be saved.");
+            throw new NotSupportedException($"The detector's threshold is {detector.Threshold}; only a finite " +
+                $"threshold can be saved.");
         var model = detector.Model;
         var metadata = new Dictionary<string, string>
         {
-            [Kind] = detector.ScoreKind.ToString(), [Threshold] = detector.Threshold.ToString("R", CultureInfo.InvariantCulture),
-            [Features] = detector.FeatureColumnName, [ScoreColumn] = detector.ScoreColumnName, [Label] = detector.PredictedLabelColumnName,
+            [Kind] = detector.ScoreKind.ToString(), [Threshold] = detector.Threshold.ToString("R",
+                CultureInfo.InvariantCulture),
+            [Features] = detector.FeatureColumnName, [ScoreColumn] = detector.ScoreColumnName,
+                [Label] = detector.PredictedLabelColumnName,
         };
         if (detector.Complexity is { } complexity) metadata[Complexity] = complexity.ToText();
-        if (detector.CalibrationFalsePositiveRate is double r) metadata[Rate] = r.ToString("R", CultureInfo.InvariantCulture);
-        var nice = OnnxChain.Build(model, metadata);
+        if (detector.CalibrationFalsePositiveRate is double r) metadata[Rate] = r.ToString("R",
+            CultureInfo.InvariantCulture);
+        foreach (var (k, v) in NiceModelMetadata.Write(model)) metadata[k] = v;
+        var nice = OnnxChain.Build(model.Flow, model.Dequantization, model.InputColumnName, model.LatentColumnName,
+            model.LogLikelihoodColumnName, metadata);
         var ml = new MLContext();
         var tail = ScoreTail(ml, detector)
-            .Append(ml.Transforms.Expression(detector.PredictedLabelColumnName, $"s => s > {Literal(detector.Threshold)}", detector.ScoreColumnName))
+            .Append(ml.Transforms.Expression(detector.PredictedLabelColumnName,
+                $"s => s > {Literal(detector.Threshold)}", detector.ScoreColumnName))
             .Append(ml.Transforms.DropColumns(model.LatentColumnName, model.LogLikelihoodColumnName));
-        // The tail is fitted on an empty view with the columns the flow's chain leaves: the input's features, latent and log p(x).
+        // The tail is fitted on an empty view with the columns the flow's chain leaves: the input's features, latent
+        // and log p(x).
         var definition = SchemaDefinition.Create(typeof(Row));
         definition[nameof(Row.Features)].ColumnName = model.InputColumnName;
-        definition[nameof(Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, model.Dimension);
+        definition[nameof(Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single,
+            model.Dimension);
         definition[nameof(Row.LogLikelihood)].ColumnName = model.LogLikelihoodColumnName;
         var empty = ml.Data.LoadFromEnumerable(Array.Empty<Row>(), definition);
-        var withLatent = ml.Transforms.CopyColumns(model.LatentColumnName, model.InputColumnName).Fit(empty).Transform(empty);
+        var withLatent = ml.Transforms.CopyColumns(model.LatentColumnName,
+            model.InputColumnName).Fit(empty).Transform(empty);
         var fittedTail = tail.Fit(withLatent);
         return new TransformerChain<ITransformer>(nice.Concat(fittedTail).ToArray());
     }
 
     /// <summary>
-    /// Score from log p(x): for Nll and BitsPerDim an affine Expression (Nll = −ll; BitsPerDim = (−ll + D·ln L)/(D·ln 2), ln L = 0
-    /// without dequantization); for InputComplexity the row's features and ll go to <see cref="InputComplexityScoreFactory"/> under
-    /// fixed names, with the coder's settings as a constant text column, and the temporaries are dropped.
+    /// Score from log p(x): for Nll and BitsPerDim an affine Expression (Nll = −ll; BitsPerDim = (−ll + D·ln L)/(D·ln
+    /// 2), ln L = 0 without dequantization); for InputComplexity the row's features and ll go to
+    /// <see cref="InputComplexityScoreFactory"/> under fixed names, with the coder's settings as a constant text
+    /// column, and the temporaries are dropped.
     /// </summary>
     private static IEstimator<ITransformer> ScoreTail(MLContext ml, NiceAnomalyDetector detector)
     {
         var model = detector.Model;
         if (detector.Complexity is { } complexity && detector.ScoreKind == NiceAnomalyScore.InputComplexity)
         {
-            const string F = InputComplexityScoreFactory.FeaturesColumn, L = InputComplexityScoreFactory.LogLikelihoodColumn,
+            const string F = InputComplexityScoreFactory.FeaturesColumn,
+                L = InputComplexityScoreFactory.LogLikelihoodColumn,
                 C = InputComplexityScoreFactory.CoderColumn, S = InputComplexityScoreFactory.ScoreColumn;
             return ml.Transforms.CopyColumns(F, model.InputColumnName)
                 .Append(ml.Transforms.CopyColumns(L, model.LogLikelihoodColumnName))
                 .Append(ml.Transforms.Expression(C, $"ll => \"{complexity.ToText()}\"", L))
-                .Append(ml.Transforms.CustomMapping<InputComplexityScoreFactory.Input, InputComplexityScoreFactory.Output>(
+                .Append(ml.Transforms.CustomMapping<InputComplexityScoreFactory.Input,
+                    InputComplexityScoreFactory.Output>(
                     InputComplexityScoreFactory.Map, InputComplexityScoreFactory.ContractName))
                 .Append(ml.Transforms.CopyColumns(detector.ScoreColumnName, S))
                 .Append(ml.Transforms.DropColumns(F, L, C, S));
@@ -92,19 +107,37 @@ internal static class AnomalyPersistence
     public static NiceAnomalyDetector Load(string path, int index)
     {
         var (model, m) = NiceTransformer.LoadWithMetadata(path, index);
+        return Detector(model, m, path);
+    }
+
+    /// <summary>True when a saved NICE step's metadata describe an anomaly detector.</summary>
+    public static bool IsDetector(IReadOnlyDictionary<string, string> metadata) => metadata.ContainsKey(Kind);
+
+    /// <summary>
+    /// The detector a saved NICE step describes, around <paramref name="model"/> (it takes ownership; disposes it on
+    /// failure). Throws <see cref="InvalidDataException"/> naming <paramref name="path"/> when the settings are missing
+    /// or unreadable.
+    /// </summary>
+    public static NiceAnomalyDetector Detector(NiceTransformer model, IReadOnlyDictionary<string, string> m,
+        string path)
+    {
         try
         {
             string Get(string key) => m.TryGetValue(key, out var v) ? v
-                : throw new InvalidDataException($"{path}: its NICE model was saved as a transform, not as an anomaly detector (no '{key}' entry). Use NiceTransformer.Load.");
+                : throw new InvalidDataException($"{path}: its NICE model was saved as a transform, not as an " +
+                    $"anomaly detector (no '{key}' entry). Use NiceTransformer.Load.");
             var kind = Enum.Parse<NiceAnomalyScore>(Get(Kind));
             float threshold = float.Parse(Get(Threshold), CultureInfo.InvariantCulture);
             double? rate = m.TryGetValue(Rate, out var rs) ? double.Parse(rs, CultureInfo.InvariantCulture) : null;
             var columns = new AnomalyColumns(Get(Features), Get(ScoreColumn), Get(Label));
             var complexity = m.TryGetValue(Complexity, out var text) ? InputComplexity.Parse(text)
-                : kind == NiceAnomalyScore.InputComplexity ? throw new InvalidDataException($"{path}: its detector uses the InputComplexity score but has no '{Complexity}' entry.")
+                : kind == NiceAnomalyScore.InputComplexity ?
+                    throw new InvalidDataException($"{path}: its detector uses the InputComplexity score but has no " +
+                        $"'{Complexity}' entry.")
                 : null;
-            return new NiceAnomalyDetector(new SharedModel(model), columns, new AnomalyScorer(model, kind, complexity),
-                complexity?.Compressor ?? NiceComplexityCompressor.Deflate, complexity?.ImageWidth ?? 0, threshold, rate);
+            return new NiceAnomalyDetector(new SharedModel(model), columns, AnomalyScorer.For(model, kind, complexity),
+                complexity?.Compressor ?? NiceComplexityCompressor.Deflate, complexity?.ImageWidth ?? 0, threshold,
+                    rate);
         }
         catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
         {

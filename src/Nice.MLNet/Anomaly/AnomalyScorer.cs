@@ -1,45 +1,58 @@
 using System;
-using System.Collections.Generic;
+using Nice.MLNet.Flow;
 
 namespace Nice.MLNet.Anomaly;
 
-/// <summary>Turns a row's log-likelihood (nats) and, for the complexity score, its values into the anomaly score of <see cref="Kind"/>.</summary>
+/// <summary>
+/// Turns a row's log-likelihood (nats) and, for the complexity score, its values into the anomaly score of
+/// <see cref="Kind"/>. Knows the model only by its dimension D and dequantization levels L (for bits/dim).
+/// </summary>
 internal sealed class AnomalyScorer
 {
-    private readonly NiceTransformer model;
+    private readonly int dimension;
+    private readonly int levels;
 
-    public AnomalyScorer(NiceTransformer model, NiceAnomalyScore kind, InputComplexity? complexity)
+    public AnomalyScorer(int dimension, int levels, NiceAnomalyScore kind, InputComplexity? complexity)
     {
         if (kind == NiceAnomalyScore.InputComplexity && complexity is null)
-            throw new ArgumentException("The input-complexity score needs its compressor settings.", nameof(complexity));
-        this.model = model;
+            throw new ArgumentException("The input-complexity score needs its compressor settings.",
+                nameof(complexity));
+        this.dimension = dimension;
+        this.levels = levels;
         Kind = kind;
         Complexity = complexity;
     }
 
+    /// <summary>A scorer for <paramref name="model"/>.</summary>
+    public static AnomalyScorer For(NiceTransformer model, NiceAnomalyScore kind, InputComplexity? complexity)
+        => new(model.Dimension, model.DequantizationLevels, kind, complexity);
+
     public NiceAnomalyScore Kind { get; }
     public InputComplexity? Complexity { get; }
 
-    /// <summary>True when <see cref="Score(float, ReadOnlySpan{float})"/> reads the row's values (not only its log-likelihood).</summary>
-    public bool NeedsFeatures => Kind == NiceAnomalyScore.InputComplexity;
-
+    /// <summary>
+    /// The score of one row. A row the flow cannot score (NaN or infinite values: its log-likelihood is NaN) is outside
+    /// the model's support and gets +∞, so it is always flagged.
+    /// </summary>
     public float Score(float logLikelihood, ReadOnlySpan<float> row)
     {
-        if (float.IsNaN(logLikelihood)) return float.NaN;
+        if (float.IsNaN(logLikelihood)) return float.PositiveInfinity;
         return Kind switch
         {
             NiceAnomalyScore.Nll => -logLikelihood,
-            NiceAnomalyScore.BitsPerDim => (float)model.BitsPerDim(logLikelihood),
+            NiceAnomalyScore.BitsPerDim => (float)Units.BitsPerDim(logLikelihood, dimension, levels),
             _ => Complexity!.Score(logLikelihood, row),
         };
     }
 
-    /// <summary>Scores rows in batches through the model.</summary>
-    public float[] Score(IReadOnlyList<float[]> rows)
+    /// <summary>
+    /// Scores the first <paramref name="rows"/> rows of <paramref name="features"/> (row-major) through
+    /// <paramref name="model"/>'s flow into <paramref name="scores"/>.
+    /// </summary>
+    public void Score(NiceTransformer model, ReadOnlySpan<float> features, int rows, Span<float> scores)
     {
-        var ll = model.LogLikelihood(rows);
-        var scores = new float[rows.Count];
-        for (int i = 0; i < scores.Length; i++) scores[i] = Score(ll[i], rows[i]);
-        return scores;
+        var ll = new float[rows];
+        model.Scorer.Score(features, rows, null, ll);
+        for (int r = 0; r < rows; r++) scores[r] = Score(ll[r], features.Slice(r * dimension, dimension));
     }
 }

@@ -5,16 +5,18 @@ using System.IO.Compression;
 namespace Nice.MLNet.Anomaly;
 
 /// <summary>
-/// L(x) of Serrà et al. 2020: the length in bits of a row compressed losslessly after quantizing it to bytes. Values are mapped to
-/// levels k = round((v − Offset)/Step) clamped to [0, Levels); with more than 256 levels k is rescaled to 0…255. When
-/// <see cref="ImageWidth"/> &gt; 0 the bytes are PNG-filtered first (per image row, the filter among None/Sub/Up/Average/Paeth with the
-/// smallest sum of absolute signed bytes, as libpng does; the filter's type byte is kept), so Deflate gives PNG's IDAT stream
-/// (PNG's fixed headers and CRCs are a constant and left out). L(x) = 8 × compressed bytes. <see cref="ModelLevels"/> is the NICE
-/// model's dequantization levels (0 = none), which set its bits/dim scale. Thread-safe.
+/// L(x) of Serrà et al. 2020: the length in bits of a row compressed losslessly after quantizing it to bytes. Values
+/// are mapped to levels k = round((v − Offset)/Step) clamped to [0, Levels); with more than 256 levels k is rescaled to
+/// 0…255. When <see cref="ImageWidth"/> &gt; 0 the bytes are PNG-filtered first (per image row, the filter among
+/// None/Sub/Up/Average/Paeth with the smallest sum of absolute signed bytes, as libpng does; the filter's type byte is
+/// kept), so Deflate gives PNG's IDAT stream (PNG's fixed headers and CRCs are a constant and left out). L(x) = 8 ×
+/// compressed bytes. <see cref="ModelLevels"/> is the NICE model's dequantization levels (0 = none), which set its
+/// bits/dim scale. Thread-safe.
 /// </summary>
-internal sealed partial record InputComplexity(int Levels, double Step, double Offset, NiceComplexityCompressor Compressor, int ImageWidth, int ModelLevels)
+internal sealed partial record InputComplexity(int Levels, double Step, double Offset,
+    NiceComplexityCompressor Compressor, int ImageWidth, int ModelLevels)
 {
-    /// <summary>S(x) = bits/dim(x) − L(x)/D, from log p(x) in nats (NaN stays NaN).</summary>
+    /// <summary>S(x) = bits/dim(x) − L(x)/D, from log p(x) in nats (NaN stays NaN; the scorer maps it to +∞).</summary>
     public float Score(float logLikelihood, ReadOnlySpan<float> row)
     {
         if (float.IsNaN(logLikelihood)) return float.NaN;
@@ -58,7 +60,8 @@ internal sealed partial record InputComplexity(int Levels, double Step, double O
         return (int)stream.Length;
     }
 
-    /// <summary>PNG filtering (ISO/IEC 15948 §9) of one 8-bit grey image of the given width: per row a filter type byte and the filtered bytes.</summary>
+    /// <summary>PNG filtering (ISO/IEC 15948 §9) of one 8-bit grey image of the given width: per row a filter type byte
+    /// and the filtered bytes.</summary>
     internal static byte[] PngFilter(byte[] image, int width)
     {
         if (image.Length % width != 0)

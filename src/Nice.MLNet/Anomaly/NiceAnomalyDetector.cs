@@ -2,25 +2,27 @@ using System;
 using System.Collections.Generic;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Nice.MLNet.Anomaly;
+using Nice.MLNet.Mapping;
 
-namespace Nice.MLNet;
+namespace Nice.MLNet.Anomaly;
 
 /// <summary>
-/// A trained NICE anomaly detector (<c>mlContext.AnomalyDetection.Trainers.Nice(...).Fit(data)</c>). <see cref="Transform"/> appends
-/// <c>Score</c> (Single, higher = more anomalous; see <see cref="NiceAnomalyScore"/>) and <c>PredictedLabel</c> (Boolean,
-/// Score &gt; <see cref="Threshold"/>), lazily and in batches, so <c>mlContext.AnomalyDetection.Evaluate(detector.Transform(test))</c>
-/// works unchanged — with a Label column of type Single (&gt; 0 = anomaly) or a 2-value key; ML.NET refuses a Boolean label
-/// (convert it with <c>mlContext.Transforms.Conversion.ConvertType("Label", outputKind: DataKind.Single)</c>, or evaluate with
-/// <see cref="Microsoft.ML.NiceAnomalyCatalog.EvaluateChecked"/>, which says so). A row with NaN or infinite features gets Score NaN
-/// and PredictedLabel false.
+/// A trained NICE anomaly detector (<c>mlContext.AnomalyDetection.Trainers.Nice(...).Fit(data)</c>).
+/// <see cref="Transform"/> appends <c>Score</c> (Single, higher = more anomalous; see <see cref="NiceAnomalyScore"/>)
+/// and <c>PredictedLabel</c> (Boolean, Score &gt; <see cref="Threshold"/>), lazily and in batches, so
+/// <c>mlContext.AnomalyDetection.Evaluate(detector.Transform(test))</c> works unchanged — with a Label column of type
+/// Single (&gt; 0 = anomaly) or a 2-value key; ML.NET refuses a Boolean label (convert it with
+/// <c>mlContext.Transforms.Conversion.ConvertType("Label", outputKind: DataKind.Single)</c>, or evaluate with
+/// <see cref="Microsoft.ML.NiceAnomalyCatalog.EvaluateChecked"/>, which says so). A row with NaN or infinite features
+/// is outside the model's support: Score +∞ and PredictedLabel true.
 /// </summary>
 /// <remarks>
-/// The state is the NICE model (<see cref="Model"/>), <see cref="ScoreKind"/> (with the complexity coder's compressor, image width and
-/// quantization grid), <see cref="Threshold"/> and the column names. Detectors made by <see cref="ChangeThreshold(float)"/> and
-/// <see cref="ChangeScore"/> share the model; it is released when the last of them is disposed.
+/// The state is the NICE model (<see cref="Model"/>), <see cref="ScoreKind"/> (with the complexity coder's compressor,
+/// image width and quantization grid), <see cref="Threshold"/> and the column names. Detectors made by
+/// <see cref="ChangeThreshold(float)"/> and <see cref="ChangeScore"/> share the model; it is released when the last of
+/// them is disposed.
 /// </remarks>
-public sealed class NiceAnomalyDetector : ITransformer, IDisposable
+public sealed class NiceAnomalyDetector : ITransformer, IDisposable, IBatchMapper
 {
     private readonly SharedModel shared;
     private readonly AnomalyColumns columns;
@@ -29,7 +31,8 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable
     private readonly int imageWidth;
     private bool disposed;
 
-    internal NiceAnomalyDetector(SharedModel shared, AnomalyColumns columns, AnomalyScorer scorer, NiceComplexityCompressor compressor,
+    internal NiceAnomalyDetector(SharedModel shared, AnomalyColumns columns, AnomalyScorer scorer,
+        NiceComplexityCompressor compressor,
         int imageWidth, float threshold, double? calibrationRate)
     {
         this.shared = shared;
@@ -54,10 +57,12 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable
     /// <summary>PredictedLabel = Score &gt; Threshold.</summary>
     public float Threshold { get; }
 
-    /// <summary>The fraction of the calibration rows (the training data, unless re-calibrated) scoring above <see cref="Threshold"/>; null after <see cref="ChangeThreshold(float)"/>.</summary>
+    /// <summary>The fraction of the calibration rows (the training data, unless re-calibrated) scoring above
+    /// <see cref="Threshold"/>; null after <see cref="ChangeThreshold(float)"/>.</summary>
     public double? CalibrationFalsePositiveRate { get; }
 
-    /// <summary>The compressor of the complexity score (used when <see cref="ScoreKind"/> is <see cref="NiceAnomalyScore.InputComplexity"/>).</summary>
+    /// <summary>The compressor of the complexity score (used when <see cref="ScoreKind"/> is
+    /// <see cref="NiceAnomalyScore.InputComplexity"/>).</summary>
     public NiceComplexityCompressor Compressor => compressor;
 
     /// <summary>The image width for PNG filtering in the complexity score; 0 = none.</summary>
@@ -73,32 +78,53 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable
     /// <summary>Always true: <c>mlContext.Model.CreatePredictionEngine</c> works.</summary>
     public bool IsRowToRowMapper => true;
 
-    /// <summary>The input schema plus Score (Single) and PredictedLabel (Boolean). Throws naming the feature column when it is missing or of the wrong type or size.</summary>
+    /// <summary>
+    /// The input schema plus Score (Single) and PredictedLabel (Boolean). Throws naming the feature column when it is
+    /// missing or of the wrong type or size.
+    /// </summary>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => Plan(inputSchema).Schema;
 
-    /// <summary>Lazily appends Score and PredictedLabel; rows are scored in batches of <see cref="NiceTransformer.ScoringBatchSize"/> as a cursor moves.</summary>
+    /// <summary>
+    /// Lazily appends Score and PredictedLabel; rows are scored in batches of
+    /// <see cref="NiceTransformer.ScoringBatchSize"/> as a cursor moves.
+    /// </summary>
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return new AnomalyDataView(input, Model, Plan(input.Schema), scorer, Threshold);
+        return new BatchedDataView(input, Plan(input.Schema), this, Model.ScoringBatchSize);
     }
 
     /// <summary>A row-to-row mapper for <c>PredictionEngine</c>.</summary>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
-        => new AnomalyRowMapper(Plan(inputSchema), Model.GetRowToRowMapper(inputSchema), scorer, Threshold);
+        => new AppendingRowMapper(Plan(inputSchema), this);
+
+    void IBatchMapper.Map(ReadOnlySpan<float> features, int rows, BatchOutputs outputs)
+    {
+        var model = Model;   // throws ObjectDisposedException when this detector is disposed
+        model.ThrowIfDisposed();
+        var scores = outputs.Floats(0) ?? new float[rows];
+        scorer.Score(model, features, rows, scores);
+        if (outputs.Bools(1) is { } predicted)
+            for (int r = 0; r < rows; r++) predicted[r] = scores[r] > Threshold;
+    }
 
     /// <summary>The anomaly score of each row (batched).</summary>
     public float[] Score(IReadOnlyList<float[]> rows)
     {
-        ThrowIfDisposed();
-        return scorer.Score(rows);
+        var model = Model;
+        var flat = RowArrays.Flatten(rows, model.Dimension, nameof(rows));
+        var scores = new float[rows.Count];
+        scorer.Score(model, flat, rows.Count, scores);
+        return scores;
     }
 
-    /// <summary>The same detector with PredictedLabel = Score &gt; <paramref name="threshold"/> (like ML.NET's <c>ChangeModelThreshold</c>).</summary>
+    /// <summary>The same detector with PredictedLabel = Score &gt; <paramref name="threshold"/> (like ML.NET's
+    /// <c>ChangeModelThreshold</c>).</summary>
     public NiceAnomalyDetector ChangeThreshold(float threshold)
     {
         ThrowIfDisposed();
-        if (float.IsNaN(threshold)) throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must not be NaN.");
+        if (float.IsNaN(threshold))
+            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must not be NaN.");
         return new NiceAnomalyDetector(shared.Acquire(), columns, scorer, compressor, imageWidth, threshold, null);
     }
 
@@ -110,11 +136,13 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable
         => ChangeScore(ScoreKind, normalData, falsePositiveRate);
 
     /// <summary>
-    /// A detector on the same model writing another score, with its threshold calibrated on <paramref name="normalData"/> at
-    /// <paramref name="falsePositiveRate"/>. For <see cref="NiceAnomalyScore.InputComplexity"/> on continuous data, the 8-bit
-    /// quantization range is also taken from <paramref name="normalData"/>.
+    /// A detector on the same model writing another score, with its threshold calibrated on
+    /// <paramref name="normalData"/> at <paramref name="falsePositiveRate"/>. For
+    /// <see cref="NiceAnomalyScore.InputComplexity"/> on continuous data, the 8-bit quantization range is also taken
+    /// from <paramref name="normalData"/>.
     /// </summary>
-    public NiceAnomalyDetector ChangeScore(NiceAnomalyScore score, IDataView normalData, double falsePositiveRate = 0.01)
+    public NiceAnomalyDetector ChangeScore(NiceAnomalyScore score, IDataView normalData,
+        double falsePositiveRate = 0.01)
     {
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(normalData);
@@ -123,8 +151,8 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable
         InputComplexity? complexity = score == NiceAnomalyScore.InputComplexity
             ? scorer.Complexity ?? Calibration.Complexity(model, compressor, imageWidth, normalData, columns.Features)
             : scorer.Complexity;
-        var next = new AnomalyScorer(model, score, complexity);
-        var (threshold, rate) = Calibration.Threshold(shared, columns, next, normalData, falsePositiveRate);
+        var next = AnomalyScorer.For(model, score, complexity);
+        var (threshold, rate) = Calibration.Threshold(model, next, normalData, columns.Features, falsePositiveRate);
         return new NiceAnomalyDetector(shared.Acquire(), columns, next, compressor, imageWidth, threshold, rate);
     }
 
@@ -135,25 +163,32 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable
     }
 
     /// <summary>
-    /// Reads a model zip written by <c>mlContext.Model.Save</c> from a NICE anomaly detector (alone or inside a pipeline) back into a
-    /// full <see cref="NiceAnomalyDetector"/> (batched scoring, the same threshold and score kind, the NICE model for sampling).
-    /// <c>mlContext.Model.Load</c> on the same file gives the same Score and PredictedLabel columns, scored by ONNX Runtime.
-    /// With the <see cref="NiceAnomalyScore.InputComplexity"/> score the compressor's settings (quantization grid, compressor, image
-    /// width) come back from the zip too.
+    /// Reads a model zip written by <c>mlContext.Model.Save</c> from a NICE anomaly detector (alone or inside a
+    /// pipeline) back into a full <see cref="NiceAnomalyDetector"/> (batched scoring, the same threshold and score
+    /// kind, the NICE model for sampling). <c>mlContext.Model.Load</c> on the same file gives the same Score and
+    /// PredictedLabel columns, scored by ONNX Runtime. With the <see cref="NiceAnomalyScore.InputComplexity"/> score
+    /// the compressor's settings (quantization grid, compressor, image width) come back from the zip too.
     /// </summary>
     public static NiceAnomalyDetector Load(MLContext mlContext, string path, int index = 0)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(path);
         return AnomalyPersistence.Load(path, index);
     }
 
-    private AnomalySchema Plan(DataViewSchema inputSchema)
+    private AppendedSchema Plan(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        return new AnomalySchema(inputSchema, columns, Model.Dimension);
+        return new AppendedSchema(inputSchema, columns.Features, Model.Dimension, columns.Appended());
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
+    private void ThrowIfDisposed()
+    {
+        if (disposed)
+            throw new ObjectDisposedException(nameof(NiceAnomalyDetector),
+                "This NiceAnomalyDetector has been disposed; views and prediction engines made from it cannot score " +
+                    "any more.");
+    }
 
     /// <summary>Releases this detector's hold on the NICE model (freed with the last detector sharing it).</summary>
     public void Dispose()

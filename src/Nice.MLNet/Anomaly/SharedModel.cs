@@ -3,7 +3,8 @@ using System.Threading;
 
 namespace Nice.MLNet.Anomaly;
 
-/// <summary>A NICE model shared by a detector and the detectors derived from it (ChangeThreshold, ChangeScore); the flow is disposed with the last of them.</summary>
+/// <summary>A NICE model shared by a detector and the detectors derived from it (ChangeThreshold, ChangeScore); the
+/// flow is disposed with the last of them.</summary>
 internal sealed class SharedModel
 {
     private int references = 1;
@@ -15,7 +16,8 @@ internal sealed class SharedModel
     public SharedModel Acquire()
     {
         if (Interlocked.Increment(ref references) <= 1)
-            throw new ObjectDisposedException(nameof(NiceAnomalyDetector), "The detector's NICE model has been disposed.");
+            throw new ObjectDisposedException(nameof(NiceAnomalyDetector),
+                "The detector's NICE model has been disposed.");
         return this;
     }
 

@@ -6,10 +6,10 @@ using static TorchSharp.torch;
 namespace Nice.MLNet.Flow;
 
 /// <summary>
-/// Glow's activation normalization (Kingma &amp; Dhariwal, NeurIPS 2018, §3.1), per feature:
-/// y = (x + b) ⊙ exp(logs),  x = y ⊙ exp(−logs) − b,  log|det J| = Σᵢ logsᵢ.
-/// Starts as the identity (b = 0, logs = 0); <see cref="DataInit"/> sets it from the first training rows it sees
-/// (b = −mean, logs = −log std), so its output starts at zero mean and unit variance per feature; both then train freely.
+/// Glow's activation normalization (Kingma &amp; Dhariwal, NeurIPS 2018, §3.1), per feature: y = (x + b) ⊙ exp(logs), x
+/// = y ⊙ exp(−logs) − b, log|det J| = Σᵢ logsᵢ. Starts as the identity (b = 0, logs = 0); <see cref="DataInit"/> sets
+/// it from the first training rows it sees (b = −mean, logs = −log std), so its output starts at zero mean and unit
+/// variance per feature; both then train freely.
 /// </summary>
 internal sealed class ActNorm : FlowLayer
 {
@@ -28,7 +28,8 @@ internal sealed class ActNorm : FlowLayer
 
     public Parameter LogScale => logs;
 
-    /// <summary>Data-dependent initialization from rows <paramref name="x"/> [N, D], N ≥ 2: b = −mean, logs = −log max(std, 1e-3).</summary>
+    /// <summary>Data-dependent initialization from rows <paramref name="x"/> [N, D], N ≥ 2: b = −mean, logs = −log
+    /// max(std, 1e-3).</summary>
     public void InitializeFrom(Tensor x)
     {
         using var scope = NewDisposeScope();

@@ -5,13 +5,12 @@ using static TorchSharp.torch;
 namespace Nice.MLNet.Flow;
 
 /// <summary>
-/// RealNVP's affine coupling layer (Dinh, Sohl-Dickstein &amp; Bengio, "Density estimation using Real NVP", ICLR 2017, §3.2–3.3):
-/// y_I₁ = x_I₁,  y_I₂ = x_I₂ ⊙ exp(a(x_I₁)) + t(x_I₁);  inverse x_I₂ = (y_I₂ − t(y_I₁)) ⊙ exp(−a(y_I₁));
-/// log|det J| = Σⱼ aⱼ(x_I₁).
-/// The network m outputs [â, t] (2·|I₂| values; â first) and the log-scale is bounded, a = c ⊙ tanh(â), with c a
-/// <b>learned</b> per-dimension scale (parameter "scale", initialised to 1, as the "rescaled tanh" of RealNVP's reference code),
-/// so |aⱼ| ≤ |cⱼ| and one bad step cannot blow a scale up. m's output layer starts at zero, so the layer starts as the identity.
-/// Same partitions as <see cref="AdditiveCoupling"/>.
+/// RealNVP's affine coupling layer (Dinh, Sohl-Dickstein &amp; Bengio, "Density estimation using Real NVP", ICLR 2017,
+/// §3.2–3.3): y_I₁ = x_I₁, y_I₂ = x_I₂ ⊙ exp(a(x_I₁)) + t(x_I₁); inverse x_I₂ = (y_I₂ − t(y_I₁)) ⊙ exp(−a(y_I₁));
+/// log|det J| = Σⱼ aⱼ(x_I₁). The network m outputs [â, t] (2·|I₂| values; â first) and the log-scale is bounded, a = c
+/// ⊙ tanh(â), with c a <b>learned</b> per-dimension scale (parameter "scale", initialised to 1, as the "rescaled tanh"
+/// of RealNVP's reference code), so |aⱼ| ≤ |cⱼ| and one bad step cannot blow a scale up. m's output layer starts at
+/// zero, so the layer starts as the identity. Same partitions as <see cref="AdditiveCoupling"/>.
 /// </summary>
 internal sealed class AffineCoupling : FlowLayer, ICoupling
 {

@@ -18,7 +18,8 @@ internal sealed class CouplingNet : nn.Module<Tensor, Tensor>
     public CouplingNet(int inputs, int outputs, int hiddenLayers, int width, NiceActivation activation)
         : base(nameof(CouplingNet))
     {
-        if (hiddenLayers < 1) throw new ArgumentOutOfRangeException(nameof(hiddenLayers), hiddenLayers, "At least one hidden layer.");
+        if (hiddenLayers < 1)
+            throw new ArgumentOutOfRangeException(nameof(hiddenLayers), hiddenLayers, "At least one hidden layer.");
         if (width < 1) throw new ArgumentOutOfRangeException(nameof(width), width, "Width must be positive.");
         var list = new List<(string, nn.Module<Tensor, Tensor>)>();
         int fanIn = inputs;

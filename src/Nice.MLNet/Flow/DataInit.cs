@@ -6,17 +6,18 @@ using static TorchSharp.torch;
 namespace Nice.MLNet.Flow;
 
 /// <summary>
-/// Data-dependent initialization (in the spirit of Glow's actnorm; not in the NICE paper): with every coupling's output layer
-/// at zero, m(x₁) equals its output bias, so the couplings start as shifts. We set those biases to −μ of the dimensions each
-/// coupling updates (the first two couplings cover all D), and s = log(σ_prior / σ), so at step 0 the flow maps the data to
-/// zero mean and the prior's standard deviation per dimension. Training then spends no epochs walking s and the biases
-/// to the data's scale at Adam's learning-rate pace.
+/// Data-dependent initialization (in the spirit of Glow's actnorm; not in the NICE paper): with every coupling's output
+/// layer at zero, m(x₁) equals its output bias, so the couplings start as shifts. We set those biases to −μ of the
+/// dimensions each coupling updates (the first two couplings cover all D), and s = log(σ_prior / σ), so at step 0 the
+/// flow maps the data to zero mean and the prior's standard deviation per dimension. Training then spends no epochs
+/// walking s and the biases to the data's scale at Adam's learning-rate pace.
 /// </summary>
 internal static class DataInit
 {
     /// <summary>
-    /// Initializes from <paramref name="x"/> (flow-space rows, shape [N, D]). Leaves the flow as it is when there are fewer than
-    /// two rows or when the statistics are not finite (such data then fails in training with an error naming the batch).
+    /// Initializes from <paramref name="x"/> (flow-space rows, shape [N, D]). Leaves the flow as it is when there are
+    /// fewer than two rows or when the statistics are not finite (such data then fails in training with an error naming
+    /// the batch).
     /// </summary>
     public static void Apply(NiceFlow flow, Tensor x)
     {
@@ -33,7 +34,8 @@ internal static class DataInit
         var shift = mean.clone();
         foreach (var layer in flow.Couplings.OfType<AdditiveCoupling>())
         {
-            var bias = layer.Net.named_parameters().Single(p => p.name.EndsWith("output.bias", StringComparison.Ordinal)).parameter;
+            var bias = layer.Net.named_parameters().Single(p => p.name.EndsWith("output.bias",
+                StringComparison.Ordinal)).parameter;
             var second = tensor(layer.Partition.Second, device: x.device);
             bias.copy_(-shift.index_select(0, second));
             shift.index_fill_(0, second, 0);
@@ -41,12 +43,7 @@ internal static class DataInit
         flow.Scaling.LogScale.copy_((Prior.StandardDeviation(flow.Config.Prior) / std).log());
     }
 
-    /// <summary>
-    /// The general form, for flows with actnorm, mixings or affine couplings: pushes the rows up the flow one layer at a time.
-    /// An <see cref="ActNorm"/> takes b = −mean, logs = −log std of the rows it sees (Glow's data-dependent init); a coupling
-    /// lowers the shift part of its output bias by the mean of the features it updates (its log-scale part is left at zero), so
-    /// those features leave it centred; mixings are left as they are; then s = log(σ_prior / std) of the rows reaching the top.
-    /// </summary>
+    /// <summary>True when the per-dimension mean and standard deviation of <paramref name="x"/> are finite.</summary>
     private static bool FiniteStatistics(Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -54,6 +51,13 @@ internal static class DataInit
         return x.mean(new long[] { 0 }).isfinite().all().item<bool>() && x.std(0).isfinite().all().item<bool>();
     }
 
+    /// <summary>
+    /// The general form, for flows with actnorm, mixings or affine couplings: pushes the rows up the flow one layer at
+    /// a time. An <see cref="ActNorm"/> takes b = −mean, logs = −log std of the rows it sees (Glow's data-dependent
+    /// init); a coupling lowers the shift part of its output bias by the mean of the features it updates (its log-scale
+    /// part is left at zero), so those features leave it centred; mixings are left as they are; then s = log(σ_prior /
+    /// std) of the rows reaching the top.
+    /// </summary>
     private static void ApplyLayerByLayer(NiceFlow flow, Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -68,11 +72,13 @@ internal static class DataInit
                     break;
                 case ICoupling coupling:
                 {
-                    var bias = coupling.Net.named_parameters().Single(p => p.name.EndsWith("output.bias", StringComparison.Ordinal)).parameter;
+                    var bias = coupling.Net.named_parameters().Single(p => p.name.EndsWith("output.bias",
+                        StringComparison.Ordinal)).parameter;
                     var second = tensor(coupling.Partition.Second, device: x.device);
                     var updatedMean = layer.Forward(h).Y.index_select(1, second).mean(new long[] { 0 });
                     int n = coupling.Partition.Second.Length;
-                    // The shift t is the last |I₂| outputs of an affine coupling's net, and all of an additive coupling's.
+                    // The shift t is the last |I₂| outputs of an affine coupling's net, and all of an additive
+                    // coupling's.
                     bias.narrow(0, bias.shape[0] - n, n).sub_(updatedMean);
                     break;
                 }

@@ -19,9 +19,14 @@ internal sealed record Dequantization(int Levels, double Step, double Offset)
 
     public void Validate()
     {
-        if (Levels < 2) throw new ArgumentOutOfRangeException(nameof(Levels), Levels, "Dequantization needs at least 2 levels (256 for 8-bit data).");
-        if (!(Step > 0) || double.IsInfinity(Step)) throw new ArgumentOutOfRangeException(nameof(Step), Step, "The quantization step must be a finite number > 0.");
-        if (!double.IsFinite(Offset)) throw new ArgumentOutOfRangeException(nameof(Offset), Offset, "The offset must be finite.");
+        if (Levels < 2)
+            throw new ArgumentOutOfRangeException(nameof(Levels), Levels,
+                "Dequantization needs at least 2 levels (256 for 8-bit data).");
+        if (!(Step > 0) || double.IsInfinity(Step))
+            throw new ArgumentOutOfRangeException(nameof(Step), Step,
+                "The quantization step must be a finite number > 0.");
+        if (!double.IsFinite(Offset))
+            throw new ArgumentOutOfRangeException(nameof(Offset), Offset, "The offset must be finite.");
     }
 
     /// <summary>True when v is within half a step of a level k ∈ {0, …, L−1}.</summary>
@@ -31,12 +36,14 @@ internal sealed record Dequantization(int Levels, double Step, double Offset)
         return k > -0.5 && k < Levels - 0.5;
     }
 
-    /// <summary>x = (k + u)/L; u ~ U(0,1) with <paramref name="generator"/> when <paramref name="noise"/>, else u = ½.</summary>
+    /// <summary>x = (k + u)/L; u ~ U(0,1) with <paramref name="generator"/> when <paramref name="noise"/>, else u =
+    /// ½.</summary>
     public Tensor ToFlow(Tensor v, bool noise, Generator? generator = null)
     {
         using var scope = NewDisposeScope();
         var k = ((v - Offset) / Step).round().clamp(0, Levels - 1);
-        var u = noise ? rand(v.shape, generator: generator, dtype: v.dtype).to(v.device) : full(v.shape, 0.5, dtype: v.dtype, device: v.device);
+        var u = noise ? rand(v.shape, generator: generator, dtype: v.dtype).to(v.device) : full(v.shape, 0.5,
+            dtype: v.dtype, device: v.device);
         return ((k + u) / Levels).MoveToOuterDisposeScope();
     }
 
@@ -50,16 +57,4 @@ internal sealed record Dequantization(int Levels, double Step, double Offset)
 
     /// <summary>Bits per dimension on the [0, L) scale for a log-likelihood in nats on [0, 1]ᴰ.</summary>
     public double BitsPerDim(double logLikelihood, int dimension) => Units.BitsPerDim(logLikelihood, dimension, Levels);
-}
-
-/// <summary>Unit conversions shared by training reports and scoring.</summary>
-internal static class Units
-{
-    /// <summary>Bits per dimension: with dequantization on the [0, L) scale, otherwise −log p / (D·ln 2) in the data's own units.</summary>
-    public static double BitsPerDim(double logLikelihood, int dimension, Dequantization? dequantization)
-        => BitsPerDim(logLikelihood, dimension, dequantization?.Levels ?? 0);
-
-    /// <summary>(−log p + D·ln L)/(D·ln 2) for <paramref name="levels"/> = L ≥ 2 quantization levels; −log p/(D·ln 2) for 0 (no dequantization).</summary>
-    public static double BitsPerDim(double logLikelihood, int dimension, int levels)
-        => (-logLikelihood + (levels > 0 ? dimension * Math.Log(levels) : 0)) / (dimension * Math.Log(2));
 }

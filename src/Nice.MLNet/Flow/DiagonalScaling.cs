@@ -5,9 +5,9 @@ using static TorchSharp.torch;
 namespace Nice.MLNet.Flow;
 
 /// <summary>
-/// NICE's top layer (arXiv:1410.8516, §3.3): z = exp(s) ⊙ h, log|det J| = Σᵢ sᵢ.
-/// The flow must stretch a dimension with little variation to the prior's scale, so a large sᵢ marks a squeezed, nearly constant
-/// dimension and a small sᵢ one that carries much variation: like a PCA spectrum (§3.3), exp(−sᵢ) reads as the dimension's importance.
+/// NICE's top layer (arXiv:1410.8516, §3.3): z = exp(s) ⊙ h, log|det J| = Σᵢ sᵢ. The flow must stretch a dimension with
+/// little variation to the prior's scale, so a large sᵢ marks a squeezed, nearly constant dimension and a small sᵢ one
+/// that carries much variation: like a PCA spectrum (§3.3), exp(−sᵢ) reads as the dimension's importance.
 /// </summary>
 internal sealed class DiagonalScaling : FlowLayer
 {

@@ -4,40 +4,54 @@ using System.Text.Json.Serialization;
 namespace Nice.MLNet.Flow;
 
 /// <summary>
-/// The architecture of a NICE flow: everything needed to rebuild it before loading its weights. The last three fields are
-/// NICE's successors and default to the paper's model (additive couplings, no mixing, no actnorm); at their defaults they are
-/// left out of the JSON the ONNX export writes, so a NICE model's file is the same as before they existed, and a file
-/// without them loads as NICE. <c>Coupling</c>: additive (NICE) or affine (RealNVP) couplings; <c>Mixing</c>: the invertible
-/// mixing inserted between consecutive couplings (none, fixed permutation, learned LU); <c>ActNorm</c>: an actnorm layer before
-/// each coupling (Glow).
+/// The architecture of a NICE flow: everything needed to rebuild it before loading its weights. The options' defaults
+/// live in the face (<c>NiceDefaults</c>); the only values given here are the file format's: the last three fields are
+/// NICE's successors, at the paper's model (additive couplings, no mixing, no actnorm) they are left out of the JSON
+/// the ONNX export writes, so a NICE model's file is the same as before they existed and a file without them loads as
+/// NICE. <c>Coupling</c>: additive (NICE) or affine (RealNVP) couplings; <c>Mixing</c>: the invertible mixing between
+/// consecutive couplings (none, fixed permutation, learned LU); <c>ActNorm</c>: an actnorm layer before each coupling
+/// (Glow).
 /// </summary>
 internal sealed record FlowConfig(
     int Dimension,
-    int Couplings = 4,
-    int HiddenLayers = 5,
-    int HiddenWidth = 1000,
-    NiceActivation Activation = NiceActivation.ReLU,
-    NicePartition Partition = NicePartition.Interleaved,
-    NicePrior Prior = NicePrior.Logistic,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] NiceCoupling Coupling = NiceCoupling.Additive,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] NiceMixing Mixing = NiceMixing.None,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool ActNorm = false)
+    int Couplings,
+    int HiddenLayers,
+    int HiddenWidth,
+    NiceActivation Activation,
+    NicePartition Partition,
+    NicePrior Prior,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    NiceCoupling Coupling = NiceCoupling.Additive,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    NiceMixing Mixing = NiceMixing.None,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    bool ActNorm = false)
 {
     /// <summary>True for the paper's model: additive couplings, no mixing, no actnorm.</summary>
     [JsonIgnore]
     public bool IsPlainNice => Coupling == NiceCoupling.Additive && Mixing == NiceMixing.None && !ActNorm;
 
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first field out of range.</summary>
-    public void Validate()
+    /// <summary>
+    /// Throws <see cref="ArgumentOutOfRangeException"/> naming the first field out of range as
+    /// "<paramref name="owner"/>.Name".
+    /// </summary>
+    public void Validate(string owner = nameof(FlowConfig))
     {
-        if (Dimension < 2) throw new ArgumentOutOfRangeException(nameof(Dimension), Dimension, "NICE needs at least 2 input dimensions (D >= 2).");
-        if (Couplings < 1) throw new ArgumentOutOfRangeException(nameof(Couplings), Couplings, "Couplings must be >= 1 (the paper uses 4).");
-        if (HiddenLayers < 1) throw new ArgumentOutOfRangeException(nameof(HiddenLayers), HiddenLayers, "HiddenLayers must be >= 1 (the paper uses 5).");
-        if (HiddenWidth < 1) throw new ArgumentOutOfRangeException(nameof(HiddenWidth), HiddenWidth, "HiddenWidth must be >= 1 (the paper uses 1000).");
-        if (!Enum.IsDefined(Activation)) throw new ArgumentOutOfRangeException(nameof(Activation), Activation, "Unknown activation.");
-        if (!Enum.IsDefined(Partition)) throw new ArgumentOutOfRangeException(nameof(Partition), Partition, "Unknown partition.");
-        if (!Enum.IsDefined(Prior)) throw new ArgumentOutOfRangeException(nameof(Prior), Prior, "Unknown prior.");
-        if (!Enum.IsDefined(Coupling)) throw new ArgumentOutOfRangeException(nameof(Coupling), Coupling, "Unknown coupling.");
-        if (!Enum.IsDefined(Mixing)) throw new ArgumentOutOfRangeException(nameof(Mixing), Mixing, "Unknown mixing.");
+        var check = new SettingCheck(owner);
+        if (Dimension < 2) check.Fail(nameof(Dimension), Dimension,
+            "must be >= 2 (NICE needs at least 2 input dimensions to split)");
+        check.AtLeast(Couplings, 1, nameof(Couplings), "the paper uses 4");
+        check.AtLeast(HiddenLayers, 1, nameof(HiddenLayers), "the paper uses 5");
+        check.AtLeast(HiddenWidth, 1, nameof(HiddenWidth), "the paper uses 1000");
+        Defined(check, Activation, nameof(Activation));
+        Defined(check, Partition, nameof(Partition));
+        Defined(check, Prior, nameof(Prior));
+        Defined(check, Coupling, nameof(Coupling));
+        Defined(check, Mixing, nameof(Mixing));
+    }
+
+    private static void Defined<T>(SettingCheck check, T value, string name) where T : struct, Enum
+    {
+        if (!Enum.IsDefined(value)) check.Fail(name, value, $"is not a {typeof(T).Name} value");
     }
 }

@@ -27,10 +27,12 @@ internal sealed class FusedAdam : IDisposable
     private readonly double lr, beta1, beta2, eps, weightDecay;
     private readonly long[] steps;   // per parameter, as in torch: a parameter without gradient does not count the step
 
-    public FusedAdam(IEnumerable<Parameter> parameters, double lr, double beta1, double beta2, double eps, double weightDecay)
+    public FusedAdam(IEnumerable<Parameter> parameters, double lr, double beta1, double beta2, double eps,
+        double weightDecay)
     {
         this.parameters = parameters.ToArray();
-        if (!Supports(this.parameters)) throw new ArgumentException("FusedAdam needs contiguous float32 CPU parameters.", nameof(parameters));
+        if (!Supports(this.parameters))
+            throw new ArgumentException("FusedAdam needs contiguous float32 CPU parameters.", nameof(parameters));
         (this.lr, this.beta1, this.beta2, this.eps, this.weightDecay) = (lr, beta1, beta2, eps, weightDecay);
         m = this.parameters.Select(p => zeros_like(p).DetachFromDisposeScope()).ToArray();
         v = this.parameters.Select(p => zeros_like(p).DetachFromDisposeScope()).ToArray();
@@ -46,7 +48,8 @@ internal sealed class FusedAdam : IDisposable
 
     /// <summary>True when every parameter is a contiguous float32 CPU tensor small enough for a span.</summary>
     public static bool Supports(IEnumerable<Parameter> parameters)
-        => parameters.All(p => p.device_type == DeviceType.CPU && p.dtype == ScalarType.Float32 && p.is_contiguous() && p.numel() <= int.MaxValue / sizeof(float));
+        => parameters.All(p => p.device_type == DeviceType.CPU && p.dtype == ScalarType.Float32 && p.is_contiguous()
+            && p.numel() <= int.MaxValue / sizeof(float));
 
     /// <summary>One Adam update of every parameter that has a gradient.</summary>
     public void Step()
@@ -57,7 +60,8 @@ internal sealed class FusedAdam : IDisposable
         {
             var g = parameters[i].grad;
             if (g is null) continue;
-            if (g.dtype != ScalarType.Float32 || g.device_type != DeviceType.CPU) throw new InvalidOperationException("FusedAdam: gradient is not a float32 CPU tensor.");
+            if (g.dtype != ScalarType.Float32 || g.device_type != DeviceType.CPU)
+                throw new InvalidOperationException("FusedAdam: gradient is not a float32 CPU tensor.");
             grads[i] = g.is_contiguous() ? g : g.contiguous();
         }
         var k = new Coefficients[parameters.Length];
@@ -76,13 +80,16 @@ internal sealed class FusedAdam : IDisposable
             var (pi, start, length) = chunks[c];
             var g = grads[pi];
             if (g is null) return;
-            Update(Floats(parameters[pi], start, length), Floats(g, start, length), Floats(m[pi], start, length), Floats(v[pi], start, length), k[pi]);
+            Update(Floats(parameters[pi], start, length), Floats(g, start, length), Floats(m[pi], start, length),
+                Floats(v[pi], start, length), k[pi]);
         });
     }
 
-    private static Span<float> Floats(Tensor t, int start, int length) => MemoryMarshal.Cast<byte, float>(t.bytes).Slice(start, length);
+    private static Span<float> Floats(Tensor t, int start, int length)
+        => MemoryMarshal.Cast<byte, float>(t.bytes).Slice(start, length);
 
-    private readonly record struct Coefficients(float Beta1, float OneMinusBeta1, float Beta2, float OneMinusBeta2, float SqrtBc2, float Eps, float StepSize, float WeightDecay);
+    private readonly record struct Coefficients(float Beta1, float OneMinusBeta1, float Beta2, float OneMinusBeta2,
+        float SqrtBc2, float Eps, float StepSize, float WeightDecay);
 
     private static void Update(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, Coefficients k)
     {
@@ -128,33 +135,5 @@ internal sealed class FusedAdam : IDisposable
     {
         foreach (var t in m) t.Dispose();
         foreach (var t in v) t.Dispose();
-    }
-}
-
-/// <summary>The trainer's Adam: <see cref="FusedAdam"/> when the parameters allow it (CPU float32), TorchSharp's otherwise (GPU).</summary>
-internal sealed class AdamOptimizer : IDisposable
-{
-    private readonly FusedAdam? fused;
-    private readonly optim.Optimizer? torchAdam;
-
-    public AdamOptimizer(IReadOnlyList<Parameter> parameters, double lr, double beta1, double beta2, double eps, double weightDecay, bool allowFused = true)
-    {
-        if (allowFused && FusedAdam.Supports(parameters)) fused = new FusedAdam(parameters, lr, beta1, beta2, eps, weightDecay);
-        else torchAdam = optim.Adam(parameters, lr, beta1, beta2, eps, weightDecay);
-    }
-
-    /// <summary>True when the one-pass CPU implementation is in use.</summary>
-    public bool IsFused => fused is not null;
-
-    public void Step()
-    {
-        if (fused is not null) fused.Step();
-        else torchAdam!.step();
-    }
-
-    public void Dispose()
-    {
-        fused?.Dispose();
-        torchAdam?.Dispose();
     }
 }

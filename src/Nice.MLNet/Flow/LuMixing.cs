@@ -6,18 +6,18 @@ using static TorchSharp.torch;
 namespace Nice.MLNet.Flow;
 
 /// <summary>
-/// A learned invertible linear mixing of the features between two couplings: Glow's invertible 1×1 convolution in its LU form
-/// (Kingma &amp; Dhariwal, "Glow: Generative Flow with Invertible 1×1 Convolutions", NeurIPS 2018, §3.2), here for vectors:
-/// y = W x with  W = P · L · (U + diag(sign ⊙ exp(log|s|))),  log|det J| = Σᵢ log|sᵢ|.
-/// P is a fixed permutation (persistent int64 buffer "perm": row i of W is row π(i) of L·Ũ), sign a fixed ±1 vector
-/// (persistent buffer "sign"); the one parameter "lu" packs the learned parts: its strictly lower triangle is L/κ (unit diagonal
-/// implied), its strictly upper triangle is U/κ, its diagonal is log|s|, with κ = 1/√D. The κ is there because Adam moves
-/// every entry by about the learning rate whatever its gradient, and the gradient of W is low-rank: unscaled, one step at
-/// lr = 1e-3 changes W by ~lr·D in spectral norm (0.8 at D = 784) and training diverges in its first steps.
-/// The inverse uses two triangular solves.
-/// Initialization: W = P, a seeded random permutation (L = I, U = 0, log|s| = 0, sign = +1), i.e. the layer starts as
-/// <see cref="PermutationMixing"/> and learns the rest. Not Glow's random rotation: on pixel data a rotation smears the
-/// near-constant pixels over every coordinate, and the flow starts ~0.5 bits/dim worse (8.30 vs 7.83 on Fashion-MNIST).
+/// A learned invertible linear mixing of the features between two couplings: Glow's invertible 1×1 convolution in its
+/// LU form (Kingma &amp; Dhariwal, "Glow: Generative Flow with Invertible 1×1 Convolutions", NeurIPS 2018, §3.2), here
+/// for vectors: y = W x with W = P · L · (U + diag(sign ⊙ exp(log|s|))), log|det J| = Σᵢ log|sᵢ|. P is a fixed
+/// permutation (persistent int64 buffer "perm": row i of W is row π(i) of L·Ũ), sign a fixed ±1 vector (persistent
+/// buffer "sign"); the one parameter "lu" packs the learned parts: its strictly lower triangle is L/κ (unit diagonal
+/// implied), its strictly upper triangle is U/κ, its diagonal is log|s|, with κ = 1/√D. The κ is there because Adam
+/// moves every entry by about the learning rate whatever its gradient, and the gradient of W is low-rank: unscaled, one
+/// step at lr = 1e-3 changes W by ~lr·D in spectral norm (0.8 at D = 784) and training diverges in its first steps. The
+/// inverse uses two triangular solves. Initialization: W = P, a seeded random permutation (L = I, U = 0, log|s| = 0,
+/// sign = +1), i.e. the layer starts as <see cref="PermutationMixing"/> and learns the rest. Not Glow's random
+/// rotation: on pixel data a rotation smears the near-constant pixels over every coordinate, and the flow starts ~0.5
+/// bits/dim worse (8.30 vs 7.83 on Fashion-MNIST).
 /// </summary>
 internal sealed class LuMixing : FlowLayer
 {
@@ -57,7 +57,8 @@ internal sealed class LuMixing : FlowLayer
     public void SetFixed(long[] permutation, float[] sign)
     {
         if (permutation.Length != dimension || sign.Length != dimension)
-            throw new ArgumentException($"P and sign need {dimension} entries; got {permutation.Length} and {sign.Length}.");
+            throw new ArgumentException($"P and sign need {dimension} entries; got {permutation.Length} and " +
+                $"{sign.Length}.");
         if (Array.Exists(sign, v => v != 1f && v != -1f)) throw new ArgumentException("Every sign must be +1 or −1.");
         var inv = PermutationMixing.Invert(permutation);
         using var _ = no_grad();

@@ -9,10 +9,10 @@ namespace Nice.MLNet.Flow;
 
 /// <summary>
 /// The NICE model of Dinh, Krueger &amp; Bengio (arXiv:1410.8516): h = f(x) = S ∘ c_K ∘ … ∘ c₁(x), with additive
-/// couplings cₖ on alternating partitions and a diagonal scaling S = exp(s) on top, and the exact
-/// log-likelihood  log p(x) = Σᵢ log p_H(fᵢ(x)) + Σᵢ sᵢ.  Knows nothing of ML.NET.
-/// Optionally (<see cref="FlowConfig"/>) with NICE's successors: RealNVP's affine couplings, a fixed permutation or Glow's
-/// learned LU mixing between couplings, and Glow's actnorm before each coupling; log p(x) then adds their log-determinants.
+/// couplings cₖ on alternating partitions and a diagonal scaling S = exp(s) on top, and the exact log-likelihood log
+/// p(x) = Σᵢ log p_H(fᵢ(x)) + Σᵢ sᵢ. Knows nothing of ML.NET. Optionally (<see cref="FlowConfig"/>) with NICE's
+/// successors: RealNVP's affine couplings, a fixed permutation or Glow's learned LU mixing between couplings, and
+/// Glow's actnorm before each coupling; log p(x) then adds their log-determinants.
 /// </summary>
 internal sealed class NiceFlow : nn.Module
 {
@@ -27,10 +27,12 @@ internal sealed class NiceFlow : nn.Module
         int d = config.Dimension;
         for (int k = 0; k < config.Couplings; k++)
         {
-            // Glow's step order: actnorm, then the mixing (between couplings only), then the coupling. The plain NICE config
+            // Glow's step order: actnorm, then the mixing (between couplings only), then the coupling. The plain NICE
+            // config
             // adds couplings only, so its layers (and parameter names "layers.k.…") are exactly the paper's model.
             if (config.ActNorm) layers.Add(new ActNorm(d));
-            if (k > 0 && config.Mixing == NiceMixing.Permutation) layers.Add(new PermutationMixing(d, PermutationSeed(k)));
+            if (k > 0 && config.Mixing == NiceMixing.Permutation) layers.Add(new PermutationMixing(d,
+                PermutationSeed(k)));
             if (k > 0 && config.Mixing == NiceMixing.LU) layers.Add(new LuMixing(d, PermutationSeed(k)));
             var partition = Partition.For(config.Partition, d, k);
             layers.Add(config.Coupling == NiceCoupling.Affine
@@ -43,7 +45,8 @@ internal sealed class NiceFlow : nn.Module
 
     public FlowConfig Config { get; }
 
-    /// <summary>True once the flow has been data-initialized or trained: a further Train call continues from its weights instead of re-initializing them.</summary>
+    /// <summary>True once the flow has been data-initialized or trained: a further Train call continues from its
+    /// weights instead of re-initializing them.</summary>
     public bool HasStarted { get; set; }
 
     public int Dimension => Config.Dimension;
@@ -54,7 +57,8 @@ internal sealed class NiceFlow : nn.Module
     /// <summary>Every layer below the scaling (actnorms, mixings, couplings), bottom first.</summary>
     public IReadOnlyList<FlowLayer> Steps => layers.ToList();
 
-    /// <summary>The seed of the fixed permutation (or LU mixing's P) before coupling <paramref name="k"/> (k ≥ 1).</summary>
+    /// <summary>The seed of the fixed permutation (or LU mixing's P) before coupling <paramref name="k"/> (k ≥
+    /// 1).</summary>
     public static ulong PermutationSeed(int k) => 0x4E494345UL + (ulong)k;
 
     /// <summary>The scaling layer on top.</summary>
@@ -97,7 +101,8 @@ internal sealed class NiceFlow : nn.Module
     /// <summary>log p(x) per row, in nats.</summary>
     public Tensor LogLikelihood(Tensor x) => Encode(x).LogLikelihood;
 
-    /// <summary>x = f⁻¹(h) for n draws h ~ p_H with each coordinate's standard deviation scaled by <paramref name="temperature"/>.</summary>
+    /// <summary>x = f⁻¹(h) for n draws h ~ p_H with each coordinate's standard deviation scaled by
+    /// <paramref name="temperature"/>.</summary>
     public Tensor Sample(long n, double temperature = 1.0, Generator? generator = null)
     {
         using var scope = NewDisposeScope();
@@ -108,10 +113,45 @@ internal sealed class NiceFlow : nn.Module
     /// <summary>The device holding the parameters.</summary>
     public Device Device => scaling.LogScale.device;
 
+    /// <summary>
+    /// A copy of this flow with every floating-point parameter and buffer in <paramref name="dtype"/> (e.g. float64 to
+    /// score rows whose values overflow float32), on the same device, in eval mode. The caller owns it.
+    /// </summary>
+    public NiceFlow CopyAs(ScalarType dtype)
+    {
+        var copy = new NiceFlow(Config) { HasStarted = HasStarted };
+        try
+        {
+            using (NewDisposeScope())
+            using (no_grad())
+            {
+                var source = named_parameters().ToDictionary(p => p.name, p => p.parameter);
+                foreach (var (name, p) in copy.named_parameters()) p.copy_(source[name]);
+                foreach (var (mine, theirs) in Steps.Zip(copy.Steps))
+                {
+                    if (mine is PermutationMixing pm) ((PermutationMixing)theirs).SetPermutation(pm.Permutation);
+                    if (mine is LuMixing lu)
+                        ((LuMixing)theirs).SetFixed(lu.Permutation,
+                            lu.Sign.to(ScalarType.Float32).cpu().data<float>().ToArray());
+                }
+            }
+            // Outside any dispose scope: to() replaces the module's tensors, and the new ones must outlive this call.
+            copy.to(Device).to(dtype);
+            copy.eval();
+            return copy;
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
+    }
+
     private void CheckShape(Tensor x)
     {
         if (x.dim() != 2 || x.shape[1] != Dimension)
-            throw new ArgumentException($"Expected a tensor of shape [N, {Dimension}], got [{string.Join(", ", x.shape)}].", nameof(x));
+            throw new ArgumentException($"Expected a tensor of shape [N, {Dimension}], got " +
+                $"[{string.Join(", ", x.shape)}].", nameof(x));
     }
 
     protected override void Dispose(bool disposing)

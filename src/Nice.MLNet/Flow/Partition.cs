@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 
 namespace Nice.MLNet.Flow;
 
-/// <summary>The index sets (I₁, I₂) of one coupling layer and the permutation that puts [x_I₁, x_I₂] back in order.</summary>
+/// <summary>The index sets (I₁, I₂) of one coupling layer and the permutation that puts [x_I₁, x_I₂] back in
+/// order.</summary>
 internal sealed class Partition
 {
     public long[] First { get; }
@@ -22,10 +23,12 @@ internal sealed class Partition
         for (int p = 0; p < order.Length; p++) Inverse[order[p]] = p;
     }
 
-    /// <summary>The partition of coupling layer <paramref name="layer"/> (0-based) for D = <paramref name="dimension"/>.</summary>
+    /// <summary>The partition of coupling layer <paramref name="layer"/> (0-based) for D =
+    /// <paramref name="dimension"/>.</summary>
     public static Partition For(NicePartition kind, int dimension, int layer)
     {
-        if (dimension < 2) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "A coupling layer needs D >= 2.");
+        if (dimension < 2)
+            throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "A coupling layer needs D >= 2.");
         bool swap = layer % 2 == 1;
         long[] a, b;
         switch (kind)

@@ -5,10 +5,10 @@ using static TorchSharp.torch;
 namespace Nice.MLNet.Flow;
 
 /// <summary>
-/// A fixed random permutation of the features between two couplings (RealNVP / Glow's "shuffle" baseline; Kingma &amp; Dhariwal,
-/// "Glow", NeurIPS 2018, §3.2): y = x_π, x = y_π⁻¹, log|det J| = 0. π is drawn once from a seeded generator (SplitMix64,
-/// so it never depends on the runtime's Random) and kept as the persistent int64 buffer "perm", which the ONNX export writes as
-/// an initializer and the import reads back.
+/// A fixed random permutation of the features between two couplings (RealNVP / Glow's "shuffle" baseline; Kingma &amp;
+/// Dhariwal, "Glow", NeurIPS 2018, §3.2): y = x_π, x = y_π⁻¹, log|det J| = 0. π is drawn once from a seeded generator
+/// (SplitMix64, so it never depends on the runtime's Random) and kept as the persistent int64 buffer "perm", which the
+/// ONNX export writes as an initializer and the import reads back.
 /// </summary>
 internal sealed class PermutationMixing : FlowLayer
 {
@@ -29,10 +29,12 @@ internal sealed class PermutationMixing : FlowLayer
     /// <summary>π: y[:, i] = x[:, π[i]].</summary>
     public long[] Permutation => perm.data<long>().ToArray();
 
-    /// <summary>Replaces π (used when a model is read back); throws <see cref="ArgumentException"/> unless it is a permutation of 0…D−1.</summary>
+    /// <summary>Replaces π (used when a model is read back); throws <see cref="ArgumentException"/> unless it is a
+    /// permutation of 0…D−1.</summary>
     public void SetPermutation(long[] permutation)
     {
-        if (permutation.Length != perm.shape[0]) throw new ArgumentException($"Permutation of length {permutation.Length}; D = {perm.shape[0]}.");
+        if (permutation.Length != perm.shape[0])
+            throw new ArgumentException($"Permutation of length {permutation.Length}; D = {perm.shape[0]}.");
         var inv = Invert(permutation);
         using var _ = no_grad();
         perm.copy_(tensor(permutation));
@@ -44,21 +46,24 @@ internal sealed class PermutationMixing : FlowLayer
 
     public override Tensor Inverse(Tensor y) => y.index_select(1, inverse);
 
-    /// <summary>The inverse permutation; throws <see cref="ArgumentException"/> unless <paramref name="p"/> is a permutation of 0…n−1.</summary>
+    /// <summary>The inverse permutation; throws <see cref="ArgumentException"/> unless <paramref name="p"/> is a
+    /// permutation of 0…n−1.</summary>
     public static long[] Invert(long[] p)
     {
         var inv = new long[p.Length];
         var seen = new bool[p.Length];
         for (int i = 0; i < p.Length; i++)
         {
-            if (p[i] < 0 || p[i] >= p.Length || seen[p[i]]) throw new ArgumentException($"Not a permutation of 0..{p.Length - 1}: entry {i} is {p[i]}.");
+            if (p[i] < 0 || p[i] >= p.Length || seen[p[i]])
+                throw new ArgumentException($"Not a permutation of 0..{p.Length - 1}: entry {i} is {p[i]}.");
             seen[p[i]] = true;
             inv[p[i]] = i;
         }
         return inv;
     }
 
-    /// <summary>A Fisher–Yates shuffle of 0…n−1 driven by SplitMix64(seed): the same permutation on every platform and runtime.</summary>
+    /// <summary>A Fisher–Yates shuffle of 0…n−1 driven by SplitMix64(seed): the same permutation on every platform and
+    /// runtime.</summary>
     public static long[] RandomPermutation(int n, ulong seed)
     {
         var p = new long[n];

@@ -4,7 +4,8 @@ using static TorchSharp.torch;
 
 namespace Nice.MLNet.Flow;
 
-/// <summary>Log-densities and samplers of the factorized priors, stable for any finite h (no overflow up to |h| = 1e4 and beyond).</summary>
+/// <summary>Log-densities and samplers of the factorized priors, stable for any finite h (no overflow up to |h| = 1e4
+/// and beyond).</summary>
 internal static class Prior
 {
     private static readonly double HalfLog2Pi = 0.5 * Math.Log(2 * Math.PI);
@@ -18,13 +19,16 @@ internal static class Prior
     };
 
     /// <summary>Standard deviation of one coordinate of the prior: π/√3 (logistic) or 1 (Gaussian).</summary>
-    public static double StandardDeviation(NicePrior prior) => prior == NicePrior.Logistic ? Math.PI / Math.Sqrt(3) : 1.0;
+    public static double StandardDeviation(NicePrior prior)
+        => prior == NicePrior.Logistic ? Math.PI / Math.Sqrt(3) : 1.0;
 
-    /// <summary>n draws of h ~ p_H scaled by <paramref name="temperature"/> (the standard deviation of each coordinate is multiplied by it).</summary>
+    /// <summary>n draws of h ~ p_H scaled by <paramref name="temperature"/> (the standard deviation of each coordinate
+    /// is multiplied by it).</summary>
     public static Tensor Sample(NicePrior prior, long n, long dimension, double temperature, Generator? generator)
     {
         if (!(temperature >= 0) || double.IsInfinity(temperature))
-            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "Temperature must be a finite number >= 0.");
+            throw new ArgumentOutOfRangeException(nameof(temperature), temperature,
+                "Temperature must be a finite number >= 0.");
         Tensor h;
         switch (prior)
         {

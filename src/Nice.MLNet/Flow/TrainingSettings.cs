@@ -3,61 +3,79 @@ using System.Threading;
 
 namespace Nice.MLNet.Flow;
 
-/// <summary>Maximum-likelihood training settings of the engine (the ML.NET face maps NiceOptions onto these).</summary>
+/// <summary>
+/// Maximum-likelihood training settings of the engine. The ML.NET face fills every one from <c>NiceOptions</c> (where
+/// each default and range is documented); only the engine's own knobs, which no option exposes, have values here.
+/// </summary>
 internal sealed record TrainingSettings
 {
-    public int Epochs { get; init; } = 100;
-    public int BatchSize { get; init; } = 200;
-    public double LearningRate { get; init; } = 1e-3;
-    public double Beta1 { get; init; } = 0.9;
-    public double Beta2 { get; init; } = 0.99;
-    public double AdamEpsilon { get; init; } = 1e-4;
-    public double WeightDecay { get; init; }
+    public required int Epochs { get; init; }
+    public required int BatchSize { get; init; }
+    public required double LearningRate { get; init; }
+    public required double Beta1 { get; init; }
+    public required double Beta2 { get; init; }
+    public required double AdamEpsilon { get; init; }
+    public required double WeightDecay { get; init; }
     /// <summary>Clip the gradient's global L2 norm to this value; 0 = no clipping.</summary>
-    public double GradientClipNorm { get; init; }
-    public double ValidationFraction { get; init; } = 0.1;
+    public required double GradientClipNorm { get; init; }
+    public required double ValidationFraction { get; init; }
     /// <summary>Stop after this many epochs without a better validation NLL; 0 = never stop early.</summary>
-    public int EarlyStoppingPatience { get; init; } = 10;
-    /// <summary>Stop after the first epoch that ends this long after training started (never mid-epoch); null = no limit.</summary>
-    public TimeSpan? MaxTrainingTime { get; init; }
-    public int Seed { get; init; }
-    /// <summary>Copy the training rows into one tensor once (fast); off = stream them from the source each epoch.</summary>
-    public bool CacheInMemory { get; init; } = true;
-    /// <summary>
-    /// When streaming (<see cref="CacheInMemory"/> off), run a generation-0 garbage collection every this many steps; 0 = never.
-    /// Each step leaves ~50 KB of small managed objects (TorchSharp's tensor wrappers, iterators); left alone, the .NET GC lets its
-    /// young generation grow to its budget (16 MB on this 32 MB-L3 CPU, more under Server GC on many cores) before collecting, which
-    /// made the peak depend on epoch length. A gen-0 collection of so small a heap costs well under a millisecond.
-    /// </summary>
-    public int StreamingGen0Interval { get; init; } = 64;
+    public required int EarlyStoppingPatience { get; init; }
+    /// <summary>Stop after the first epoch that ends this long after training started (never mid-epoch); null = no
+    /// limit.</summary>
+    public required TimeSpan? MaxTrainingTime { get; init; }
+    public required int Seed { get; init; }
+    /// <summary>Copy the training rows into one tensor once (fast); off = stream them from the source each
+    /// epoch.</summary>
+    public required bool CacheInMemory { get; init; }
     /// <summary>Rows held by the streaming shuffle pool (memory bound when not caching).</summary>
-    public int ShufflePoolRows { get; init; } = 10_000;
-    public Dequantization? Dequantization { get; init; }
-    /// <summary>Start with the flow mapping the data to zero mean and the prior's scale (see <see cref="DataInit"/>).</summary>
-    public bool DataDependentInit { get; init; } = true;
-    /// <summary>Use the one-pass CPU Adam (<see cref="FusedAdam"/>) when the parameters allow it; off = TorchSharp's optim.Adam (same math).</summary>
-    public bool FusedAdam { get; init; } = true;
-    public string Device { get; init; } = "cpu";
-    public Action<NiceEpochReport>? Progress { get; init; }
+    public required int ShufflePoolRows { get; init; }
+    public required Dequantization? Dequantization { get; init; }
+    /// <summary>Start with the flow mapping the data to zero mean and the prior's scale (see
+    /// <see cref="DataInit"/>).</summary>
+    public required bool DataDependentInit { get; init; }
+    public required string Device { get; init; }
+    public Action<EpochReport>? Progress { get; init; }
     public CancellationToken Cancellation { get; init; }
 
-    public void Validate()
+    /// <summary>
+    /// When streaming (<see cref="CacheInMemory"/> off), run a generation-0 garbage collection every this many steps; 0
+    /// = never. Each step leaves ~50 KB of small managed objects (TorchSharp's tensor wrappers, iterators); left alone,
+    /// the .NET GC lets its young generation grow to its budget (16 MB on this 32 MB-L3 CPU, more under Server GC on
+    /// many cores) before collecting, which made the peak depend on epoch length. A gen-0 collection of so small a heap
+    /// costs well under a millisecond.
+    /// </summary>
+    public int StreamingGen0Interval { get; init; } = 64;
+
+    /// <summary>
+    /// Use the one-pass CPU Adam (<see cref="FusedAdam"/>) when the parameters allow it; off = TorchSharp's optim.Adam
+    /// (same math).
+    /// </summary>
+    public bool FusedAdam { get; init; } = true;
+
+    /// <summary>
+    /// Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range as
+    /// "<paramref name="owner"/>.Name" (the face passes "NiceOptions", whose properties carry the same names).
+    /// </summary>
+    public void Validate(string owner = nameof(TrainingSettings))
     {
-        if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be >= 1.");
-        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be >= 1 (the paper's code uses 200).");
-        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be a finite number > 0 (the paper uses 1e-3).");
-        if (!(Beta1 >= 0 && Beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(Beta1), Beta1, "Beta1 must be in [0, 1) (the paper uses 0.9).");
-        if (!(Beta2 >= 0 && Beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(Beta2), Beta2, "Beta2 must be in [0, 1) (the paper's \"0.01\" is 1 − β₂, so β₂ = 0.99).");
-        if (!(AdamEpsilon > 0)) throw new ArgumentOutOfRangeException(nameof(AdamEpsilon), AdamEpsilon, "AdamEpsilon must be > 0 (the paper uses 1e-4).");
-        if (!(WeightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be >= 0.");
-        if (!(GradientClipNorm >= 0)) throw new ArgumentOutOfRangeException(nameof(GradientClipNorm), GradientClipNorm, "GradientClipNorm must be >= 0 (0 = off).");
-        if (!(ValidationFraction >= 0 && ValidationFraction < 1)) throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be in [0, 1).");
-        if (EarlyStoppingPatience < 0) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must be >= 0 (0 = off).");
-        if (MaxTrainingTime is { } limit && limit <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxTrainingTime), limit, "MaxTrainingTime must be positive (null = no limit).");
-        if (StreamingGen0Interval < 0) throw new ArgumentOutOfRangeException(nameof(StreamingGen0Interval), StreamingGen0Interval, "StreamingGen0Interval must be >= 0 (0 = off).");
-        if (ShufflePoolRows < 1) throw new ArgumentOutOfRangeException(nameof(ShufflePoolRows), ShufflePoolRows, "ShufflePoolRows must be >= 1.");
-        if (Device != "cpu" && !Device.StartsWith("cuda", StringComparison.Ordinal))
-            throw new ArgumentOutOfRangeException(nameof(Device), Device, "Device must be \"cpu\" or \"cuda\" (or \"cuda:N\").");
+        var check = new SettingCheck(owner);
+        check.AtLeast(Epochs, 1, nameof(Epochs));
+        check.AtLeast(BatchSize, 1, nameof(BatchSize), "the paper's code uses 200");
+        check.Positive(LearningRate, nameof(LearningRate), "the paper uses 1e-3");
+        check.UnitInterval(Beta1, nameof(Beta1), "the paper uses 0.9");
+        check.UnitInterval(Beta2, nameof(Beta2), "the paper's \"0.01\" is 1 − β₂, so β₂ = 0.99");
+        check.Positive(AdamEpsilon, nameof(AdamEpsilon), "the paper uses 1e-4");
+        check.NonNegative(WeightDecay, nameof(WeightDecay));
+        check.NonNegative(GradientClipNorm, nameof(GradientClipNorm), "0 = off");
+        check.UnitInterval(ValidationFraction, nameof(ValidationFraction));
+        check.AtLeast(EarlyStoppingPatience, 0, nameof(EarlyStoppingPatience), "0 = off");
+        if (MaxTrainingTime is { } limit && limit <= TimeSpan.Zero)
+            check.Fail(nameof(MaxTrainingTime), limit, "must be positive (null = no limit)");
+        check.AtLeast(ShufflePoolRows, 1, nameof(ShufflePoolRows));
+        check.AtLeast(StreamingGen0Interval, 0, nameof(StreamingGen0Interval), "0 = off");
+        if (Device is null || Device != "cpu" && !Device.StartsWith("cuda", StringComparison.Ordinal))
+            check.Fail(nameof(Device), Device, "must be \"cpu\" or \"cuda\" (or \"cuda:N\")");
         Dequantization?.Validate();
     }
 }

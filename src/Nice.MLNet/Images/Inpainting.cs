@@ -5,14 +5,17 @@ using static TorchSharp.torch;
 
 namespace Nice.MLNet.Images;
 
-/// <summary>The projected stochastic gradient ascent of NICE's inpainting (arXiv:1410.8516, §5.2), on flow-space tensors.</summary>
+/// <summary>The projected stochastic gradient ascent of NICE's inpainting (arXiv:1410.8516, §5.2), on flow-space
+/// tensors.</summary>
 internal static class Inpainting
 {
     /// <summary>
-    /// Returns x after <see cref="NiceInpaintingOptions.Steps"/> updates x ← clamp(x + αᵢ·(∇ₓ log p(x) + ε) ⊙ (1 − known), lo, hi);
-    /// known entries never change. <paramref name="x0"/> and <paramref name="known"/> (1 = known, 0 = to fill) are [N, D] in flow space.
+    /// Returns x after <see cref="NiceInpaintingOptions.Steps"/> updates x ← clamp(x + αᵢ·(∇ₓ log p(x) + ε) ⊙ (1 −
+    /// known), lo, hi); known entries never change. <paramref name="x0"/> and <paramref name="known"/> (1 = known, 0 =
+    /// to fill) are [N, D] in flow space.
     /// </summary>
-    public static Tensor Run(NiceFlow flow, Tensor x0, Tensor known, double lo, double hi, NiceInpaintingOptions options)
+    public static Tensor Run(NiceFlow flow, Tensor x0, Tensor known, double lo, double hi,
+        NiceInpaintingOptions options)
     {
         using var generator = new Generator((ulong)(uint)options.Seed);
         using var enable = enable_grad();

@@ -4,12 +4,13 @@ using Microsoft.ML.Transforms;
 namespace Nice.MLNet.Persistence;
 
 /// <summary>
-/// Turns the ONNX graph's log-likelihood output (ML.NET reads an ONNX [1] tensor as Vector&lt;Single, 1&gt;) back into a
-/// <c>Single</c> column in a saved model. Public because ML.NET loads it by name from the model zip
+/// Turns the ONNX graph's log-likelihood output (ML.NET reads an ONNX [1] tensor as Vector&lt;Single, 1&gt;) back into
+/// a <c>Single</c> column in a saved model. Public because ML.NET loads it by name from the model zip
 /// (<c>CustomMappingFactoryAttribute</c>); not meant to be used directly.
 /// </summary>
 [CustomMappingFactoryAttribute(ContractName)]
-public sealed class LogLikelihoodScalarFactory : CustomMappingFactory<LogLikelihoodScalarFactory.VectorValue, LogLikelihoodScalarFactory.ScalarValue>
+public sealed class LogLikelihoodScalarFactory : CustomMappingFactory<LogLikelihoodScalarFactory.VectorValue,
+    LogLikelihoodScalarFactory.ScalarValue>
 {
     /// <summary>The contract name recorded in model zips.</summary>
     public const string ContractName = "Nice.MLNet.LogLikelihoodScalar.v1";
@@ -33,5 +34,6 @@ public sealed class LogLikelihoodScalarFactory : CustomMappingFactory<LogLikelih
     /// <inheritdoc/>
     public override System.Action<VectorValue, ScalarValue> GetMapping() => Map;
 
-    internal static void Map(VectorValue input, ScalarValue output) => output.Value = input.Value.Length > 0 ? input.Value[0] : float.NaN;
+    internal static void Map(VectorValue input, ScalarValue output)
+        => output.Value = input.Value.Length > 0 ? input.Value[0] : float.NaN;
 }

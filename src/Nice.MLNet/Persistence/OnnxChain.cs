@@ -1,40 +1,42 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
 using System.IO;
+using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Nice.MLNet.Flow;
 using Nice.MLNet.Onnx;
 
 namespace Nice.MLNet.Persistence;
 
 /// <summary>
-/// The built-in, savable ML.NET transformers that stand in for a <see cref="NiceTransformer"/> in a model zip:
-/// ApplyOnnxModel (the exported flow, one row in, [D] latent and [1] log-likelihood out) → CustomMapping (Vector&lt;Single,1&gt; → Single)
-/// → CopyColumns (to the configured name) → DropColumns (the temporaries). Loaded back by <c>mlContext.Model.Load</c> they append
-/// the same columns with the same types; <see cref="NiceTransformer.Load(MLContext, string, int)"/> reads the same zip back as a full NiceTransformer.
+/// The built-in, savable ML.NET transformers that stand in for a NICE transform in a model zip: ApplyOnnxModel (the
+/// exported flow, one row in, [D] latent and [1] log-likelihood out) → CustomMapping (Vector&lt;Single,1&gt; → Single)
+/// → CopyColumns (to the configured name) → DropColumns (the temporaries). Loaded back by <c>mlContext.Model.Load</c>
+/// they append the same columns with the same types; <see cref="SavedFlows"/> reads the flow back from the same zip.
 /// </summary>
 internal static class OnnxChain
 {
-    public static TransformerChain<ITransformer> Build(NiceTransformer model, IReadOnlyDictionary<string, string>? extraMetadata = null)
+    /// <summary>The chain for <paramref name="flow"/>, its ONNX graph carrying <paramref name="metadata"/>.</summary>
+    public static TransformerChain<ITransformer> Build(NiceFlow flow, Dequantization? dequantization, string input,
+        string latent, string logLikelihood, IReadOnlyDictionary<string, string> metadata)
     {
-        var metadata = new Dictionary<string, string>(ModelMetadata.Write(model));
-        if (extraMetadata != null) foreach (var (k, v) in extraMetadata) metadata[k] = v;
-        var onnx = NiceOnnx.ExportForward(model.Flow, model.Dequantization, batched: false, metadata,
-            model.InputColumnName, model.LatentColumnName, LogLikelihoodScalarFactory.VectorColumn);
+        var onnx = NiceOnnx.ExportForward(flow, dequantization, batched: false, metadata, input, latent,
+            LogLikelihoodScalarFactory.VectorColumn);
         var ml = new MLContext();
         var definition = SchemaDefinition.Create(typeof(InputRow));
-        definition[0].ColumnName = model.InputColumnName;
-        definition[0].ColumnType = new VectorDataViewType(NumberDataViewType.Single, model.Dimension);
+        definition[0].ColumnName = input;
+        definition[0].ColumnType = new VectorDataViewType(NumberDataViewType.Single, flow.Dimension);
         var empty = ml.Data.LoadFromEnumerable(Array.Empty<InputRow>(), definition);
         var pipeline = ml.Transforms.ApplyOnnxModel(
-                new[] { model.LatentColumnName, LogLikelihoodScalarFactory.VectorColumn }, new[] { model.InputColumnName }, new MemoryStream(onnx))
-            .Append(ml.Transforms.CustomMapping<LogLikelihoodScalarFactory.VectorValue, LogLikelihoodScalarFactory.ScalarValue>(
+                new[] { latent, LogLikelihoodScalarFactory.VectorColumn }, new[] { input }, new MemoryStream(onnx))
+            .Append(ml.Transforms.CustomMapping<LogLikelihoodScalarFactory.VectorValue,
+                LogLikelihoodScalarFactory.ScalarValue>(
                 LogLikelihoodScalarFactory.Map, LogLikelihoodScalarFactory.ContractName))
-            .Append(ml.Transforms.CopyColumns(model.LogLikelihoodColumnName, LogLikelihoodScalarFactory.ScalarColumn))
-            .Append(ml.Transforms.DropColumns(LogLikelihoodScalarFactory.VectorColumn, LogLikelihoodScalarFactory.ScalarColumn));
-        var fitted = pipeline.Fit(empty);
-        return new TransformerChain<ITransformer>(fitted.ToArray());
+            .Append(ml.Transforms.CopyColumns(logLikelihood, LogLikelihoodScalarFactory.ScalarColumn))
+            .Append(ml.Transforms.DropColumns(LogLikelihoodScalarFactory.VectorColumn,
+                LogLikelihoodScalarFactory.ScalarColumn));
+        return new TransformerChain<ITransformer>(pipeline.Fit(empty).ToArray());
     }
 
     private sealed class InputRow

@@ -4,6 +4,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Nice.MLNet.Tests.MLNet;
 using Xunit;
+using Nice.MLNet.Anomaly;
 
 namespace Nice.MLNet.Tests.Anomaly;
 
@@ -33,7 +34,11 @@ public class AnomalyDetectorTests
     [Fact]
     public void GetOutputSchema_AddsSingleScoreAndBooleanPredictedLabel()
     {
-        var (features, label) = Nice.MLNet.Data.SchemaShapes.SingleVectorAndScalar("Features", false, "Label");
+        var shapeColumns = Nice.MLNet.Mapping.SchemaShapes.Describe(new[]
+        {
+            Nice.MLNet.Mapping.AppendedColumn.Vector("Features", 4), Nice.MLNet.Mapping.AppendedColumn.Single("Label"),
+        });
+        var (features, label) = (shapeColumns[0], shapeColumns[1]);
         var shape = ml.AnomalyDetection.Trainers.Nice(AnomalyFixtures.Small()).GetOutputSchema(new SchemaShape(new[] { features, label }));
         var score = shape.Single(c => c.Name == "Score");
         var predicted = shape.Single(c => c.Name == "PredictedLabel");
@@ -140,16 +145,39 @@ public class AnomalyDetectorTests
     }
 
     [Fact]
-    public void NonFiniteRow_GetsNaNScore_AndIsNotFlagged()
+    public void NonFiniteRows_GetInfiniteScore_AndAreFlagged_InViewsEnginesAndArrays()
     {
         using var detector = ml.AnomalyDetection.Trainers.Nice(AnomalyFixtures.Small(epochs: 1)).Fit(Fixtures.Data(ml, Fixtures.Correlated(200)));
-        var rows = Fixtures.Correlated(3, seed: 8);
+        var rows = Fixtures.Correlated(5, seed: 8);
         rows[1].Features[2] = float.NaN;
+        rows[2].Features[0] = float.PositiveInfinity;
+        rows[3].Features[3] = float.NegativeInfinity;
         var scored = detector.Transform(Fixtures.Data(ml, rows));
         var scores = Fixtures.Column(scored, "Score");
-        Assert.True(float.IsNaN(scores[1]));
-        Assert.True(float.IsFinite(scores[0]) && float.IsFinite(scores[2]));
-        Assert.False(AnomalyFixtures.BoolColumn(scored, "PredictedLabel")[1]);
+        var flagged = AnomalyFixtures.BoolColumn(scored, "PredictedLabel");
+        foreach (int i in new[] { 1, 2, 3 })
+        {
+            Assert.Equal(float.PositiveInfinity, scores[i]);
+            Assert.True(flagged[i]);
+        }
+        Assert.True(float.IsFinite(scores[0]) && float.IsFinite(scores[4]));
+        Assert.Equal(scores, detector.Score(rows.Select(r => r.Features).ToArray()));
+        var engine = ml.Model.CreatePredictionEngine<VectorRow, AnomalyPrediction>(detector);
+        var one = engine.Predict(rows[1]);
+        Assert.Equal(float.PositiveInfinity, one.Score);
+        Assert.True(one.PredictedLabel);
+    }
+
+    [Fact]
+    public void FiniteExtremeRow_GetsAFiniteOrInfiniteScore_NeverNaN()
+    {
+        using var detector = ml.AnomalyDetection.Trainers.Nice(AnomalyFixtures.Small(epochs: 1)).Fit(Fixtures.Data(ml, Fixtures.Correlated(200)));
+        var rows = Fixtures.Correlated(3, seed: 9);
+        rows[1].Features[1] = float.MaxValue;
+        rows[2].Features[0] = -float.MaxValue;
+        var scores = Fixtures.Column(detector.Transform(Fixtures.Data(ml, rows)), "Score");
+        Assert.All(scores, s => Assert.False(float.IsNaN(s)));
+        Assert.True(scores[1] > detector.Threshold && scores[2] > detector.Threshold);
     }
 
     [Fact]

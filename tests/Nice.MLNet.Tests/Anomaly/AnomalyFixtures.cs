@@ -3,6 +3,7 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Nice.MLNet.Tests.MLNet;
+using Nice.MLNet.Anomaly;
 
 namespace Nice.MLNet.Tests.Anomaly;
 

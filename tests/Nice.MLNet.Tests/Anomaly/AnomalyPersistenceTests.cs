@@ -5,6 +5,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Nice.MLNet.Tests.MLNet;
 using Xunit;
+using Nice.MLNet.Anomaly;
 
 namespace Nice.MLNet.Tests.Anomaly;
 
@@ -75,7 +76,7 @@ public sealed class AnomalyPersistenceTests : IDisposable
         using var detector = ml.AnomalyDetection.Trainers.Nice(AnomalyFixtures.Small(NiceAnomalyScore.InputComplexity)).Fit(train);
         using var refitted = ml.AnomalyDetection.Trainers.Nice(AnomalyFixtures.Small(NiceAnomalyScore.InputComplexity)).Fit(wide);
         string path = Path.Combine(dir, "complexity-grid.zip");
-        NiceTransformer.SaveAtomically(ml, detector, train.Schema, path);
+        ml.Model.SaveAtomically(detector, train.Schema, path);
         var loaded = new MLContext().Model.Load(path, out _);
         var expected = Fixtures.Column(detector.Transform(wide), "Score");
         var actual = Fixtures.Column(loaded.Transform(wide), "Score");

@@ -5,6 +5,7 @@ using Microsoft.ML.Data;
 using Nice.MLNet.Tests.MLNet;
 using Xunit;
 using Xunit.Abstractions;
+using Nice.MLNet.Anomaly;
 
 namespace Nice.MLNet.Tests.Anomaly;
 

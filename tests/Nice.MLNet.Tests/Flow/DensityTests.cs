@@ -24,13 +24,13 @@ public sealed class TrainedBananaFixture : IDisposable
         lock (TorchGlobalRandom.Lock)
         {
             torch.random.manual_seed(1);
-            Flow = new NiceFlow(new FlowConfig(2, Couplings: 4, HiddenLayers: 2, HiddenWidth: 64, Prior: NicePrior.Gaussian));
+            Flow = new NiceFlow(TestConfig.Nice(2, Couplings: 4, HiddenLayers: 2, HiddenWidth: 64, Prior: NicePrior.Gaussian));
         }
         var source = new ArrayRowSource(train, 2);
         // Adam at the paper's settings, then a tenth of the learning rate to settle (a schedule of two calls).
         foreach (var (lr, epochs) in new[] { (1e-3, 12), (1e-4, 4) })
         {
-            var settings = new TrainingSettings
+            var settings = new NiceOptions().ToTrainingSettings() with
             {
                 Epochs = epochs, LearningRate = lr, BatchSize = 200, Seed = 3, EarlyStoppingPatience = 4,
                 Progress = r => Log.Add($"lr {lr:g2} {r}"),

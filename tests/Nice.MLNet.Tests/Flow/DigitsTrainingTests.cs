@@ -50,12 +50,12 @@ public class DigitsTrainingTests
         lock (TorchGlobalRandom.Lock)
         {
             torch.random.manual_seed(7);
-            flow = new NiceFlow(new FlowConfig(d, Couplings: 4, HiddenLayers: 3, HiddenWidth: 256));
+            flow = new NiceFlow(TestConfig.Nice(d, Couplings: 4, HiddenLayers: 3, HiddenWidth: 256));
         }
         using var _ = flow;
         double untrained;
         using (no_grad()) untrained = -flow.LogLikelihood(xTest).mean().item<float>();
-        var reports = FlowTrainer.Train(flow, new ArrayRowSource(trainRows.ToArray(), d), new TrainingSettings
+        var reports = FlowTrainer.Train(flow, new ArrayRowSource(trainRows.ToArray(), d), new NiceOptions().ToTrainingSettings() with
         {
             Epochs = 80, BatchSize = 50, LearningRate = 3e-3, Seed = 1, EarlyStoppingPatience = 10, Dequantization = dq,
             Progress = r => output.WriteLine(r.ToString()),

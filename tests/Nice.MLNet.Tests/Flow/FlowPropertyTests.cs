@@ -14,7 +14,7 @@ public class FlowPropertyTests
     public void Inverse_OfForward_ReturnsInput_ForPaperSizeModelOn784Dimensions()
     {
         using var scope = NewDisposeScope();
-        using var flow = TestUtil.RandomFlow(new FlowConfig(784), seed: 1, scale: 0.02);
+        using var flow = TestUtil.RandomFlow(TestConfig.Nice(784, 4, 5, 1000), seed: 1, scale: 0.02);
         var x = rand(64, 784);
         using var _ = no_grad();
         var (z, _) = flow.Forward(x);
@@ -39,7 +39,7 @@ public class FlowPropertyTests
     public void LogDet_MatchesAutogradJacobian(NicePartition partition, int d, int couplings, int hidden, NiceActivation activation)
     {
         using var scope = NewDisposeScope();
-        using var flow = TestUtil.RandomFlow(new FlowConfig(d, couplings, hidden, 16, activation, partition), seed: d + couplings, scale: 0.5, dtype: ScalarType.Float64);
+        using var flow = TestUtil.RandomFlow(TestConfig.Nice(d, couplings, hidden, 16, activation, partition), seed: d + couplings, scale: 0.5, dtype: ScalarType.Float64);
         for (int trial = 0; trial < 3; trial++)
         {
             var x = randn(1, d, dtype: ScalarType.Float64).requires_grad_(true);
@@ -63,7 +63,7 @@ public class FlowPropertyTests
     public void EveryLayer_InverseOfForward_ReturnsInput(NicePartition partition, int d)
     {
         using var scope = NewDisposeScope();
-        using var flow = TestUtil.RandomFlow(new FlowConfig(d, 4, 2, 8, NiceActivation.ReLU, partition), seed: 3, scale: 0.5);
+        using var flow = TestUtil.RandomFlow(TestConfig.Nice(d, 4, 2, 8, NiceActivation.ReLU, partition), seed: 3, scale: 0.5);
         var x = randn(32, d);
         using var _ = no_grad();
         foreach (var layer in flow.Layers)
@@ -77,7 +77,7 @@ public class FlowPropertyTests
     public void EveryParameter_GetsAGradient()
     {
         using var scope = NewDisposeScope();
-        using var flow = TestUtil.RandomFlow(new FlowConfig(6, 4, 2, 8), seed: 5, scale: 0.3);
+        using var flow = TestUtil.RandomFlow(TestConfig.Nice(6, 4, 2, 8), seed: 5, scale: 0.3);
         flow.train();
         var loss = -flow.LogLikelihood(randn(16, 6)).mean();
         loss.backward();

@@ -112,7 +112,7 @@ public class FlowVariantPropertyTests
         using var scope = NewDisposeScope();
         const int d = 784;
         random.manual_seed(7);
-        using var flow = new NiceFlow(new FlowConfig(d, 4, 2, 64, Coupling: coupling, Mixing: mixing, ActNorm: actNorm));
+        using var flow = new NiceFlow(TestConfig.Nice(d, 4, 2, 64, Coupling: coupling, Mixing: mixing, ActNorm: actNorm));
         using (no_grad())
             foreach (var p in flow.parameters()) p.add_(randn_like(p) * 0.02);   // the initialization, perturbed: every layer moves
         MixSigns(flow);
@@ -149,7 +149,7 @@ public class FlowVariantPropertyTests
     {
         using var scope = NewDisposeScope();
         const int d = 5;
-        using var flow = TestUtil.RandomFlow(new FlowConfig(d, 3, 2, 8, NiceActivation.ReLU, NicePartition.Interleaved, prior, coupling, mixing, actNorm), seed: 9, scale: 0.3);
+        using var flow = TestUtil.RandomFlow(TestConfig.Nice(d, 3, 2, 8, NiceActivation.ReLU, NicePartition.Interleaved, prior, coupling, mixing, actNorm), seed: 9, scale: 0.3);
         using var _ = no_grad();
         var x = flow.Sample(200, 0.8, new Generator(17));
         var drawn = Prior.Sample(prior, 200, d, 0.8, new Generator(17));
@@ -162,7 +162,7 @@ public class FlowVariantPropertyTests
     [Fact]
     public void DefaultConfig_IsExactlyNice()
     {
-        using var flow = new NiceFlow(new FlowConfig(6, 4, 2, 8));
+        using var flow = new NiceFlow(TestConfig.Nice(6, 4, 2, 8));
         Assert.True(flow.Config.IsPlainNice);
         Assert.Equal(4, flow.Steps.Count);
         Assert.All(flow.Steps, l => Assert.IsType<AdditiveCoupling>(l));
@@ -178,7 +178,7 @@ public class FlowVariantPropertyTests
     [Fact]
     public void Layers_ComeInGlowsOrder_ActNormMixingCoupling()
     {
-        using var flow = new NiceFlow(new FlowConfig(6, 3, 1, 8, Coupling: NiceCoupling.Affine, Mixing: NiceMixing.LU, ActNorm: true));
+        using var flow = new NiceFlow(TestConfig.Nice(6, 3, 1, 8, Coupling: NiceCoupling.Affine, Mixing: NiceMixing.LU, ActNorm: true));
         var kinds = flow.Layers.Select(l => l.GetType().Name).ToArray();
         Assert.Equal(new[]
         {
@@ -199,7 +199,7 @@ public class FlowVariantPropertyTests
         using var scope = NewDisposeScope();
         const int d = 7;
         random.manual_seed(3);
-        using var flow = new NiceFlow(new FlowConfig(d, 3, 2, 8, Coupling: coupling, Mixing: mixing, ActNorm: actNorm));
+        using var flow = new NiceFlow(TestConfig.Nice(d, 3, 2, 8, Coupling: coupling, Mixing: mixing, ActNorm: actNorm));
         using var _ = no_grad();
         var x = randn(10, d);
         foreach (var layer in flow.Layers)
@@ -228,8 +228,8 @@ public class FlowVariantPropertyTests
     [Fact]
     public void Permutations_AreSeeded_TheSameForTheSameConfig()
     {
-        using var a = new NiceFlow(new FlowConfig(9, 3, 1, 4, Mixing: NiceMixing.Permutation));
-        using var b = new NiceFlow(new FlowConfig(9, 3, 1, 4, Mixing: NiceMixing.Permutation));
+        using var a = new NiceFlow(TestConfig.Nice(9, 3, 1, 4, Mixing: NiceMixing.Permutation));
+        using var b = new NiceFlow(TestConfig.Nice(9, 3, 1, 4, Mixing: NiceMixing.Permutation));
         var pa = a.Layers.OfType<PermutationMixing>().Select(p => p.Permutation).ToList();
         var pb = b.Layers.OfType<PermutationMixing>().Select(p => p.Permutation).ToList();
         Assert.Equal(2, pa.Count);
@@ -246,7 +246,7 @@ public class FlowVariantPropertyTests
         using var scope = NewDisposeScope();
         const int d = 6;
         random.manual_seed(4);
-        using var flow = new NiceFlow(new FlowConfig(d, 3, 2, 8, Coupling: coupling, Mixing: mixing, ActNorm: actNorm));
+        using var flow = new NiceFlow(TestConfig.Nice(d, 3, 2, 8, Coupling: coupling, Mixing: mixing, ActNorm: actNorm));
         var x = randn(2000, d) * tensor(new float[] { 3, 0.2f, 10, 1, 0.05f, 5 }) + tensor(new float[] { 100, -4, 7, 0, 1, 50 });
         DataInit.Apply(flow, x);
         using var _ = no_grad();

@@ -47,7 +47,7 @@ public class SamplingTemperatureTests
     public void FlowSample_MapsBackThroughForward_ToLatentsWithTheTemperedStd(NicePrior prior, double t)
     {
         using var scope = NewDisposeScope();
-        using var flow = TestUtil.RandomFlow(new FlowConfig(D, 4, 2, 16, Prior: prior), seed: 4, scale: 0.3);
+        using var flow = TestUtil.RandomFlow(TestConfig.Nice(D, 4, 2, 16, Prior: prior), seed: 4, scale: 0.3);
         using var _ = no_grad();
         var x = flow.Sample(Rows, t, new Generator(33));
         var (z, _) = flow.Forward(x);
@@ -68,7 +68,7 @@ public class SamplingTemperatureTests
     public void FlowSample_AtTemperatureZero_IsTheImageOfTheOrigin()
     {
         using var scope = NewDisposeScope();
-        using var flow = TestUtil.RandomFlow(new FlowConfig(D, 4, 2, 16), seed: 5, scale: 0.3);
+        using var flow = TestUtil.RandomFlow(TestConfig.Nice(D, 4, 2, 16), seed: 5, scale: 0.3);
         using var _ = no_grad();
         var x = flow.Sample(10, 0.0, new Generator(1));
         var origin = flow.Inverse(zeros(1, D));

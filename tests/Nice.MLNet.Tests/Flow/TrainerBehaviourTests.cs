@@ -44,8 +44,8 @@ public class TrainerBehaviourTests
     {
         using var scope = NewDisposeScope();
         var source = new ArrayRowSource(DigitsRows(600), Digits.Dimension);
-        var config = new FlowConfig(Digits.Dimension, 4, 2, 64);
-        TrainingSettings Settings(int seed) => new()
+        var config = TestConfig.Nice(Digits.Dimension, 4, 2, 64);
+        TrainingSettings Settings(int seed) => new NiceOptions().ToTrainingSettings() with
         {
             Epochs = 3, BatchSize = 50, Seed = seed, Dequantization = new Dequantization(Digits.Levels, 1, 0),
         };
@@ -88,14 +88,14 @@ public class TrainerBehaviourTests
         using var scope = NewDisposeScope();
         var banana = new FlowTestData.Banana();
         var data = banana.Sample(4000, seed: 2);
-        using var flow = NewFlow(new FlowConfig(2, 4, 2, 32), 3);
+        using var flow = NewFlow(TestConfig.Nice(2, 4, 2, 32), 3);
         using var cts = new CancellationTokenSource();
         // Streaming reads the source for training and for validation every epoch (8000 reads per epoch):
         // the token is cancelled 3000 rows into epoch 3's training pass, after several of its steps.
         var source = new CancellingSource(data, 2, cts, cancelAtRead: 2 * 8000 + 3000);
-        var reports = new List<NiceEpochReport>();
+        var reports = new List<EpochReport>();
         Tensor[]? best = null;
-        var settings = new TrainingSettings
+        var settings = new NiceOptions().ToTrainingSettings() with
         {
             Epochs = 50, Seed = 1, Cancellation = cts.Token, CacheInMemory = false, ShufflePoolRows = 500,
             Progress = r => { reports.Add(r); if (r.IsBest) best = Weights(flow).Select(t => t.DetachFromDisposeScope()).ToArray(); },
@@ -108,7 +108,7 @@ public class TrainerBehaviourTests
         foreach (var t in best!) t.Dispose();
 
         // A token cancelled before training starts: nothing runs, the weights stay as they were.
-        using var fresh = NewFlow(new FlowConfig(2, 4, 2, 32), 3);
+        using var fresh = NewFlow(TestConfig.Nice(2, 4, 2, 32), 3);
         var before = Weights(fresh);
         int epochs = 0;
         Assert.ThrowsAny<OperationCanceledException>(() => FlowTrainer.Train(fresh, new ArrayRowSource(data, 2), settings with
@@ -126,9 +126,9 @@ public class TrainerBehaviourTests
         using var scope = NewDisposeScope();
         var rows = new float[400 * 4];
         for (int i = 0; i < rows.Length; i++) rows[i] = i % 4 == 0 ? float.MaxValue : 0.5f;   // every row holds one
-        using var flow = NewFlow(new FlowConfig(4, 4, 2, 16), 4);
+        using var flow = NewFlow(TestConfig.Nice(4, 4, 2, 16), 4);
         var before = Weights(flow);
-        var e = Assert.Throws<NiceTrainingException>(() => FlowTrainer.Train(flow, new ArrayRowSource(rows, 4), new TrainingSettings { Epochs = 3 }));
+        var e = Assert.Throws<NonFiniteLossException>(() => FlowTrainer.Train(flow, new ArrayRowSource(rows, 4), new NiceOptions().ToTrainingSettings() with { Epochs = 3 }));
         output.WriteLine(e.Message);
         Assert.Equal(1, e.Epoch);
         Assert.Equal(1, e.Batch);
@@ -143,8 +143,8 @@ public class TrainerBehaviourTests
         using var scope = NewDisposeScope();
         var banana = new FlowTestData.Banana();
         var source = new ArrayRowSource(banana.Sample(2000, seed: 3), 2);
-        using var flow = NewFlow(new FlowConfig(2, 4, 2, 32), 5);
-        var e = Assert.Throws<NiceTrainingException>(() => FlowTrainer.Train(flow, source, new TrainingSettings { Epochs = 20, LearningRate = 1e6, Seed = 2 }));
+        using var flow = NewFlow(TestConfig.Nice(2, 4, 2, 32), 5);
+        var e = Assert.Throws<NonFiniteLossException>(() => FlowTrainer.Train(flow, source, new NiceOptions().ToTrainingSettings() with { Epochs = 20, LearningRate = 1e6, Seed = 2 }));
         output.WriteLine(e.Message);
         Assert.True(e.Epoch >= 1 && e.Batch >= 1);
         Assert.Contains($"epoch {e.Epoch}, batch {e.Batch}", e.Message);
@@ -162,10 +162,10 @@ public class TrainerBehaviourTests
         using var scope = NewDisposeScope();
         var banana = new FlowTestData.Banana();
         var source = new ArrayRowSource(banana.Sample(8000, seed: 5), 2);
-        var config = new FlowConfig(2, 4, 2, 32, Prior: NicePrior.Gaussian);
+        var config = TestConfig.Nice(2, 4, 2, 32, Prior: NicePrior.Gaussian);
         using var cachedFlow = NewFlow(config, 6);
         using var streamedFlow = NewFlow(config, 6);
-        var settings = new TrainingSettings { Epochs = 10, Seed = 1, EarlyStoppingPatience = 0 };
+        var settings = new NiceOptions().ToTrainingSettings() with { Epochs = 10, Seed = 1, EarlyStoppingPatience = 0 };
         var cached = FlowTrainer.Train(cachedFlow, source, settings);
         // A shuffle pool much smaller than the data, so rows really stream through it.
         var streamed = FlowTrainer.Train(streamedFlow, source, settings with { CacheInMemory = false, ShufflePoolRows = 500 });
@@ -185,8 +185,8 @@ public class TrainerBehaviourTests
         var data = banana.Sample(150, seed: 6);
         const int seed = 3;
         const double fraction = 0.3;
-        using var flow = NewFlow(new FlowConfig(2, 4, 3, 128), 7);
-        var reports = FlowTrainer.Train(flow, new ArrayRowSource(data, 2), new TrainingSettings
+        using var flow = NewFlow(TestConfig.Nice(2, 4, 3, 128), 7);
+        var reports = FlowTrainer.Train(flow, new ArrayRowSource(data, 2), new NiceOptions().ToTrainingSettings() with
         {
             Epochs = 300, BatchSize = 20, LearningRate = 1e-2, ValidationFraction = fraction, EarlyStoppingPatience = 3, Seed = seed,
         });

@@ -53,7 +53,11 @@ public class EstimatorTests
             .Append(ml.Transforms.Nice(Fixtures.Small(1)))
             .Append(ml.Transforms.Concatenate("Both", "Latent", "Features"));
         // SchemaShape.Create is internal; the same helper the estimator uses builds the input's shape.
-        var (features, label) = Nice.MLNet.Data.SchemaShapes.SingleVectorAndScalar("Features", false, "Label");
+        var shapeColumns = Nice.MLNet.Mapping.SchemaShapes.Describe(new[]
+        {
+            Nice.MLNet.Mapping.AppendedColumn.Vector("Features", 4), Nice.MLNet.Mapping.AppendedColumn.Single("Label"),
+        });
+        var (features, label) = (shapeColumns[0], shapeColumns[1]);
         var shape = pipeline.GetOutputSchema(new SchemaShape(new[] { features, label }));
         var both = shape.Single(c => c.Name == "Both");
         Assert.Equal(SchemaShape.Column.VectorKind.Vector, both.Kind);

@@ -117,14 +117,14 @@ public sealed class PersistenceTests : IDisposable
         var data = Fixtures.Data(ml, Fixtures.Correlated(50));
         var model = ml.Transforms.Nice(Fixtures.Small(1)).Fit(data);
         string path = Path.Combine(dir, "model.zip");
-        NiceTransformer.SaveAtomically(ml, model, data.Schema, path);
+        ml.Model.SaveAtomically(model, data.Schema, path);
         var before = File.ReadAllBytes(path);
         model.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => NiceTransformer.SaveAtomically(ml, model, data.Schema, path));
+        Assert.Throws<ObjectDisposedException>(() => ml.Model.SaveAtomically(model, data.Schema, path));
         Assert.Equal(before, File.ReadAllBytes(path));
         Assert.Single(Directory.GetFiles(dir));
         string fresh = Path.Combine(dir, "fresh.zip");
-        Assert.Throws<ObjectDisposedException>(() => NiceTransformer.SaveAtomically(ml, model, data.Schema, fresh));
+        Assert.Throws<ObjectDisposedException>(() => ml.Model.SaveAtomically(model, data.Schema, fresh));
         Assert.False(File.Exists(fresh));
     }
 

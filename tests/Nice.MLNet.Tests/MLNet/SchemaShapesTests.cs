@@ -1,7 +1,7 @@
 using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Nice.MLNet.Data;
+using Nice.MLNet.Mapping;
 using Xunit;
 
 namespace Nice.MLNet.Tests.MLNet;
@@ -15,9 +15,14 @@ public class SchemaShapesTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void SingleVectorAndScalar_DescribesExactlyTheRequestedColumns(bool slotNames)
+    public void Describe_GivesExactlyTheRequestedColumns(bool slotNames)
     {
-        var (vector, scalar) = SchemaShapes.SingleVectorAndScalar("Z", slotNames, "LL");
+        var columns = SchemaShapes.Describe(new[]
+        {
+            AppendedColumn.Vector("Z", 5, slotNames), AppendedColumn.Single("LL"), AppendedColumn.Boolean("Flag"),
+        });
+        Assert.Equal(3, columns.Length);
+        var (vector, scalar, flag) = (columns[0], columns[1], columns[2]);
         Assert.Equal("Z", vector.Name);
         Assert.Equal(SchemaShape.Column.VectorKind.Vector, vector.Kind);
         Assert.Equal(NumberDataViewType.Single, vector.ItemType);
@@ -26,6 +31,9 @@ public class SchemaShapesTests
         Assert.Equal("LL", scalar.Name);
         Assert.Equal(SchemaShape.Column.VectorKind.Scalar, scalar.Kind);
         Assert.Equal(NumberDataViewType.Single, scalar.ItemType);
+        Assert.Equal("Flag", flag.Name);
+        Assert.Equal(SchemaShape.Column.VectorKind.Scalar, flag.Kind);
+        Assert.Equal(BooleanDataViewType.Instance, flag.ItemType);
     }
 
     [Fact]
@@ -34,8 +42,8 @@ public class SchemaShapesTests
         var ml = new MLContext(1);
         var data = Fixtures.Data(ml, Fixtures.Correlated(40));
         var estimator = ml.Transforms.Nice(Fixtures.Small(1));
-        var (features, label) = SchemaShapes.SingleVectorAndScalar("Features", false, "Label");
-        var shape = estimator.GetOutputSchema(new SchemaShape(new[] { features, label }));
+        var input = SchemaShapes.Describe(new[] { AppendedColumn.Vector("Features", 4), AppendedColumn.Single("Label") });
+        var shape = estimator.GetOutputSchema(new SchemaShape(input));
         using var model = estimator.Fit(data);
         var schema = model.GetOutputSchema(data.Schema);
         foreach (var name in new[] { "Latent", "LogLikelihood" })

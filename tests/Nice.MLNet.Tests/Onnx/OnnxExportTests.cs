@@ -145,7 +145,7 @@ public class OnnxExportTests
     {
         using var scope = NewDisposeScope();
         const int d = 784, n = 3;
-        using var flow = TestUtil.RandomFlow(new FlowConfig(d), seed: 1, scale: 0.02);
+        using var flow = TestUtil.RandomFlow(TestConfig.Nice(d, 4, 5, 1000), seed: 1, scale: 0.02);
         var onnx = NiceOnnx.ExportForward(flow, Dequantization.Bytes, batched: true);
         long weights = flow.parameters().Sum(p => p.numel());
         Assert.True(onnx.Length >= weights * 4 && onnx.Length < weights * 4 + 1_000_000, $"{onnx.Length} bytes for {weights} float weights");
@@ -175,7 +175,7 @@ public class OnnxExportTests
     [Fact]
     public void Export_RefusesClashingNames()
     {
-        using var flow = TestUtil.RandomFlow(new FlowConfig(4, 2, 1, 4));
+        using var flow = TestUtil.RandomFlow(TestConfig.Nice(4, 2, 1, 4));
         var e = Assert.Throws<ArgumentException>(() => NiceOnnx.ExportForward(flow, null, true, null, "X", "X", "LL"));
         Assert.Contains("'X' is used twice", e.Message);
     }
@@ -183,7 +183,7 @@ public class OnnxExportTests
     [Fact]
     public void Export_RefusesReservedMetadataKeys()
     {
-        using var flow = TestUtil.RandomFlow(new FlowConfig(4, 2, 1, 4));
+        using var flow = TestUtil.RandomFlow(TestConfig.Nice(4, 2, 1, 4));
         var e = Assert.Throws<ArgumentException>(() => NiceOnnx.ExportForward(flow, null, true, new Dictionary<string, string> { ["nice.config"] = "x" }));
         Assert.Contains("reserved", e.Message);
     }

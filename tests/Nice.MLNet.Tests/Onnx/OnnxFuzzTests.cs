@@ -14,7 +14,7 @@ public class OnnxFuzzTests
 
     public OnnxFuzzTests(ITestOutputHelper output) => this.output = output;
 
-    private static readonly FlowConfig Tiny = new(3, Couplings: 2, HiddenLayers: 1, HiddenWidth: 2);
+    private static readonly FlowConfig Tiny = TestConfig.Nice(3, Couplings: 2, HiddenLayers: 1, HiddenWidth: 2);
 
     [Fact]
     public void Read_OfEveryTruncation_ThrowsInvalidData()

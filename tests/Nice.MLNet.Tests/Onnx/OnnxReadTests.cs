@@ -188,7 +188,7 @@ public class OnnxReadTests
     [Fact]
     public void Read_RefusesConfigThatNeedsMoreWeightsThanStored_BeforeAllocating()
     {
-        var huge = new FlowConfig(1_000_000, 4, 5, 100_000);
+        var huge = TestConfig.Nice(1_000_000, 4, 5, 100_000);
         var e = Assert.Throws<InvalidDataException>(() => NiceOnnx.Read(Handmade(huge, Array.Empty<(string, float[], long[])>())));
         Assert.Contains("needs", e.Message);
     }

@@ -38,8 +38,8 @@ public sealed class OnnxVariantTests : IDisposable
     /// <summary>Layout 0: interleaved, logistic prior, dequantized, batched. Layout 1: contiguous, Gaussian, raw, one row at a time.</summary>
     private static (FlowConfig Config, Dequantization? Dq, bool Batched) Setup(NiceCoupling coupling, NiceMixing mixing, bool actNorm, int layout, int d = 7)
         => layout == 0
-            ? (new FlowConfig(d, 3, 2, 12, NiceActivation.ReLU, NicePartition.Interleaved, NicePrior.Logistic, coupling, mixing, actNorm), Levels16, true)
-            : (new FlowConfig(d, 3, 2, 12, NiceActivation.LeakyReLU, NicePartition.Contiguous, NicePrior.Gaussian, coupling, mixing, actNorm), null, false);
+            ? (TestConfig.Nice(d, 3, 2, 12, NiceActivation.ReLU, NicePartition.Interleaved, NicePrior.Logistic, coupling, mixing, actNorm), Levels16, true)
+            : (TestConfig.Nice(d, 3, 2, 12, NiceActivation.LeakyReLU, NicePartition.Contiguous, NicePrior.Gaussian, coupling, mixing, actNorm), null, false);
 
     private static NiceFlow Random(FlowConfig config, int seed)
     {
@@ -139,13 +139,13 @@ public sealed class OnnxVariantTests : IDisposable
     [Fact]
     public void PlainNice_KeepsFormat1AndItsJson_SuccessorsWriteFormat1_1_OldJsonReadsAsNice()
     {
-        using var nice = TestUtil.RandomFlow(new FlowConfig(5, 2, 1, 4));
+        using var nice = TestUtil.RandomFlow(TestConfig.Nice(5, 2, 1, 4));
         var plain = OnnxModelContents.Parse(NiceOnnx.ExportForward(nice, null, true)).Metadata;
         Assert.Equal("1", plain[NiceOnnxMetadata.FormatKey]);
         Assert.Equal("{\"Dimension\":5,\"Couplings\":2,\"HiddenLayers\":1,\"HiddenWidth\":4,\"Activation\":\"ReLU\",\"Partition\":\"Interleaved\",\"Prior\":\"Logistic\"}",
             plain[NiceOnnxMetadata.ConfigKey]);
 
-        using var real = TestUtil.RandomFlow(new FlowConfig(5, 2, 1, 4, Coupling: NiceCoupling.Affine, Mixing: NiceMixing.LU, ActNorm: true));
+        using var real = TestUtil.RandomFlow(TestConfig.Nice(5, 2, 1, 4, Coupling: NiceCoupling.Affine, Mixing: NiceMixing.LU, ActNorm: true));
         var successor = OnnxModelContents.Parse(NiceOnnx.ExportForward(real, null, true)).Metadata;
         Assert.Equal("1.1", successor[NiceOnnxMetadata.FormatKey]);
         Assert.Contains("\"Coupling\":\"Affine\"", successor[NiceOnnxMetadata.ConfigKey]);
@@ -156,14 +156,14 @@ public sealed class OnnxVariantTests : IDisposable
             [NiceOnnxMetadata.ConfigKey] = "{\"Dimension\":5,\"Couplings\":2,\"HiddenLayers\":1,\"HiddenWidth\":4,\"Activation\":\"ReLU\",\"Partition\":\"Interleaved\",\"Prior\":\"Logistic\"}",
         });
         Assert.True(old.IsPlainNice);
-        Assert.Equal(new FlowConfig(5, 2, 1, 4), old);
+        Assert.Equal(TestConfig.Nice(5, 2, 1, 4), old);
     }
 
     [Fact]
     public void Read_RefusesAMixingWhosePermutationIsNotOne()
     {
         const int d = 6;
-        using var flow = TestUtil.RandomFlow(new FlowConfig(d, 2, 1, 4, Mixing: NiceMixing.Permutation));
+        using var flow = TestUtil.RandomFlow(TestConfig.Nice(d, 2, 1, 4, Mixing: NiceMixing.Permutation));
         var perm = flow.Layers.OfType<PermutationMixing>().Single().Permutation;
         var bytes = NiceOnnx.ExportForward(flow, null, true);
         var pattern = perm.SelectMany(BitConverter.GetBytes).ToArray();

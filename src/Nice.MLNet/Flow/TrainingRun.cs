@@ -1,0 +1,196 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Nice.MLNet.Flow;
+
+/// <summary>
+/// One call of <see cref="FlowTrainer.Train"/>: the feed, the optimizer, the random streams and the best weights so
+/// far. <see cref="Run"/> repeats <see cref="TrainEpoch"/>, <see cref="ValidationNll"/> and <see cref="KeepIfBest"/>
+/// until <see cref="ShouldStop"/> says so, then restores the best weights.
+/// </summary>
+internal sealed class TrainingRun : IDisposable
+{
+    private readonly NiceFlow flow;
+    private readonly TrainingSettings s;
+    private readonly Device device;
+    private readonly BatchFeed feed;
+    private readonly Random random;
+    private readonly Generator noise;
+    private readonly Generator validNoise = new(0);
+    private readonly Parameter[] parameters;
+    private readonly AdamOptimizer optimizer;
+    private readonly Stopwatch clock = new();
+    private ParameterSnapshot best;
+    private double bestValid = double.PositiveInfinity;
+    private int sinceBest;
+
+    public TrainingRun(NiceFlow flow, IRowSource source, TrainingSettings settings)
+    {
+        this.flow = flow;
+        s = settings;
+        device = torch.device(s.Device);
+        random = new Random(s.Seed);
+        noise = new Generator((ulong)(uint)s.Seed + 1);
+        feed = BatchFeed.Create(source, s);
+        s.Cancellation.ThrowIfCancellationRequested();
+        if (s.DataDependentInit && !flow.HasStarted) InitializeFromData();
+        flow.HasStarted = true;
+        parameters = flow.parameters().ToArray();
+        optimizer = new AdamOptimizer(parameters, s.LearningRate, s.Beta1, s.Beta2, s.AdamEpsilon, s.WeightDecay,
+            allowFused: s.FusedAdam);
+        // The weights before any step are the first good ones: a loss that turns non-finite in epoch 1 restores them.
+        best = new ParameterSnapshot(flow);
+    }
+
+    /// <summary>Runs the epochs and returns their reports; the flow ends with the best weights (also when
+    /// cancelled).</summary>
+    public IReadOnlyList<EpochReport> Run()
+    {
+        var reports = new List<EpochReport>();
+        clock.Start();
+        try
+        {
+            for (int epoch = 1; epoch <= s.Epochs; epoch++)
+            {
+                var epochClock = Stopwatch.StartNew();
+                double trainNll = TrainEpoch(epoch);
+                double? validNll = feed.ValidRows > 0 || epoch == 1 ? ValidationNll() : null;
+                bool isBest = KeepIfBest(validNll);
+                int d = flow.Dimension;
+                var report = new EpochReport(epoch, trainNll, validNll,
+                    Units.BitsPerDim(-trainNll, d, s.Dequantization),
+                    validNll is double v ? Units.BitsPerDim(-v, d, s.Dequantization) : null,
+                    epochClock.Elapsed.TotalSeconds, isBest);
+                reports.Add(report);
+                s.Progress?.Invoke(report);
+                if (ShouldStop(validNll)) break;
+            }
+        }
+        finally
+        {
+            best.Restore(flow);   // also when cancelled mid-epoch or stopped by a non-finite loss
+            flow.eval();
+        }
+        return reports;
+    }
+
+    /// <summary>One pass over the shuffled training rows; returns the mean −log p(x) of the rows seen.</summary>
+    private double TrainEpoch(int epoch)
+    {
+        flow.train();
+        double lossSum = 0;
+        long rows = 0;
+        int batchNo = 0;
+        foreach (var raw in feed.TrainBatches(s.BatchSize, random))
+        {
+            s.Cancellation.ThrowIfCancellationRequested();
+            batchNo++;
+            using var batch = raw;
+            lossSum += Step(raw, epoch, batchNo) * raw.shape[0];
+            rows += raw.shape[0];
+            if (!s.CacheInMemory && s.StreamingGen0Interval > 0 && batchNo % s.StreamingGen0Interval == 0)
+                GC.Collect(0, GCCollectionMode.Forced, blocking: true);   // see TrainingSettings.StreamingGen0Interval
+        }
+        if (rows == 0) throw new InvalidOperationException("The training data has no rows.");
+        return lossSum / rows;
+    }
+
+    /// <summary>One optimizer step on a batch; returns its mean loss. A non-finite loss is never applied.</summary>
+    private double Step(Tensor raw, int epoch, int batchNo)
+    {
+        using var scope = NewDisposeScope();
+        var x = ToFlowSpace(raw, noise);
+        flow.zero_grad();   // gradients to none: backward writes them fresh instead of adding into zeros
+        var loss = -flow.LogLikelihood(x).mean();
+        double value = loss.item<float>();
+        if (!double.IsFinite(value)) throw new NonFiniteLossException(epoch, batchNo, value);
+        loss.backward();
+        if (s.GradientClipNorm > 0) nn.utils.clip_grad_norm_(parameters, s.GradientClipNorm);
+        optimizer.Step();
+        return value;
+    }
+
+    /// <summary>Mean −log p(x) over the validation rows, or null when there are none. The noise is the same every
+    /// epoch.</summary>
+    private double? ValidationNll()
+    {
+        flow.eval();
+        validNoise.manual_seed(s.Seed + 2L);
+        double sum = 0;
+        long rows = 0;
+        using (no_grad())
+        {
+            foreach (var raw in feed.ValidBatches(s.BatchSize))
+            {
+                using var batch = raw;
+                using var scope = NewDisposeScope();
+                sum -= flow.LogLikelihood(ToFlowSpace(raw, validNoise)).sum().item<float>();
+                rows += raw.shape[0];
+            }
+        }
+        flow.train();
+        return rows == 0 ? null : sum / rows;
+    }
+
+    /// <summary>
+    /// Keeps a snapshot of the weights when <paramref name="validNll"/> is the best so far (or, without validation
+    /// rows, after every epoch); returns whether this epoch is the one kept.
+    /// </summary>
+    private bool KeepIfBest(double? validNll)
+    {
+        if (validNll is double v)
+        {
+            if (v >= bestValid)
+            {
+                sinceBest++;
+                return false;
+            }
+            bestValid = v;
+            sinceBest = 0;
+        }
+        best.Dispose();
+        best = new ParameterSnapshot(flow);
+        return true;
+    }
+
+    /// <summary>Early stopping (patience epochs without a better validation NLL) or the wall-time budget.</summary>
+    private bool ShouldStop(double? validNll)
+        => validNll is not null && s.EarlyStoppingPatience > 0 && sinceBest >= s.EarlyStoppingPatience
+           || s.MaxTrainingTime is { } limit && clock.Elapsed >= limit;
+
+    /// <summary>Data-dependent initialization from up to ~4,000 training rows (its own shuffle and noise).</summary>
+    private void InitializeFromData()
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator((ulong)(uint)s.Seed + 3);
+        var batches = new List<Tensor>();
+        long rows = 0;
+        foreach (var raw in feed.TrainBatches(Math.Max(s.BatchSize, 500), new Random(s.Seed + 3)))
+        {
+            batches.Add(ToFlowSpace(raw, generator));
+            raw.Dispose();
+            if ((rows += batches[^1].shape[0]) >= 4000) break;
+        }
+        if (batches.Count > 0) DataInit.Apply(flow, cat(batches, 0));
+    }
+
+    private Tensor ToFlowSpace(Tensor raw, Generator generator)
+    {
+        var x = s.Dequantization is null ? raw : s.Dequantization.ToFlow(raw, noise: true, generator);
+        return x.device == device ? x : x.to(device);
+    }
+
+    public void Dispose()
+    {
+        best.Dispose();
+        optimizer.Dispose();
+        feed.Dispose();
+        noise.Dispose();
+        validNoise.Dispose();
+    }
+}

@@ -1,0 +1,32 @@
+using System.Globalization;
+using Nice.MLNet.Flow;
+
+namespace Nice.MLNet;
+
+/// <summary>One epoch of training: mean negative log-likelihoods in nats per row, bits per dimension, and wall
+/// time.</summary>
+/// <param name="Epoch">1-based epoch number.</param>
+/// <param name="TrainNll">Mean −log p(x) over the epoch's training batches (nats per row).</param>
+/// <param name="ValidNll">Mean −log p(x) on the validation rows after the epoch, or null without a validation
+/// split.</param>
+/// <param name="TrainBitsPerDim">TrainNll in bits per dimension (on the [0, 256) scale with 8-bit
+/// dequantization).</param>
+/// <param name="ValidBitsPerDim">ValidNll in bits per dimension, or null.</param>
+/// <param name="Seconds">Wall time of the epoch, validation included.</param>
+/// <param name="IsBest">True when this epoch's model is the one kept (best validation NLL so far).</param>
+public sealed record NiceEpochReport(
+    int Epoch, double TrainNll, double? ValidNll, double TrainBitsPerDim, double? ValidBitsPerDim, double Seconds,
+        bool IsBest)
+{
+    internal static NiceEpochReport From(EpochReport r)
+        => new(r.Epoch, r.TrainNll, r.ValidNll, r.TrainBitsPerDim, r.ValidBitsPerDim, r.Seconds, r.IsBest);
+
+    /// <inheritdoc/>
+    public override string ToString()
+    {
+        string valid = ValidNll is double v ? v.ToString("F3", CultureInfo.InvariantCulture) : "-";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"epoch {Epoch,4}  train NLL {TrainNll,10:F3}  valid NLL {valid,10}  " +
+            $"bits/dim {ValidBitsPerDim ?? TrainBitsPerDim,7:F4}  {Seconds,6:F1}s{(IsBest ? "  *" : "")}");
+    }
+}
