@@ -5,22 +5,27 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Nice.MLNet.Anomaly;
+using Nice.MLNet.Cli.Metrics;
 
 namespace Nice.MLNet.Cli.Bench;
 
 /// <summary>Settings shared by every split of one benchmark run.</summary>
 public sealed record AnomalyBenchSettings(NiceOptions Nice, int ImageWidth, int PcaRank, int Seed);
 
-/// <summary>One method's result on one split: AUC, detection rate at 10 false positives, and the test false-positive rate at the model's own threshold.</summary>
-public sealed record AnomalyResult(string Method, double Auc, double DetectionRateAt10, double TestFalsePositiveRate, double MlNetAuc);
+/// <summary>One method's result on one split: AUC, detection rate at 10 false positives, and the test false-positive
+/// rate at the model's own threshold.</summary>
+/// <remarks>AUC and the detection rate come from ML.NET's anomaly evaluator (<see cref="AnomalyRanking"/>).</remarks>
+public sealed record AnomalyResult(string Method, double Auc, double DetectionRateAt10, double TestFalsePositiveRate);
 
-/// <summary>Trains NICE (scored by raw NLL and by the input-complexity score) and ML.NET's RandomizedPca on a split and measures them.</summary>
+/// <summary>Trains NICE (scored by raw NLL and by the input-complexity score) and ML.NET's RandomizedPca on a split and
+/// measures them.</summary>
 public static class AnomalyRunner
 {
     public const string Nll = "NICE NLL", Complexity = "NICE complexity", Pca = "RandomizedPca";
     public static readonly string[] Methods = { Nll, Complexity, Pca };
 
-    public static (IReadOnlyList<AnomalyResult> Results, double Seconds) Run(AnomalySplit split, AnomalyBenchSettings settings)
+    public static (IReadOnlyList<AnomalyResult> Results, double Seconds) Run(AnomalySplit split,
+        AnomalyBenchSettings settings)
     {
         var ml = new MLContext(settings.Seed);
         var train = AnomalySplit.View(ml, split.Train);
@@ -28,7 +33,8 @@ public static class AnomalyRunner
         var clock = Stopwatch.StartNew();
         var results = new List<AnomalyResult>();
 
-        var options = new NiceAnomalyOptions { Nice = settings.Nice, Score = NiceAnomalyScore.Nll, ImageWidth = settings.ImageWidth };
+        var options = new NiceAnomalyOptions { Nice = settings.Nice, Score = NiceAnomalyScore.Nll,
+            ImageWidth = settings.ImageWidth };
         using (var nll = ml.AnomalyDetection.Trainers.Nice(options).Fit(train))
         using (var complexity = nll.ChangeScore(NiceAnomalyScore.InputComplexity, train))
         {
@@ -36,44 +42,32 @@ public static class AnomalyRunner
             results.Add(Measure(ml, Complexity, complexity.Transform(test), split.TestLabels));
         }
 
-        var pca = ml.AnomalyDetection.Trainers.RandomizedPca("Features", rank: settings.PcaRank, ensureZeroMean: true, seed: settings.Seed).Fit(train);
+        var pca = ml.AnomalyDetection.Trainers.RandomizedPca("Features", rank: settings.PcaRank, ensureZeroMean: true,
+            seed: settings.Seed).Fit(train);
         results.Add(Measure(ml, Pca, pca.Transform(test), split.TestLabels));
         return (results, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Reads Score and PredictedLabel once and computes the metrics; ML.NET's evaluator runs on the same values as a check of the AUC.</summary>
+    /// <summary>AUC and detection rate at 10 false positives from ML.NET's evaluator; the test FPR from
+    /// PredictedLabel.</summary>
     private static AnomalyResult Measure(MLContext ml, string method, IDataView scored, float[] labels)
     {
-        var scores = new List<float>();
-        var predicted = new List<bool>();
-        var scoreColumn = scored.Schema["Score"];
+        var metrics = AnomalyRanking.Evaluate(ml, scored, falsePositiveCount: 10);
         var predictedColumn = scored.Schema["PredictedLabel"];
-        using (var cursor = scored.GetRowCursor(new[] { scoreColumn, predictedColumn }))
+        long falsePositives = 0, normal = 0, row = 0;
+        using (var cursor = scored.GetRowCursor(new[] { predictedColumn }))
         {
-            var s = cursor.GetGetter<float>(scoreColumn);
-            var p = cursor.GetGetter<bool>(predictedColumn);
-            float sv = 0;
-            bool pv = false;
+            var predicted = cursor.GetGetter<bool>(predictedColumn);
+            bool flagged = false;
             while (cursor.MoveNext())
             {
-                s(ref sv);
-                p(ref pv);
-                scores.Add(sv);
-                predicted.Add(pv);
+                predicted(ref flagged);
+                if (labels[row++] != 0) continue;
+                normal++;
+                if (flagged) falsePositives++;
             }
         }
-        var normal = scores.Where((_, i) => labels[i] == 0).ToArray();
-        var anomalies = scores.Where((_, i) => labels[i] > 0).ToArray();
-        double fpr = predicted.Where((_, i) => labels[i] == 0).Count(f => f) / (double)normal.Length;
-        var evaluated = ml.Data.LoadFromEnumerable(scores.Select((s, i) => new Scored { Label = labels[i], Score = s, PredictedLabel = predicted[i] }));
-        double mlNetAuc = ml.AnomalyDetection.Evaluate(evaluated).AreaUnderRocCurve;
-        return new AnomalyResult(method, AnomalyMetrics.Auc(normal, anomalies), AnomalyMetrics.DetectionRate(normal, anomalies, 10), fpr, mlNetAuc);
-    }
-
-    private sealed class Scored
-    {
-        public float Label;
-        public float Score;
-        public bool PredictedLabel;
+        return new AnomalyResult(method, metrics.AreaUnderRocCurve, metrics.DetectionRateAtFalsePositiveCount,
+            falsePositives / (double)normal);
     }
 }

@@ -6,7 +6,8 @@ using System.Linq;
 
 namespace Nice.MLNet.Cli.Bench;
 
-/// <summary>Prints one row per split and a mean row: AUC, detection rate at 10 false positives and test FPR for each method.</summary>
+/// <summary>Prints one row per split and a mean row: AUC, detection rate at 10 false positives and test FPR for each
+/// method.</summary>
 public sealed class AnomalyTable
 {
     private readonly TextWriter output;
@@ -25,8 +26,6 @@ public sealed class AnomalyTable
     {
         rows.Add(results);
         Write(split, results, F(seconds, "F0"));
-        foreach (var r in results.Where(r => Math.Abs(r.Auc - r.MlNetAuc) > 1e-3))
-            output.WriteLine($"  note: {r.Method} AUC {r.Auc:F4} here, {r.MlNetAuc:F4} from mlContext.AnomalyDetection.Evaluate");
         output.Flush();
     }
 
@@ -36,7 +35,8 @@ public sealed class AnomalyTable
         var mean = AnomalyRunner.Methods.Select(m =>
         {
             var of = rows.Select(r => r.Single(x => x.Method == m)).ToArray();
-            return new AnomalyResult(m, of.Average(x => x.Auc), of.Average(x => x.DetectionRateAt10), of.Average(x => x.TestFalsePositiveRate), of.Average(x => x.MlNetAuc));
+            return new AnomalyResult(m, of.Average(x => x.Auc), of.Average(x => x.DetectionRateAt10), of.Average(x =>
+                x.TestFalsePositiveRate));
         }).ToArray();
         Write($"mean of {rows.Count}", mean, "");
     }
@@ -44,11 +44,13 @@ public sealed class AnomalyTable
     private void Write(string split, IReadOnlyList<AnomalyResult> results, string seconds)
     {
         string cells = string.Concat(AnomalyRunner.Methods.Select(m => results.Single(r => r.Method == m))
-            .Select(r => $" | {F(r.Auc, "F3"),6} {F(r.DetectionRateAt10, "F3"),7} {F(r.TestFalsePositiveRate, "F3"),6} "));
+            .Select(r => $" | {F(r.Auc, "F3"),6} {F(r.DetectionRateAt10, "F3"),7} "
+                + $"{F(r.TestFalsePositiveRate, "F3"),6} "));
         output.WriteLine($"{Truncate(split, 16),-16}{cells} | {seconds,7}");
     }
 
-    private static string F(double v, string format) => double.IsNaN(v) ? "n/a" : v.ToString(format, CultureInfo.InvariantCulture);
+    private static string F(double v, string format) => double.IsNaN(v) ? "n/a" : v.ToString(format,
+        CultureInfo.InvariantCulture);
 
     private static string Truncate(string s, int n) => s.Length <= n ? s : s[..n];
 }

@@ -18,12 +18,14 @@ public static class DensityGaussians
     {
         using var scope = NewDisposeScope();
         using var generator = new Generator((ulong)(uint)seed);
-        var k = tensor(values, new long[] { rows, dimension }).to(ScalarType.Float64).div(step).round().clamp(0, levels - 1);
+        var k = tensor(values, new long[] { rows, dimension }).to(ScalarType.Float64).div(step).round().clamp(0,
+            levels - 1);
         var u = rand(new long[] { rows, dimension }, generator: generator, dtype: ScalarType.Float64);
         return ((k + u) / levels).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Per-row log-density (nats) of <paramref name="test"/> under a diagonal Gaussian fitted by ML to <paramref name="train"/>.</summary>
+    /// <summary>Per-row log-density (nats) of <paramref name="test"/> under a diagonal Gaussian fitted by ML to
+    /// <paramref name="train"/>.</summary>
     public static double[] Diagonal(Tensor train, Tensor test)
     {
         using var scope = NewDisposeScope();
@@ -49,11 +51,13 @@ public static class DensityGaussians
         var l = linalg.cholesky(covariance);
         var logDet = 2 * l.diagonal().log().sum().item<double>();
         var y = linalg.solve_triangular(l, (test - mean).t(), upper: false); // D×M
-        var ll = -0.5 * (y.pow(2).sum(new long[] { 0 }) /* not sum(0): a literal 0 binds to the ScalarType overload */ + logDet + d * Math.Log(2 * Math.PI));
+        var ll = -0.5 * (y.pow(2).sum(new long[] { 0 }) /* not sum(0): a literal 0 binds to the ScalarType overload */
+            + logDet + d * Math.Log(2 * Math.PI));
         return ll.data<double>().ToArray();
     }
 
-    /// <summary>Mean and its standard error over rows (non-finite rows are not counted, as in NiceTransformer.Evaluate).</summary>
+    /// <summary>Mean and its standard error over rows (non-finite rows are not counted, as in
+    /// NiceTransformer.Evaluate).</summary>
     public static (double Mean, double StandardError, long Rows) Summarize(double[] values)
     {
         double sum = 0, sumSq = 0;

@@ -14,12 +14,21 @@ public static class Machine
         {
             try
             {
-                var line = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) : null;
+                var line = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l =>
+                    l.StartsWith("model name", StringComparison.Ordinal)) : null;
                 return line?.Split(':', 2)[1].Trim() ?? RuntimeInformation.ProcessArchitecture.ToString();
             }
             catch (IOException) { return RuntimeInformation.ProcessArchitecture.ToString(); }
         }
     }
 
-    public static string Describe() => $"{CpuModel}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+    /// <summary>The 1, 5 and 15-minute load averages (Linux), or "n/a".</summary>
+    public static string LoadAverage()
+    {
+        try { return File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a"; }
+        catch (IOException) { return "n/a"; }
+    }
+
+    public static string Describe() => $"{CpuModel}, {Environment.ProcessorCount} cores, "
+        + $"{RuntimeInformation.OSDescription}, .NET {Environment.Version}";
 }

@@ -5,16 +5,19 @@ using System.IO;
 
 namespace Nice.MLNet.Cli.Data;
 
-/// <summary>The embedded UCI 8x8 digits (data/digits): 1,797 rows of 64 pixels with 17 levels (0..16) and a label.</summary>
+/// <summary>The embedded UCI 8x8 digits (data/digits): 1,797 rows of 64 pixels with 17 levels (0..16) and a
+/// label.</summary>
 public static class Digits
 {
     public const int Dimension = 64;
     public const int Levels = 17;
 
-    /// <summary>The committed file, found by walking up from the working directory and from the program's folder.</summary>
+    /// <summary>The committed file, found by walking up from the working directory and from the program's
+    /// folder.</summary>
     public static string DefaultPath => Repo.File("data/digits/digits.csv.gz");
 
-    /// <summary>Reads the pixels (row-major, N×64) and labels. Throws naming the file and line on a malformed row.</summary>
+    /// <summary>Reads the pixels (row-major, N×64) and labels. Throws naming the file and line on a malformed
+    /// row.</summary>
     public static (float[] Pixels, int[] Labels) Load(string? path = null)
     {
         path ??= DefaultPath;
@@ -27,21 +30,4 @@ public static class Digits
         }
         return (pixels.ToArray(), labels.ToArray());
     }
-}
-
-/// <summary>Finds files of this repository (data, docs) from wherever the program runs.</summary>
-public static class Repo
-{
-    public static string Root
-    {
-        get
-        {
-            foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-                for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
-                    if (System.IO.File.Exists(Path.Combine(dir.FullName, "Nice.MLNet.sln"))) return dir.FullName;
-            throw new DirectoryNotFoundException("Could not find the repository root (the folder holding Nice.MLNet.sln) above the working directory or the program.");
-        }
-    }
-
-    public static string File(string relative) => Path.Combine(Root, relative);
 }

@@ -4,13 +4,15 @@ using System.IO.Compression;
 
 namespace Nice.MLNet.Cli.Data;
 
-/// <summary>Reads the committed gzip'd CSV data files: comma-separated fields per non-empty line, the count checked.</summary>
+/// <summary>Reads the committed gzip'd CSV data files: comma-separated fields per non-empty line, the count
+/// checked.</summary>
 public static class GzCsv
 {
     /// <summary>
-    /// The fields of every non-empty line after the first <paramref name="skipLines"/>, with its 1-based line number. Throws
-    /// <see cref="FileNotFoundException"/> naming <paramref name="what"/> and the path, or <see cref="InvalidDataException"/> naming
-    /// the file and line when a line does not have <paramref name="fields"/> fields.
+    /// The fields of every non-empty line after the first <paramref name="skipLines"/>, with its 1-based line number.
+    /// Throws <see cref="FileNotFoundException"/> naming <paramref name="what"/> and the path, or <see
+    /// cref="InvalidDataException"/> naming the file and line when a line does not have <paramref name="fields"/>
+    /// fields.
     /// </summary>
     public static IEnumerable<(int Line, string[] Fields)> Rows(string path, int fields, string what, int skipLines = 0)
     {
@@ -23,7 +25,8 @@ public static class GzCsv
             if (lineNo <= skipLines || line.Length == 0) continue;
             var parts = line.Split(',');
             if (parts.Length != fields)
-                throw new InvalidDataException($"{path}, line {lineNo}: expected {fields} comma-separated values, found {parts.Length}.");
+                throw new InvalidDataException($"{path}, line {lineNo}: expected {fields} comma-separated values, "
+                    + $"found {parts.Length}.");
             yield return (lineNo, parts);
         }
     }

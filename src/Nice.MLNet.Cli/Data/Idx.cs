@@ -6,9 +6,9 @@ using System.IO.Compression;
 namespace Nice.MLNet.Cli.Data;
 
 /// <summary>
-/// Reader of the IDX format of MNIST and Fashion-MNIST (http://yann.lecun.com/exdb/mnist/): a big-endian header — two zero bytes,
-/// the element type (0x08 = unsigned byte), the number of dimensions — then each dimension's size as a big-endian int32, then the
-/// data row-major. Files may be gzip'd (by the ".gz" extension). Every error names the file.
+/// Reader of the IDX format of MNIST and Fashion-MNIST (http://yann.lecun.com/exdb/mnist/): a big-endian header — two
+/// zero bytes, the element type (0x08 = unsigned byte), the number of dimensions — then each dimension's size as a
+/// big-endian int32, then the data row-major. Files may be gzip'd (by the ".gz" extension). Every error names the file.
 /// </summary>
 public static class Idx
 {
@@ -16,10 +16,12 @@ public static class Idx
     public const string FashionMnistFolder = "/usr/share/datasets/fashion-mnist";
 
     /// <summary>
-    /// A split ("train" or "t10k") of an MNIST-format folder: pixels as floats 0…255 (N×rows·columns, row-major) and labels,
-    /// the first <paramref name="limit"/> rows when given. Accepts the files gzip'd (train-images-idx3-ubyte.gz) or not.
+    /// A split ("train" or "t10k") of an MNIST-format folder: pixels as floats 0…255 (N×rows·columns, row-major) and
+    /// labels, the first <paramref name="limit"/> rows when given. Accepts the files gzip'd
+    /// (train-images-idx3-ubyte.gz) or not.
     /// </summary>
-    public static (float[] Pixels, byte[] Labels, int Rows, int Columns) LoadSplit(string folder, string split, int? limit = null)
+    public static (float[] Pixels, byte[] Labels, int Rows, int Columns) LoadSplit(string folder, string split,
+        int? limit = null)
     {
         string Find(string stem)
         {
@@ -28,18 +30,21 @@ public static class Idx
                 var p = Path.Combine(folder, name);
                 if (File.Exists(p)) return p;
             }
-            throw new FileNotFoundException($"{Path.Combine(folder, stem)}(.gz) not found. For Fashion-MNIST on Debian: apt-get install dataset-fashion-mnist (./run.sh does it).", stem);
+            throw new FileNotFoundException($"{Path.Combine(folder, stem)}(.gz) not found. For Fashion-MNIST on "
+                + $"Debian: apt-get install dataset-fashion-mnist (./run.sh does it).", stem);
         }
         var images = ReadImages(Find($"{split}-images-idx3-ubyte"));
         var labels = ReadLabels(Find($"{split}-labels-idx1-ubyte"));
-        if (labels.Length != images.Count) throw new InvalidDataException($"{folder}: {images.Count} {split} images but {labels.Length} labels.");
+        if (labels.Length != images.Count) throw new InvalidDataException($"{folder}: {images.Count} {split} images "
+            + $"but {labels.Length} labels.");
         int n = Math.Min(images.Count, limit ?? images.Count);
         var pixels = new float[(long)n * images.Dimension];
         for (long i = 0; i < pixels.Length; i++) pixels[i] = images.Pixels[i];
         return (pixels, labels[..n], images.Height, images.Width);
     }
 
-    /// <summary>An IDX3 file of unsigned-byte images: N images of Height×Width pixels, row-major, in <see cref="Pixels"/>.</summary>
+    /// <summary>An IDX3 file of unsigned-byte images: N images of Height×Width pixels, row-major, in <see
+    /// cref="Pixels"/>.</summary>
     public sealed record Images(byte[] Pixels, int Count, int Height, int Width)
     {
         public int Dimension => Height * Width;
@@ -62,7 +67,8 @@ public static class Idx
         try
         {
             using var file = File.OpenRead(path);
-            using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
+            using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file,
+                CompressionMode.Decompress) : file;
             using var memory = new MemoryStream();
             stream.CopyTo(memory);
             bytes = memory.ToArray();
@@ -74,9 +80,11 @@ public static class Idx
         if (bytes.Length < 4 || bytes[0] != 0 || bytes[1] != 0)
             throw new InvalidDataException($"{path}: not an IDX file (the first two bytes must be 0).");
         if (bytes[2] != 0x08)
-            throw new InvalidDataException($"{path}: IDX element type 0x{bytes[2]:X2}; only unsigned bytes (0x08) are supported.");
+            throw new InvalidDataException($"{path}: IDX element type 0x{bytes[2]:X2}; only unsigned bytes (0x08) are "
+                + $"supported.");
         if (bytes[3] != expectedDimensions)
-            throw new InvalidDataException($"{path}: IDX file with {bytes[3]} dimensions; expected {expectedDimensions} ({(expectedDimensions == 3 ? "images" : "labels")}).");
+            throw new InvalidDataException($"{path}: IDX file with {bytes[3]} dimensions; expected "
+                + $"{expectedDimensions} ({(expectedDimensions == 3 ? "images" : "labels")}).");
         int header = 4 + 4 * expectedDimensions;
         if (bytes.Length < header) throw new InvalidDataException($"{path}: truncated IDX header.");
         var dims = new int[expectedDimensions];
@@ -88,7 +96,8 @@ public static class Idx
             size *= dims[i];
         }
         if (bytes.Length - header != size)
-            throw new InvalidDataException($"{path}: the header announces {string.Join("x", dims)} = {size} bytes of data, the file has {bytes.Length - header}.");
+            throw new InvalidDataException($"{path}: the header announces {string.Join("x", dims)} = {size} bytes of "
+                + $"data, the file has {bytes.Length - header}.");
         return (dims, bytes.AsSpan(header).ToArray());
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.InteropServices;
 using Nice.MLNet.Flow;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -11,11 +12,12 @@ namespace Nice.MLNet.Onnx;
 /// <summary>
 /// Writes a <see cref="NiceFlow"/> as ONNX nodes, op for op as TorchSharp computes it: Gather of the two index sets,
 /// the coupling MLP as Gemm(transB = 1) + Relu/LeakyRelu(0.01), Add (Sub when inverting), Concat, Gather with the
-/// inverse permutation, then Mul by exp(s). Trained weights are initializers named as in <c>flow.named_parameters()</c>.
-/// NICE's successors: an affine coupling adds Slice [â | t], Tanh, Mul by c, Exp and Mul (Sub, Neg, Exp when inverting); a
-/// permutation is a Gather; LU mixing builds W = P·L·Ũ from its packed parameter with Trilu, EyeLike and MatMul, then Gemm
-/// (transB = 1), and inverts with W⁻¹ computed at export in float64; actnorm is Add, Exp, Mul. The fixed parts (permutations,
-/// LU's P and signs) are initializers named after their buffers ("….perm", "….sign"), so the import reads them back.
+/// inverse permutation, then Mul by exp(s). Trained weights are initializers named as in
+/// <c>flow.named_parameters()</c>. NICE's successors: an affine coupling adds Slice [â | t], Tanh, Mul by c, Exp and
+/// Mul (Sub, Neg, Exp when inverting); a permutation is a Gather; LU mixing builds W = P·L·Ũ from its packed parameter
+/// with Trilu, EyeLike and MatMul, then Gemm (transB = 1), and inverts with W⁻¹ computed at export in float64; actnorm
+/// is Add, Exp, Mul. The fixed parts (permutations, LU's P and signs) are initializers named after their buffers
+/// ("….perm", "….sign"), so the import reads them back.
 /// </summary>
 internal sealed class FlowGraph
 {
@@ -30,25 +32,35 @@ internal sealed class FlowGraph
     /// <summary>One layer below the scaling, as the initializers its nodes read.</summary>
     private abstract record Step;
 
-    /// <summary>An additive (<paramref name="Scale"/> null) or affine coupling; an affine net outputs [â, t], |I₂| = <paramref name="Updated"/> each.</summary>
-    private sealed record CouplingNodes(string First, string Second, string Unpermute, IReadOnlyList<(string Weight, string Bias)> Linears,
-        string? Scale, int Updated) : Step;
+    /// <summary>
+    /// An additive (<paramref name="Scale"/> null) or affine coupling; an affine net outputs [â, t],
+    /// |I₂| = <paramref name="Updated"/> each.
+    /// </summary>
+    private sealed record CouplingNodes(string First, string Second, string Unpermute,
+        IReadOnlyList<(string Weight, string Bias)> Linears, string? Scale, int Updated) : Step;
 
     private sealed record PermutationNodes(string Perm, string Inverse) : Step;
 
-    /// <summary>LU mixing: the packed parameter, P as gather indices, the signs, and W⁻¹ (computed at export in float64; an initializer of the inverse graph only).</summary>
-    private sealed record LuNodes(string Prefix, string Packed, string Perm, string Sign, float Kappa, float[] InverseWeight) : Step;
+    /// <summary>
+    /// LU mixing: the packed parameter, P as gather indices, the signs, and W⁻¹ (computed at export in float64; an
+    /// initializer of the inverse graph only).
+    /// </summary>
+    private sealed record LuNodes(string Prefix, string Packed, string Perm, string Sign, float Kappa,
+        float[] InverseWeight) : Step;
 
     private sealed record ActNormNodes(string Bias, string LogScale) : Step;
 
-    /// <summary>Adds every weight of <paramref name="flow"/> (float32) and every index set to <paramref name="builder"/>.</summary>
+    /// <summary>
+    /// Adds every weight of <paramref name="flow"/> (float32) and every index set to <paramref name="builder"/>.
+    /// </summary>
     public FlowGraph(OnnxModelBuilder builder, NiceFlow flow)
     {
         b = builder;
         config = flow.Config;
         using var scope = NewDisposeScope();
         var parameters = flow.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
-        var moduleNames = flow.named_modules().ToDictionary(m => (object)m.module, m => m.name, ReferenceEqualityComparer.Instance);
+        var moduleNames = flow.named_modules()
+            .ToDictionary(m => (object)m.module, m => m.name, ReferenceEqualityComparer.Instance);
 
         int d = config.Dimension;
         int k = 0;
@@ -63,10 +75,12 @@ internal sealed class FlowGraph
                     string netName = moduleNames[coupling.Net];
                     var linears = coupling.Net.named_modules()
                         .Where(m => m.module is Linear)
-                        .Select(m => (Weight: Weight(parameters, $"{netName}.{m.name}.weight"), Bias: Weight(parameters, $"{netName}.{m.name}.bias")))
+                        .Select(m => (Weight: Weight(parameters, $"{netName}.{m.name}.weight"),
+                            Bias: Weight(parameters, $"{netName}.{m.name}.bias")))
                         .ToList();
                     if (linears.Count != config.HiddenLayers + 1)
-                        throw new InvalidOperationException($"Coupling {k} has {linears.Count} linear layers; its config says {config.HiddenLayers} hidden + 1 output.");
+                        throw new InvalidOperationException($"Coupling {k} has {linears.Count} linear layers; "
+                            + $"its config says {config.HiddenLayers} hidden + 1 output.");
                     string? scale = layer is AffineCoupling ? Weight(parameters, $"{prefix}.scale") : null;
                     steps.Add(new CouplingNodes(
                         b.Initializer($"{prefix}.first", partition.First, partition.First.Length),
@@ -88,7 +102,8 @@ internal sealed class FlowGraph
                 {
                     float[] inverseWeight;
                     using (no_grad())
-                    using (var t = linalg.inv(lu.Weight().to(ScalarType.Float64)).to(ScalarType.Float32, CPU).contiguous())
+                    using (var t = linalg.inv(lu.Weight().to(ScalarType.Float64))
+                        .to(ScalarType.Float32, CPU).contiguous())
                         inverseWeight = t.data<float>().ToArray();
                     using var sign = lu.Sign.detach().to(ScalarType.Float32, CPU).contiguous();
                     steps.Add(new LuNodes(
@@ -101,24 +116,29 @@ internal sealed class FlowGraph
                     break;
                 }
                 case ActNorm:
-                    steps.Add(new ActNormNodes(Weight(parameters, $"{prefix}.bias"), Weight(parameters, $"{prefix}.logs")));
+                    steps.Add(new ActNormNodes(
+                        Weight(parameters, $"{prefix}.bias"), Weight(parameters, $"{prefix}.logs")));
                     break;
                 default:
-                    throw new InvalidOperationException($"The ONNX export does not know the layer {layer.GetType().Name}.");
+                    throw new InvalidOperationException(
+                        $"The ONNX export does not know the layer {layer.GetType().Name}.");
             }
         }
         logScale = Weight(parameters, $"{moduleNames[flow.Scaling]}.s");
         var unused = parameters.Keys.Except(exported).ToList();
-        if (unused.Count > 0) throw new InvalidOperationException($"The ONNX export does not know the parameters {string.Join(", ", unused)}.");
+        if (unused.Count > 0)
+            throw new InvalidOperationException(
+                $"The ONNX export does not know the parameters {string.Join(", ", unused)}.");
     }
 
     private string Weight(Dictionary<string, Tensor> parameters, string name)
     {
         if (!parameters.TryGetValue(name, out var p))
-            throw new InvalidOperationException($"The flow has no parameter '{name}' (its parameters: {string.Join(", ", parameters.Keys)}).");
+            throw new InvalidOperationException(
+                $"The flow has no parameter '{name}' (its parameters: {string.Join(", ", parameters.Keys)}).");
         using var t = p.detach().to(ScalarType.Float32, CPU).contiguous();
         exported.Add(name);
-        return b.Initializer(name, t.data<float>().ToArray(), p.shape);
+        return b.Initializer(name, MemoryMarshal.Cast<byte, float>(t.bytes), p.shape);   // copied once, by the builder
     }
 
     /// <summary>
@@ -138,7 +158,8 @@ internal sealed class FlowGraph
 
         string perDim = config.Prior switch
         {
-            // −softplus(h) − softplus(−h) = −|h| − 2·softplus(−|h|): Softplus only ever sees arguments ≤ 0, so never overflows.
+            // −softplus(h) − softplus(−h) = −|h| − 2·softplus(−|h|): Softplus only ever sees arguments ≤ 0, so never
+            // overflows.
             NicePrior.Logistic => LogisticLogDensity(z),
             NicePrior.Gaussian => b.Node("Mul", b.Node("Mul", z, z), b.Scalar(-0.5f)),
             _ => throw new ArgumentOutOfRangeException(nameof(config.Prior), config.Prior, "Unknown prior."),
@@ -166,7 +187,9 @@ internal sealed class FlowGraph
         b.Output(features, batched ? new long?[] { null, d } : new long?[] { d });
     }
 
-    /// <summary>One layer's forward nodes; its log|det J| (shape [N] or [1]) goes to <paramref name="logDets"/> unless it is 0.</summary>
+    /// <summary>
+    /// One layer's forward nodes; its log|det J| (shape [N] or [1]) goes to <paramref name="logDets"/> unless it is 0.
+    /// </summary>
     private string StepForward(Step step, string x, List<string> logDets)
     {
         switch (step)
@@ -190,19 +213,25 @@ internal sealed class FlowGraph
                 return Gather(x, p.Perm);
             case LuNodes lu:
             {
-                // W = P·L·Ũ, L = κ·tril(lu, −1) + I, Ũ = κ·triu(lu, 1) + diag(sign ⊙ exp(diag(lu))); y = x Wᵀ; log|det| = Σ diag(lu).
+                // W = P·L·Ũ, L = κ·tril(lu, −1) + I, Ũ = κ·triu(lu, 1) + diag(sign ⊙ exp(diag(lu))); y = x Wᵀ;
+                // log|det| = Σ diag(lu).
                 string eye = b.Node("EyeLike", lu.Packed);
-                string logS = b.Node("ReduceSum", new[] { b.Node("Mul", lu.Packed, eye), b.Int64s(1) }, null, OnnxAttribute.Of("keepdims", 0));
+                string logS = b.Node("ReduceSum", new[] { b.Node("Mul", lu.Packed, eye), b.Int64s(1) }, null,
+                    OnnxAttribute.Of("keepdims", 0));
                 string kappa = b.Scalar(lu.Kappa);
-                string l = b.Node("Add", b.Node("Mul", b.Node("Trilu", new[] { lu.Packed, b.Int64s(-1) }, null, OnnxAttribute.Of("upper", 0)), kappa), eye);
-                string u = b.Node("Add", b.Node("Mul", b.Node("Trilu", new[] { lu.Packed, b.Int64s(1) }, null, OnnxAttribute.Of("upper", 1)), kappa),
+                string lower = b.Node("Trilu", new[] { lu.Packed, b.Int64s(-1) }, null, OnnxAttribute.Of("upper", 0));
+                string l = b.Node("Add", b.Node("Mul", lower, kappa), eye);
+                string upper = b.Node("Trilu", new[] { lu.Packed, b.Int64s(1) }, null, OnnxAttribute.Of("upper", 1));
+                string u = b.Node("Add", b.Node("Mul", upper, kappa),
                     b.Node("Mul", eye, b.Node("Mul", lu.Sign, b.Node("Exp", logS))));
-                string w = b.Node("Gather", new[] { b.Node("MatMul", l, u), lu.Perm }, null, OnnxAttribute.Of("axis", 0));
+                string w = b.Node("Gather", new[] { b.Node("MatMul", l, u), lu.Perm }, null,
+                    OnnxAttribute.Of("axis", 0));
                 logDets.Add(b.Node("ReduceSum", new[] { logS, b.Int64s(0) }, null, OnnxAttribute.Of("keepdims", 1)));
                 return b.Node("Gemm", new[] { x, w }, null, OnnxAttribute.Of("transB", 1));
             }
             case ActNormNodes n:
-                logDets.Add(b.Node("ReduceSum", new[] { n.LogScale, b.Int64s(0) }, null, OnnxAttribute.Of("keepdims", 1)));
+                logDets.Add(b.Node("ReduceSum", new[] { n.LogScale, b.Int64s(0) }, null,
+                    OnnxAttribute.Of("keepdims", 1)));
                 return b.Node("Mul", b.Node("Add", x, n.Bias), b.Node("Exp", n.LogScale));
             default:
                 throw new InvalidOperationException($"Unknown step {step}.");
@@ -263,7 +292,8 @@ internal sealed class FlowGraph
     /// <summary>Dequantization.ToFlow(v, noise: false): (clamp(round((v − offset)/step), 0, L − 1) + ½) / L.</summary>
     private string ToFlow(string v, Dequantization dq)
     {
-        string k = b.Node("Round", b.Node("Div", b.Node("Sub", v, b.Scalar((float)dq.Offset)), b.Scalar((float)dq.Step)));
+        string shifted = b.Node("Sub", v, b.Scalar((float)dq.Offset));
+        string k = b.Node("Round", b.Node("Div", shifted, b.Scalar((float)dq.Step)));
         k = b.Node("Clip", k, b.Scalar(0f), b.Scalar(dq.Levels - 1));
         return b.Node("Div", b.Node("Add", k, b.Scalar(0.5f)), b.Scalar(dq.Levels));
     }
@@ -276,7 +306,8 @@ internal sealed class FlowGraph
         return b.Node("Add", b.Node("Mul", k, b.Scalar((float)dq.Step)), b.Scalar((float)dq.Offset));
     }
 
-    private string Gather(string x, string indices) => b.Node("Gather", new[] { x, indices }, null, OnnxAttribute.Of("axis", 1));
+    private string Gather(string x, string indices)
+        => b.Node("Gather", new[] { x, indices }, null, OnnxAttribute.Of("axis", 1));
 
     private string Mlp(string h, CouplingNodes c)
     {

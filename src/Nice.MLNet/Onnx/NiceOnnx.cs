@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 using Nice.MLNet.Flow;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -17,30 +18,35 @@ namespace Nice.MLNet.Onnx;
 internal static class NiceOnnx
 {
     /// <summary>
-    /// The forward graph. Batched: input <paramref name="inputName"/> float [N, D] (symbolic N) → <paramref name="latentName"/>
-    /// [N, D] and <paramref name="logLikelihoodName"/> [N]. Not batched: [D] → [D] and [1] (the shapes ML.NET's
-    /// OnnxTransformer reads back correctly). The input is the raw data: with <paramref name="dq"/> the graph first applies
-    /// <see cref="Dequantization.ToFlow"/> without noise, and the log-likelihood is the flow's (nats, density of the
-    /// flow-space x).
+    /// The forward graph. Batched: input <paramref name="inputName"/> float [N, D] (symbolic N) →
+    /// <paramref name="latentName"/> [N, D] and <paramref name="logLikelihoodName"/> [N]. Not batched: [D] → [D] and
+    /// [1] (the shapes ML.NET's OnnxTransformer reads back correctly). The input is the raw data: with
+    /// <paramref name="dq"/> the graph first applies <see cref="Dequantization.ToFlow"/> without noise, and the
+    /// log-likelihood is the flow's (nats, density of the flow-space x).
     /// </summary>
-    public static byte[] ExportForward(NiceFlow flow, Dequantization? dq, bool batched, IReadOnlyDictionary<string, string>? metadata = null,
-        string inputName = "Features", string latentName = "Latent", string logLikelihoodName = "LogLikelihood")
+    public static byte[] ExportForward(NiceFlow flow, Dequantization? dq, bool batched,
+        IReadOnlyDictionary<string, string>? metadata = null, string inputName = "Features",
+        string latentName = "Latent", string logLikelihoodName = "LogLikelihood")
     {
         var (builder, graph) = Begin(flow, dq);
         graph.Forward(dq, batched, inputName, latentName, logLikelihoodName);
-        return builder.Build("NiceForward", NiceOnnxMetadata.Compose(flow.Config, dq, NiceGraphKind.Forward, batched, metadata));
+        return builder.Build("NiceForward",
+            NiceOnnxMetadata.Compose(flow.Config, dq, NiceGraphKind.Forward, batched, metadata));
     }
 
     /// <summary>
-    /// The inverse graph: input <paramref name="latentName"/> float [N, D] (or [D]) → <paramref name="featuresName"/> of the
-    /// same shape, on the raw data scale (<see cref="Dequantization.FromFlow"/> applied when <paramref name="dq"/> is set).
+    /// The inverse graph: input <paramref name="latentName"/> float [N, D] (or [D]) → <paramref name="featuresName"/>
+    /// of the same shape, on the raw data scale (<see cref="Dequantization.FromFlow"/> applied when
+    /// <paramref name="dq"/> is set).
     /// </summary>
-    public static byte[] ExportInverse(NiceFlow flow, Dequantization? dq, bool batched, IReadOnlyDictionary<string, string>? metadata = null,
-        string latentName = "Latent", string featuresName = "Features")
+    public static byte[] ExportInverse(NiceFlow flow, Dequantization? dq, bool batched,
+        IReadOnlyDictionary<string, string>? metadata = null, string latentName = "Latent",
+        string featuresName = "Features")
     {
         var (builder, graph) = Begin(flow, dq);
         graph.Inverse(dq, batched, latentName, featuresName);
-        return builder.Build("NiceInverse", NiceOnnxMetadata.Compose(flow.Config, dq, NiceGraphKind.Inverse, batched, metadata));
+        return builder.Build("NiceInverse",
+            NiceOnnxMetadata.Compose(flow.Config, dq, NiceGraphKind.Inverse, batched, metadata));
     }
 
     private static (OnnxModelBuilder, FlowGraph) Begin(NiceFlow flow, Dequantization? dq)
@@ -61,19 +67,23 @@ internal static class NiceOnnx
     }
 
     /// <summary>
-    /// Rebuilds the flow from ONNX bytes written by <see cref="ExportForward"/> or <see cref="ExportInverse"/>: the config
-    /// and dequantization from the metadata, every parameter from the initializer of the same name. Throws
+    /// Rebuilds the flow from ONNX bytes written by <see cref="ExportForward"/> or <see cref="ExportInverse"/>: the
+    /// config and dequantization from the metadata, every parameter from the initializer of the same name. Throws
     /// <see cref="InvalidDataException"/>, saying what is wrong, for anything else (not protobuf, truncated, no format
     /// marker, a missing weight, a weight of the wrong shape or type, a non-finite weight).
     /// </summary>
     public static NiceOnnxModel Read(byte[] bytes)
     {
         var contents = OnnxModelContents.Parse(bytes);
-        if (!contents.HasGraph) throw new InvalidDataException("Not a Nice.MLNet ONNX model: the ONNX model has no graph.");
+        if (!contents.HasGraph)
+            throw new InvalidDataException("Not a Nice.MLNet ONNX model: the ONNX model has no graph.");
         if (!contents.Metadata.TryGetValue(NiceOnnxMetadata.FormatKey, out var format))
-            throw new InvalidDataException($"Not a Nice.MLNet ONNX model: the metadata has no '{NiceOnnxMetadata.FormatKey}' marker (not written by Nice.MLNet's exporter, or truncated).");
+            throw new InvalidDataException(
+                $"Not a Nice.MLNet ONNX model: the metadata has no '{NiceOnnxMetadata.FormatKey}' marker "
+                + "(not written by Nice.MLNet's exporter, or truncated).");
         if (format != NiceOnnxMetadata.FormatVersion && format != NiceOnnxMetadata.SuccessorsFormatVersion)
-            throw new InvalidDataException($"Unsupported Nice.MLNet ONNX format '{format}'; this version reads formats {NiceOnnxMetadata.FormatVersion} and {NiceOnnxMetadata.SuccessorsFormatVersion}.");
+            throw new InvalidDataException($"Unsupported Nice.MLNet ONNX format '{format}'; this version reads "
+                + $"formats {NiceOnnxMetadata.FormatVersion} and {NiceOnnxMetadata.SuccessorsFormatVersion}.");
         var config = NiceOnnxMetadata.ReadConfig(contents.Metadata);
         var dq = NiceOnnxMetadata.ReadDequantization(contents.Metadata);
         var (kind, batched) = NiceOnnxMetadata.ReadShape(contents.Metadata);
@@ -90,18 +100,22 @@ internal static class NiceOnnx
             flow.Dispose();
             throw;
         }
-        var user = contents.Metadata.Where(e => !e.Key.StartsWith(NiceOnnxMetadata.ReservedPrefix, StringComparison.Ordinal))
+        var user = contents.Metadata
+            .Where(e => !e.Key.StartsWith(NiceOnnxMetadata.ReservedPrefix, StringComparison.Ordinal))
             .ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
         return new NiceOnnxModel(flow, dq, user, kind, batched, contents.Inputs, contents.Outputs);
     }
 
-    /// <summary>Refuses a config whose parameters outnumber the floats in the file before allocating the flow.</summary>
+    /// <summary>Refuses a config needing more weights than the file stores, before allocating the flow.</summary>
     private static void CheckEnoughWeights(FlowConfig config, OnnxModelContents contents)
     {
         double expected = ParameterCount(config);
-        double stored = contents.Initializers.Values.Where(t => t.DataType == OnnxModelBuilder.FloatType).Sum(t => (double)t.StoredFloats);
+        double stored = contents.Initializers.Values
+            .Where(t => t.DataType == OnnxModelBuilder.FloatType)
+            .Sum(t => (double)t.StoredFloats);
         if (expected > stored)
-            throw new InvalidDataException($"The ONNX model's config ({config}) needs {expected:0} weights but the model stores only {stored:0} float values.");
+            throw new InvalidDataException($"The ONNX model's config ({config}) needs {expected:0} weights but the "
+                + $"model stores only {stored:0} float values.");
     }
 
     /// <summary>The number of trainable parameters of a flow with this config.</summary>
@@ -127,26 +141,35 @@ internal static class NiceOnnx
         foreach (var (name, p) in flow.named_parameters())
         {
             if (!contents.Initializers.TryGetValue(name, out var init))
-                throw new InvalidDataException($"The ONNX model lacks the weight '{name}' (no initializer of that name).");
+                throw new InvalidDataException(
+                    $"The ONNX model lacks the weight '{name}' (no initializer of that name).");
             if (!init.Dims.SequenceEqual(p.shape))
-                throw new InvalidDataException($"The ONNX weight '{name}' has shape [{string.Join(", ", init.Dims)}]; the config needs [{string.Join(", ", p.shape)}].");
-            var values = init.ToFloats();
-            if (!Array.TrueForAll(values, float.IsFinite))
-                throw new InvalidDataException($"The ONNX weight '{name}' holds a non-finite value (NaN or infinity).");
-            p.copy_(tensor(values, p.shape));
+                throw new InvalidDataException($"The ONNX weight '{name}' has shape [{string.Join(", ", init.Dims)}]; "
+                    + $"the config needs [{string.Join(", ", p.shape)}].");
+            var values = init.Floats();
+            foreach (var v in values)
+                if (!float.IsFinite(v))
+                    throw new InvalidDataException(
+                        $"The ONNX weight '{name}' holds a non-finite value (NaN or infinity).");
+            // One copy, from the parsed file straight into the parameter's storage (a new flow is CPU float32).
+            if (p.dtype == ScalarType.Float32 && p.device_type == DeviceType.CPU && p.is_contiguous())
+                MemoryMarshal.AsBytes(values).CopyTo(p.bytes);
+            else
+                p.copy_(tensor(values.ToArray(), p.shape));
         }
         LoadFixedParts(flow, contents);
     }
 
     /// <summary>
-    /// The fixed (not trained) parts of the mixings, stored as initializers named after their buffers: a permutation's π
-    /// ("….perm", int64), LU's P ("….perm", int64) and signs ("….sign", ±1 floats). Refuses anything that is not a permutation
-    /// of 0…D−1 or a sign other than ±1.
+    /// The fixed (not trained) parts of the mixings, stored as initializers named after their buffers: a
+    /// permutation's π ("….perm", int64), LU's P ("….perm", int64) and signs ("….sign", ±1 floats). Refuses anything
+    /// that is not a permutation of 0…D−1 or a sign other than ±1.
     /// </summary>
     private static void LoadFixedParts(NiceFlow flow, OnnxModelContents contents)
     {
         int d = flow.Dimension;
-        var names = flow.named_modules().ToDictionary(m => (object)m.module, m => m.name, ReferenceEqualityComparer.Instance);
+        var names = flow.named_modules()
+            .ToDictionary(m => (object)m.module, m => m.name, ReferenceEqualityComparer.Instance);
         foreach (var layer in flow.Steps)
         {
             if (layer is not (PermutationMixing or LuMixing)) continue;
@@ -159,7 +182,8 @@ internal static class NiceOnnx
                 {
                     var sign = Initializer(contents, $"{prefix}.sign");
                     if (!sign.Dims.SequenceEqual(new long[] { d }))
-                        throw new InvalidDataException($"The ONNX weight '{prefix}.sign' has shape [{string.Join(", ", sign.Dims)}]; the config needs [{d}].");
+                        throw new InvalidDataException($"The ONNX weight '{prefix}.sign' has shape "
+                            + $"[{string.Join(", ", sign.Dims)}]; the config needs [{d}].");
                     ((LuMixing)layer).SetFixed(perm, sign.ToFloats());
                 }
             }

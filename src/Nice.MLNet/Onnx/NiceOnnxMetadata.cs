@@ -7,15 +7,6 @@ using Nice.MLNet.Flow;
 
 namespace Nice.MLNet.Onnx;
 
-/// <summary>Which direction of the flow an exported graph computes.</summary>
-internal enum NiceGraphKind
-{
-    /// <summary>Raw features → latent code and log-likelihood.</summary>
-    Forward = 0,
-    /// <summary>Latent code → features (raw data scale).</summary>
-    Inverse = 1,
-}
-
 /// <summary>
 /// The metadata_props the exporter writes and the importer requires. Keys starting with <see cref="ReservedPrefix"/>
 /// belong to Nice.MLNet; the config and the dequantization are JSON (enums by name).
@@ -27,9 +18,9 @@ internal static class NiceOnnxMetadata
     public const string FormatKey = "nice.format";
     public const string FormatVersion = "1";
     /// <summary>
-    /// The format of models using NICE's successors (affine couplings, mixing, actnorm). A plain NICE model is still written as
-    /// format <see cref="FormatVersion"/>, byte for byte as before; the others say "1.1", so a reader that predates them refuses
-    /// them by name instead of failing on a missing weight. This version reads both.
+    /// The format of models using NICE's successors (affine couplings, mixing, actnorm). A plain NICE model is still
+    /// written as format <see cref="FormatVersion"/>, byte for byte as before; the others say "1.1", so a reader that
+    /// predates them refuses them by name instead of failing on a missing weight. This version reads both.
     /// </summary>
     public const string SuccessorsFormatVersion = "1.1";
 
@@ -50,10 +41,11 @@ internal static class NiceOnnxMetadata
 
     /// <summary>
     /// The reserved entries, then the caller's (which must not use the reserved prefix), then the format marker. The
-    /// marker is the last field of the model, so a truncated file never passes for a complete one.
+    /// marker is the last field of the model (see <see cref="OnnxModelBuilder.Build"/>), so a truncated file never
+    /// passes for a complete one.
     /// </summary>
-    public static List<KeyValuePair<string, string>> Compose(FlowConfig config, Dequantization? dq, NiceGraphKind kind, bool batched,
-        IReadOnlyDictionary<string, string>? user)
+    public static List<KeyValuePair<string, string>> Compose(FlowConfig config, Dequantization? dq, NiceGraphKind kind,
+        bool batched, IReadOnlyDictionary<string, string>? user)
     {
         var all = new List<KeyValuePair<string, string>>
         {
@@ -66,49 +58,65 @@ internal static class NiceOnnxMetadata
             foreach (var (k, v) in user)
             {
                 if (k is null || k.StartsWith(ReservedPrefix, StringComparison.Ordinal))
-                    throw new ArgumentException($"Metadata keys starting with \"{ReservedPrefix}\" are reserved for Nice.MLNet (got \"{k}\").", nameof(user));
+                    throw new ArgumentException(
+                        $"Metadata keys starting with \"{ReservedPrefix}\" are reserved for Nice.MLNet (got \"{k}\").",
+                        nameof(user));
                 all.Add(new(k, v ?? ""));
             }
-        // The marker goes last and the metadata after the graph, so a file cut anywhere loses the marker and is refused.
+        // The marker goes last and the metadata after the graph, so a file cut anywhere loses the marker and is
+        // refused.
         all.Add(new(FormatKey, FormatFor(config)));
         return all;
     }
 
-    /// <summary>Reads the config back; throws <see cref="InvalidDataException"/> when it is missing, not JSON, or out of range.</summary>
+    /// <summary>
+    /// Reads the config back; throws <see cref="InvalidDataException"/> when it is missing, not JSON, or out of range.
+    /// </summary>
     public static FlowConfig ReadConfig(IReadOnlyDictionary<string, string> metadata)
     {
         if (!metadata.TryGetValue(ConfigKey, out var json))
-            throw new InvalidDataException($"The ONNX model has no '{ConfigKey}' metadata: the flow's architecture is unknown.");
+            throw new InvalidDataException(
+                $"The ONNX model has no '{ConfigKey}' metadata: the flow's architecture is unknown.");
         var config = Deserialize<FlowConfig>(json, ConfigKey);
         try { config.Validate(); }
-        catch (ArgumentOutOfRangeException e) { throw new InvalidDataException($"The ONNX model's '{ConfigKey}' is invalid: {e.Message}", e); }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new InvalidDataException($"The ONNX model's '{ConfigKey}' is invalid: {e.Message}", e);
+        }
         return config;
     }
 
-    /// <summary>Reads the dequantization back (null when absent); throws <see cref="InvalidDataException"/> when it is invalid.</summary>
+    /// <summary>
+    /// Reads the dequantization back (null when absent); throws <see cref="InvalidDataException"/> when it is invalid.
+    /// </summary>
     public static Dequantization? ReadDequantization(IReadOnlyDictionary<string, string> metadata)
     {
         if (!metadata.TryGetValue(DequantizationKey, out var json)) return null;
         var dq = Deserialize<Dequantization>(json, DequantizationKey);
         try { dq.Validate(); }
-        catch (ArgumentOutOfRangeException e) { throw new InvalidDataException($"The ONNX model's '{DequantizationKey}' is invalid: {e.Message}", e); }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new InvalidDataException($"The ONNX model's '{DequantizationKey}' is invalid: {e.Message}", e);
+        }
         return dq;
     }
 
-    /// <summary>The graph's direction and batching; throws <see cref="InvalidDataException"/> for unknown values.</summary>
+    /// <summary>The graph's direction and batching; throws <see cref="InvalidDataException"/> if unknown.</summary>
     public static (NiceGraphKind Kind, bool Batched) ReadShape(IReadOnlyDictionary<string, string> metadata)
     {
         var kind = metadata.GetValueOrDefault(GraphKey) switch
         {
             "forward" => NiceGraphKind.Forward,
             "inverse" => NiceGraphKind.Inverse,
-            var v => throw new InvalidDataException($"The ONNX model's '{GraphKey}' is \"{v}\"; expected \"forward\" or \"inverse\"."),
+            var v => throw new InvalidDataException(
+                $"The ONNX model's '{GraphKey}' is \"{v}\"; expected \"forward\" or \"inverse\"."),
         };
         var batched = metadata.GetValueOrDefault(BatchedKey) switch
         {
             "true" => true,
             "false" => false,
-            var v => throw new InvalidDataException($"The ONNX model's '{BatchedKey}' is \"{v}\"; expected \"true\" or \"false\"."),
+            var v => throw new InvalidDataException(
+                $"The ONNX model's '{BatchedKey}' is \"{v}\"; expected \"true\" or \"false\"."),
         };
         return (kind, batched);
     }
@@ -117,11 +125,13 @@ internal static class NiceOnnxMetadata
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(json, Json) ?? throw new InvalidDataException($"The ONNX model's '{key}' is null.");
+            return JsonSerializer.Deserialize<T>(json, Json)
+                ?? throw new InvalidDataException($"The ONNX model's '{key}' is null.");
         }
         catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException)
         {
-            throw new InvalidDataException($"The ONNX model's '{key}' is not valid JSON for {typeof(T).Name}: {e.Message}", e);
+            throw new InvalidDataException(
+                $"The ONNX model's '{key}' is not valid JSON for {typeof(T).Name}: {e.Message}", e);
         }
     }
 }

@@ -24,7 +24,7 @@ internal sealed class NiceOnnxModel : IDisposable
 
     public NiceFlow Flow { get; }
 
-    /// <summary>The dequantization the graph applied to its input (forward) or output (inverse); null when none.</summary>
+    /// <summary>The dequantization the graph applied to its input (forward) or output (inverse), or null.</summary>
     public Dequantization? Dequantization { get; }
 
     /// <summary>The caller's metadata entries (those not starting with "nice.").</summary>

@@ -2,25 +2,19 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.InteropServices;
+using Google.Protobuf;
+using Nice.MLNet.Onnx.Proto;
 
 namespace Nice.MLNet.Onnx;
 
-/// <summary>An ONNX node attribute: an int or a float (AttributeProto types INT = 2, FLOAT = 1).</summary>
-internal readonly record struct OnnxAttribute(string Name, long? Int = null, float? Float = null)
-{
-    public static OnnxAttribute Of(string name, long value) => new(name, Int: value);
-    public static OnnxAttribute Of(string name, float value) => new(name, Float: value);
-}
-
 /// <summary>
-/// Builds one ONNX model (default domain, opset <see cref="Opset"/>) node by node and serializes it with
-/// <see cref="ProtoMessage"/>. Field numbers are those of onnx.proto (ModelProto, GraphProto, NodeProto,
-/// AttributeProto, TensorProto, ValueInfoProto, TypeProto, TensorShapeProto, OperatorSetIdProto,
-/// StringStringEntryProto). Intermediate values get unique names under the <c>nice/</c> prefix.
+/// Builds one ONNX model (default domain, opset <see cref="Opset"/>) node by node as the messages generated from
+/// <c>Onnx/Proto/onnx_subset.proto</c>, and serializes it with Google.Protobuf. Intermediate values get unique names
+/// under the <c>nice/</c> prefix.
 /// </summary>
 internal sealed class OnnxModelBuilder
 {
-    /// <summary>The opset of the default ONNX domain the graphs are written for (ReduceSum takes its axes as an input).</summary>
+    /// <summary>The default ONNX domain's opset the graphs target (ReduceSum takes its axes as an input).</summary>
     public const int Opset = 17;
 
     /// <summary>IR version 8 (ONNX 1.10+), the one that goes with opset 17.</summary>
@@ -32,10 +26,7 @@ internal sealed class OnnxModelBuilder
     /// <summary>TensorProto.DataType INT64.</summary>
     public const int Int64Type = 7;
 
-    private readonly List<ProtoMessage> nodes = new();
-    private readonly List<ProtoMessage> initializers = new();
-    private readonly List<ProtoMessage> inputs = new();
-    private readonly List<ProtoMessage> outputs = new();
+    private readonly GraphProto graph = new();
     private readonly HashSet<string> names = new(StringComparer.Ordinal);
     private int counter;
 
@@ -53,39 +44,39 @@ internal sealed class OnnxModelBuilder
     /// <summary>A 1-D int64 constant with a generated name.</summary>
     public string Int64s(params long[] values) => Initializer(Fresh("const"), values, values.Length);
 
+    /// <summary>Copies the values once, into the array raw_data wraps (no further copy until serializing).</summary>
     private string AddInitializer(string name, int dataType, ReadOnlySpan<byte> raw, int elementSize, long[] dims)
     {
         long count = dims.Aggregate(1L, (a, d) => a * d);
         if (raw.Length != count * elementSize)
-            throw new ArgumentException($"Initializer '{name}': {raw.Length / elementSize} values for shape [{string.Join(", ", dims)}].");
+            throw new ArgumentException(
+                $"Initializer '{name}': {raw.Length / elementSize} values for shape [{string.Join(", ", dims)}].");
         Claim(name);
         var bytes = raw.ToArray();
         if (!BitConverter.IsLittleEndian)
             for (int i = 0; i < bytes.Length; i += elementSize) Array.Reverse(bytes, i, elementSize);
-        var t = new ProtoMessage();
-        foreach (var d in dims) t.Varint(1, d);
-        t.Varint(2, dataType).String(8, name).Bytes(9, bytes);
-        initializers.Add(t);
+        var tensor = new TensorProto
+        {
+            DataType = dataType,
+            Name = name,
+            RawData = UnsafeByteOperations.UnsafeWrap(bytes),
+        };
+        tensor.Dims.Add(dims);
+        graph.Initializer.Add(tensor);
         return name;
     }
 
     /// <summary>Adds a node; returns the name of its (single) output, <paramref name="output"/> if given.</summary>
-    public string Node(string opType, IReadOnlyList<string> nodeInputs, string? output = null, params OnnxAttribute[] attributes)
+    public string Node(string opType, IReadOnlyList<string> nodeInputs, string? output = null,
+        params OnnxAttribute[] attributes)
     {
         var name = output ?? Fresh(opType);
         Claim(name);
-        var n = new ProtoMessage();
-        foreach (var i in nodeInputs) n.String(1, i);
-        n.String(2, name).String(3, $"nice/{opType}_{counter++}").String(4, opType);
-        foreach (var a in attributes)
-        {
-            var attr = new ProtoMessage().String(1, a.Name);
-            if (a.Int is long i) attr.Varint(3, i).Varint(20, 2);
-            else if (a.Float is float f) attr.Float(2, f).Varint(20, 1);
-            else throw new ArgumentException($"Attribute '{a.Name}' has no value.");
-            n.Message(5, attr);
-        }
-        nodes.Add(n);
+        var node = new NodeProto { Name = $"nice/{opType}_{counter++}", OpType = opType };
+        node.Input.Add(nodeInputs);
+        node.Output.Add(name);
+        node.Attribute.Add(attributes.Select(a => a.ToProto()));
+        graph.Node.Add(node);
         return name;
     }
 
@@ -96,38 +87,49 @@ internal sealed class OnnxModelBuilder
     public void Input(string name, params long?[] dims)
     {
         Claim(name);
-        inputs.Add(ValueInfo(name, dims));
+        graph.Input.Add(ValueInfo(name, dims));
     }
 
     /// <summary>Declares a float graph output (already produced by a node named so).</summary>
-    public void Output(string name, params long?[] dims) => outputs.Add(ValueInfo(name, dims));
+    public void Output(string name, params long?[] dims) => graph.Output.Add(ValueInfo(name, dims));
 
-    private static ProtoMessage ValueInfo(string name, long?[] dims)
+    private static ValueInfoProto ValueInfo(string name, long?[] dims)
     {
-        var shape = new ProtoMessage();
+        var shape = new TensorShapeProto();
         foreach (var d in dims)
-            shape.Message(1, d is long v ? new ProtoMessage().Varint(1, v) : new ProtoMessage().String(2, "N"));
-        var tensorType = new ProtoMessage().Varint(1, FloatType).Message(2, shape);
-        return new ProtoMessage().String(1, name).Message(2, new ProtoMessage().Message(1, tensorType));
+            shape.Dim.Add(d is long v
+                ? new TensorShapeProto.Types.Dimension { DimValue = v }
+                : new TensorShapeProto.Types.Dimension { DimParam = "N" });
+        var tensor = new TypeProto.Types.Tensor { ElemType = FloatType, Shape = shape };
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tensor } };
     }
 
-    /// <summary>Serializes the ModelProto with the given metadata_props, in the given order.</summary>
+    /// <summary>
+    /// Serializes the ModelProto with the given metadata_props, in the given order. Protobuf writes fields in number
+    /// order, so the metadata (field 14) follows the graph (7) and its last entry ends the file.
+    /// </summary>
     public byte[] Build(string graphName, IEnumerable<KeyValuePair<string, string>> metadata)
     {
-        var graph = new ProtoMessage();
-        foreach (var n in nodes) graph.Message(1, n);
-        graph.String(2, graphName);
-        foreach (var t in initializers) graph.Message(5, t);
-        foreach (var i in inputs) graph.Message(11, i);
-        foreach (var o in outputs) graph.Message(12, o);
-        var model = new ProtoMessage()
-            .Varint(1, IrVersion)
-            .String(2, "Nice.MLNet")
-            .Message(7, graph)
-            .Message(8, new ProtoMessage().String(1, "").Varint(2, Opset));
-        foreach (var (k, v) in metadata) model.Message(14, new ProtoMessage().String(1, k).String(2, v));
+        graph.Name = graphName;
+        var model = new ModelProto { IrVersion = IrVersion, ProducerName = "Nice.MLNet" };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        foreach (var (k, v) in metadata) model.MetadataProps.Add(new StringStringEntryProto { Key = k, Value = v });
+        long size = model.CalculateSize() + LengthDelimited(GraphSize());
+        if (size > int.MaxValue)
+            throw new NotSupportedException($"The ONNX model would take {size} bytes; protobuf cannot exceed 2 GB.");
+        model.Graph = graph;
         return model.ToByteArray();
     }
+
+    /// <summary>The graph's serialized size, added up in 64 bits (the generated CalculateSize is 32-bit).</summary>
+    private long GraphSize()
+        => CodedOutputStream.ComputeStringSize(graph.Name) + 1
+            + graph.Node.Sum(n => LengthDelimited(n.CalculateSize()))
+            + graph.Initializer.Sum(t => LengthDelimited(t.CalculateSize()))
+            + graph.Input.Concat(graph.Output).Sum(v => LengthDelimited(v.CalculateSize()));
+
+    /// <summary>A length-delimited field with a one-byte tag (every field number used here is below 16).</summary>
+    private static long LengthDelimited(long length) => 1 + CodedOutputStream.ComputeUInt64Size((ulong)length) + length;
 
     /// <summary>An unused name under the <c>nice/</c> prefix (claimed by the caller).</summary>
     private string Fresh(string stem)

@@ -4,6 +4,7 @@ using System.IO.Compression;
 using System.Linq;
 using Microsoft.ML;
 using Nice.MLNet.Cli.Bench;
+using Nice.MLNet.Cli.Metrics;
 using Nice.MLNet.Cli.Data;
 using Xunit;
 
@@ -11,35 +12,35 @@ namespace Nice.MLNet.Tests.Anomaly;
 
 public class AnomalyBenchPartsTests
 {
-    private sealed class Scored
-    {
-        public float Label;
-        public float Score;
-        public bool PredictedLabel;
-    }
-
+    /// <summary>The one AUC every command reports (ML.NET's evaluator) on scores whose ranks are known by hand.</summary>
     [Fact]
-    public void Metrics_AgreeWithMLNetAnomalyEvaluate()
+    public void AnomalyRanking_OnHandMadeScores_GivesTheRankAuc()
     {
-        var rng = new Random(5);
-        var normal = Enumerable.Range(0, 300).Select(_ => (float)rng.NextDouble()).ToArray();
-        var anomalies = Enumerable.Range(0, 60).Select(_ => (float)(rng.NextDouble() + 0.4)).ToArray();
-        normal[0] = anomalies[0]; // a tie across classes
         var ml = new MLContext(1);
-        var rows = normal.Select(s => new Scored { Label = 0, Score = s }).Concat(anomalies.Select(s => new Scored { Label = 1, Score = s }));
-        var metrics = ml.AnomalyDetection.Evaluate(ml.Data.LoadFromEnumerable(rows), falsePositiveCount: 10);
-        Assert.Equal(metrics.AreaUnderRocCurve, AnomalyMetrics.Auc(normal, anomalies), 4);
-        Assert.Equal(metrics.DetectionRateAtFalsePositiveCount, AnomalyMetrics.DetectionRate(normal, anomalies, 10), 4);
+        double Auc(float[] normal, float[] anomalies) => AnomalyRanking.Evaluate(ml, normal, anomalies).AreaUnderRocCurve;
+
+        Assert.Equal(1.0, Auc(new[] { 0f, 1f }, new[] { 2f, 3f }), 6);
+        Assert.Equal(0.0, Auc(new[] { 2f, 3f }, new[] { 0f, 1f }), 6);
+        Assert.Equal(0.5, Auc(new[] { 1f, 1f }, new[] { 1f }), 6);          // a tie counts 1/2
+        Assert.Equal(0.75, Auc(new[] { 0f, 2f }, new[] { 1f, 3f }), 6);     // 3 of the 4 pairs in order
     }
 
     [Fact]
-    public void Metrics_OnHandMadeScores()
+    public void AnomalyRanking_DetectionRate_CountsAnomaliesAboveTheKthHighestNormalScore()
     {
-        Assert.Equal(1.0, AnomalyMetrics.Auc(new[] { 0f, 1f }, new[] { 2f, 3f }));
-        Assert.Equal(0.5, AnomalyMetrics.Auc(new[] { 1f, 1f }, new[] { 1f }));
-        Assert.Equal(0.75, AnomalyMetrics.Auc(new[] { 0f, 2f }, new[] { 1f, 3f }));
-        var normal = Enumerable.Range(0, 20).Select(i => (float)i).ToArray(); // 10th highest = 10
-        Assert.Equal(0.5, AnomalyMetrics.DetectionRate(normal, new[] { 10f, 10.5f, 3f, 30f }, 10));
+        var ml = new MLContext(1);
+        var normal = Enumerable.Range(0, 20).Select(i => (float)i).ToArray();   // the 10th highest is 10
+
+        var metrics = AnomalyRanking.Evaluate(ml, normal, new[] { 10.5f, 30f, 3f, 9.5f }, falsePositiveCount: 10);
+
+        Assert.Equal(0.5, metrics.DetectionRateAtFalsePositiveCount, 6);
+    }
+
+    [Fact]
+    public void AnomalyRanking_WithoutAnomalies_SaysWhatIsMissing()
+    {
+        var e = Assert.Throws<ArgumentException>(() => AnomalyRanking.Evaluate(new MLContext(1), new[] { 1f }, Array.Empty<float>()));
+        Assert.Contains("got 1 and 0", e.Message);
     }
 
     [Fact]

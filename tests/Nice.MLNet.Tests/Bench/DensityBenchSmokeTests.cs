@@ -9,7 +9,8 @@ using Xunit.Abstractions;
 
 namespace Nice.MLNet.Tests.Bench;
 
-/// <summary>Runs the density benchmark's own code path (what `./run.sh density` calls) on tiny synthetic MNIST-format files.</summary>
+/// <summary>Runs the density benchmark's own code path (what `./run.sh density` calls) on tiny synthetic MNIST-format
+/// files.</summary>
 public sealed class DensityBenchSmokeTests : IDisposable
 {
     private readonly string folder = Path.Combine(Path.GetTempPath(), $"nice-density-{Guid.NewGuid():N}");
@@ -52,15 +53,18 @@ public sealed class DensityBenchSmokeTests : IDisposable
         Assert.StartsWith("full-covariance Gaussian", result.Models[2].Model);
         foreach (var m in result.Models)
         {
-            Assert.True(double.IsFinite(m.LogLikelihood) && double.IsFinite(m.StandardError) && double.IsFinite(m.BitsPerDim), m.ToString());
+            Assert.True(double.IsFinite(m.LogLikelihood) && double.IsFinite(m.StandardError)
+                && double.IsFinite(m.BitsPerDim), m.ToString());
             Assert.Equal(200, m.Rows);
         }
         Assert.True(result.Models[0].LogLikelihood > result.Models[1].LogLikelihood,
-            $"NICE {result.Models[0].LogLikelihood:F2} should beat the diagonal Gaussian {result.Models[1].LogLikelihood:F2}\n{log}");
+            $"NICE {result.Models[0].LogLikelihood:F2} should beat the diagonal Gaussian "
+                + $"{result.Models[1].LogLikelihood:F2}\n{log}");
         Assert.Equal(8, result.History.Count);
         var table = result.Table();
         Assert.Equal(5, table.Trim().Split('\n').Length);
-        foreach (var name in new[] { "NICE", "diagonal Gaussian", "full-covariance Gaussian" }) Assert.Contains(name, table);
+        foreach (var name in new[] { "NICE", "diagonal Gaussian", "full-covariance Gaussian" }) Assert.Contains(name,
+            table);
         Assert.True(File.ReadAllLines(Path.Combine(outDir, "history.csv")).Length == 9);
         var png = File.ReadAllBytes(Path.Combine(outDir, "nll.png"));
         Assert.True(png.Length > 1000 && png[1] == (byte)'P' && png[2] == (byte)'N' && png[3] == (byte)'G');
@@ -80,7 +84,8 @@ public sealed class DensityBenchSmokeTests : IDisposable
         Assert.Equal(full, diag, (a, b) => Math.Abs(a - b) < 1e-10);
     }
 
-    /// <summary>8x8 images: a bright bar (horizontal or vertical, random position and brightness) on a dark background, with pixel noise.</summary>
+    /// <summary>8x8 images: a bright bar (horizontal or vertical, random position and brightness) on a dark background,
+    /// with pixel noise.</summary>
     private void WriteSplit(string split, int n, int seed, bool gzip)
     {
         var rng = new Random(seed);
@@ -98,11 +103,13 @@ public sealed class DensityBenchSmokeTests : IDisposable
                     pixels[i * 64 + r * 8 + c] = (byte)Math.Clamp(v, 0, 255);
                 }
         }
-        Write(Path.Combine(folder, $"{split}-images-idx3-ubyte"), gzip, Header(0x803, n, 8, 8).Concat(pixels).ToArray());
+        Write(Path.Combine(folder, $"{split}-images-idx3-ubyte"), gzip, Header(0x803, n, 8, 8).Concat(pixels)
+            .ToArray());
         Write(Path.Combine(folder, $"{split}-labels-idx1-ubyte"), gzip, Header(0x801, n).Concat(new byte[n]).ToArray());
     }
 
-    private static byte[] Header(params int[] ints) => ints.SelectMany(v => new[] { (byte)(v >> 24), (byte)(v >> 16), (byte)(v >> 8), (byte)v }).ToArray();
+    private static byte[] Header(params int[] ints) => ints.SelectMany(v => new[] { (byte)(v >> 24), (byte)(v >> 16),
+        (byte)(v >> 8), (byte)v }).ToArray();
 
     private static void Write(string path, bool gzip, byte[] bytes)
     {

@@ -255,7 +255,7 @@ public class TrainerMemoryTests
     /// <summary>Runs bench-memory in a process of its own (in this process other tests' memory comes and goes): per-epoch working set (MB) and live tensors, and the peak (MB).</summary>
     private (Dictionary<int, (double WorkingSet, long Live)> Epochs, double Peak) BenchMemory(string arguments)
     {
-        var cli = System.IO.Path.Combine(AppContext.BaseDirectory, "nice.dll");
+        var cli = System.IO.Path.Combine(AppContext.BaseDirectory, "Nice.MLNet.Benchmarks.dll");
         var psi = new System.Diagnostics.ProcessStartInfo("dotnet", $"exec \"{cli}\" bench-memory {arguments}")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,

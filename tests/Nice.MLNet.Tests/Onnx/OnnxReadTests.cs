@@ -2,8 +2,11 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
+using Google.Protobuf;
 using Nice.MLNet.Flow;
 using Nice.MLNet.Onnx;
+using Nice.MLNet.Onnx.Proto;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
@@ -92,6 +95,52 @@ public class OnnxReadTests
             var e = Assert.Throws<InvalidDataException>(() => NiceOnnx.Read(bytes.AsSpan(0, length).ToArray()));
             Assert.Contains("truncated", e.Message);
         }
+    }
+
+    [Fact]
+    public void Export_EndsWithTheFormatMarker_SoEveryTruncationLosesIt()
+    {
+        using var flow = TestUtil.RandomFlow(Small, seed: 30);
+        var bytes = NiceOnnx.ExportForward(flow, null, batched: true, UserMetadata);
+        var marker = new StringStringEntryProto
+        {
+            Key = NiceOnnxMetadata.FormatKey,
+            Value = NiceOnnxMetadata.FormatFor(Small),
+        };
+        var lastField = new ModelProto { MetadataProps = { marker } }.ToByteArray();
+        Assert.True(bytes.AsSpan().EndsWith(lastField), "the format marker should be the last field of the file");
+    }
+
+    [Fact]
+    public void Read_OfWeightsStoredAsFloatData_RebuildsTheSameFlow()
+    {
+        using var flow = TestUtil.RandomFlow(Small, seed: 31);
+        var model = ModelProto.Parser.ParseFrom(NiceOnnx.ExportForward(flow, null, batched: true));
+        int moved = 0;
+        foreach (var t in model.Graph.Initializer.Where(t => t.DataType == OnnxModelBuilder.FloatType))
+        {
+            t.FloatData.Add(MemoryMarshal.Cast<byte, float>(t.RawData.Span).ToArray());
+            t.ClearRawData();
+            moved++;
+        }
+        Assert.True(moved > 0, "the export should hold float initializers");
+
+        using var read = NiceOnnx.Read(model.ToByteArray());
+        foreach (var ((name, p), (_, q)) in read.Flow.named_parameters().Zip(flow.named_parameters()))
+            Assert.True(Same(p, q), name);
+    }
+
+    [Fact]
+    public void Read_SkipsFieldsItDoesNotUse()
+    {
+        using var flow = TestUtil.RandomFlow(Small, seed: 32);
+        var bytes = NiceOnnx.ExportForward(flow, null, batched: true);
+        // ModelProto.doc_string (6) and model_version (5): valid ONNX that this library neither writes nor reads.
+        var extra = new byte[] { 0x32, 3, (byte)'d', (byte)'o', (byte)'c', 0x28, 42 };
+        using var read = NiceOnnx.Read(extra.Concat(bytes).ToArray());
+        Assert.Equal(flow.Config, read.Flow.Config);
+        foreach (var ((name, p), (_, q)) in read.Flow.named_parameters().Zip(flow.named_parameters()))
+            Assert.True(Same(p, q), name);
     }
 
     [Fact]

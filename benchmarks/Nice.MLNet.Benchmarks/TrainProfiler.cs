@@ -7,7 +7,7 @@ using Nice.MLNet.Flow;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Nice.MLNet.Cli.Bench;
+namespace Nice.MLNet.Benchmarks;
 
 /// <summary>
 /// Where a training step's time goes: the trainer's step taken apart (batch gather, zero_grad, forward, loss,
@@ -66,10 +66,12 @@ internal static class TrainProfiler
             netForward += nf;
         }
         double total = sums.Sum();
-        output.WriteLine($"profile ({steps} steps of the trainer's step, batch {batch}, {(optimizer.IsFused ? "fused one-pass Adam" : "TorchSharp optim.Adam")}, ms/step):");
+        output.WriteLine($"profile ({steps} steps of the trainer's step, batch {batch}, "
+            + $"{(optimizer.IsFused ? "fused one-pass Adam" : "TorchSharp optim.Adam")}, ms/step):");
         for (int i = 0; i < names.Length; i++)
             output.WriteLine($"  {names[i],-14} {sums[i] / steps * 1e3,8:F2} ms  {sums[i] / total * 100,5:F1}%");
         output.WriteLine($"  {"total",-14} {total / steps * 1e3,8:F2} ms");
-        output.WriteLine($"  (coupling nets' forward alone, no grad: {netForward / steps * 1e3:F2} ms; forward minus that = split/merge, scaling and autograd bookkeeping)");
+        output.WriteLine($"  (coupling nets' forward alone, no grad: {netForward / steps * 1e3:F2} ms; forward minus "
+            + $"that = split/merge, scaling and autograd bookkeeping)");
     }
 }
