@@ -14,7 +14,7 @@ namespace Nice.MLNet.Tests.Notebooks;
 /// numbers it displays are checked against what an untrained or broken model would show.
 /// </summary>
 [Collection(PackedLibraryCollection.Name)]
-[Trait("Category", "Package")]
+[Trait("Category", "Slow"), Trait("Category", "Notebook")]
 public sealed class NotebookTests : IDisposable
 {
     private static readonly string[] Walkthroughs = { "anomaly-detection.ipynb", "images.ipynb", "quickstart.ipynb" };

@@ -15,7 +15,7 @@ namespace Nice.MLNet.Tests.Packaging;
 /// that adds the native backends runs, saves and reloads a pipeline.
 /// </summary>
 [Collection(PackedLibraryCollection.Name)]
-[Trait("Category", "Package")]
+[Trait("Category", "Slow"), Trait("Category", "Package")]
 public sealed class PackageTests : IDisposable
 {
     private readonly PackedLibrary packed;

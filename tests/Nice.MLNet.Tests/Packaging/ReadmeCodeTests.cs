@@ -15,7 +15,7 @@ namespace Nice.MLNet.Tests.Packaging;
 /// repository's data/ (where a reader of a clone runs it: the repository root).
 /// </summary>
 [Collection(PackedLibraryCollection.Name)]
-[Trait("Category", "Package")]
+[Trait("Category", "Slow"), Trait("Category", "Package")]
 public sealed class ReadmeCodeTests : IDisposable
 {
     private readonly PackedLibrary packed;
