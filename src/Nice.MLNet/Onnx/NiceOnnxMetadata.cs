@@ -28,7 +28,7 @@ internal static class NiceOnnxMetadata
     /// The format of models with a whitening layer (<see cref="Flow.Whitening"/>: the initializers "whitening.mean"
     /// and "whitening.weight", and possibly no coupling), so that a reader which predates it refuses them by name.
     /// </summary>
-    public const string WhiteningFormatVersion = "1.2";
+    public const string WhiteningFormatVersion = "1.3";
 
     /// <summary>The format a model of this config is written in.</summary>
     public static string FormatFor(FlowConfig config)

@@ -18,7 +18,7 @@ namespace Nice.MLNet.Tests.Onnx;
 
 /// <summary>
 /// The whitening layer through ONNX and ML.NET zips: the forward and inverse graphs compute what TorchSharp computes,
-/// the import rebuilds the same μ and W (format "1.2"; models without whitening keep their format), a damaged W is
+/// the import rebuilds the same μ and W (format "1.3"; models without whitening keep their format), a damaged W is
 /// refused by name, and estimator and anomaly-detector models (also with no couplings: the Gaussian) round-trip
 /// through <c>Model.Save</c> / <c>Model.Load</c> / <c>NiceTransformer.Load</c> / <c>LoadNice</c>.
 /// </summary>
@@ -92,14 +92,14 @@ public sealed class OnnxWhiteningTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Read_OfExport_RebuildsTheSameFlow_WithItsWhitening_InFormat1_2(NiceWhitening kind, int couplings, int layout)
+    public void Read_OfExport_RebuildsTheSameFlow_WithItsWhitening_InFormat1_3(NiceWhitening kind, int couplings, int layout)
     {
         using var scope = NewDisposeScope();
         var (config, dq, batched) = Setup(kind, couplings, layout);
         using var flow = WhiteningTests.RandomWhitenedFlow(config, seed: 70 + layout);
         var bytes = layout == 0 ? NiceOnnx.ExportForward(flow, dq, batched) : NiceOnnx.ExportInverse(flow, dq, batched);
         var metadata = OnnxModelContents.Parse(bytes).Metadata;
-        Assert.Equal("1.2", metadata[NiceOnnxMetadata.FormatKey]);
+        Assert.Equal("1.3", metadata[NiceOnnxMetadata.FormatKey]);
         Assert.Contains($"\"Whitening\":\"{kind}\"", metadata[NiceOnnxMetadata.ConfigKey]);
         using var model = NiceOnnx.Read(bytes);
         Assert.Equal(flow.Config, model.Flow.Config);
