@@ -24,7 +24,7 @@ internal sealed record ProcessRun(string Command, int ExitCode, string Stdout, s
         foreach (var a in arguments) psi.ArgumentList.Add(a);
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["DOTNET_NOLOGO"] = "1";
-        psi.Environment["OMP_NUM_THREADS"] ??= "1";
+        psi.Environment.TryAdd("OMP_NUM_THREADS", "1");
         if (environment != null)
             foreach (var (key, value) in environment) psi.Environment[key] = value;
         string command = $"{file} {string.Join(' ', psi.ArgumentList)} (in {workingDirectory})";
