@@ -8,6 +8,7 @@ using Nice.MLNet.Flow;
 using Nice.MLNet.Mapping;
 using Nice.MLNet.Onnx;
 using Nice.MLNet.Persistence;
+using Nice.MLNet.Scoring;
 using static TorchSharp.torch;
 
 namespace Nice.MLNet;
@@ -26,28 +27,52 @@ namespace Nice.MLNet;
 /// </remarks>
 public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
 {
-    private readonly NiceFlow flow;
+    private readonly LazyFlow flow;
     private readonly Dequantization? dequantization;
     private readonly NiceColumns columns;
-    private readonly FlowScorer scorer;
+    private readonly TorchScoringEngine torch;
+    private readonly IScoringEngine engine;
     private bool disposed;
 
-    internal NiceTransformer(NiceFlow flow, Dequantization? dequantization, NiceColumns columns, int scoringBatchSize,
-        NiceTrainingSummary? summary)
+    /// <summary>
+    /// A transformer around <paramref name="flow"/> (it takes ownership), scoring on <paramref name="engine"/> resolved
+    /// for <paramref name="device"/> with <paramref name="threads"/> (0 = automatic; see
+    /// <see cref="NiceOptions.Threads"/>).
+    /// </summary>
+    internal NiceTransformer(LazyFlow flow, Dequantization? dequantization, NiceColumns columns, int scoringBatchSize,
+        NiceTrainingSummary? summary, NiceScoringEngine engine, int threads, string device)
     {
         this.flow = flow;
         this.dequantization = dequantization;
         this.columns = columns;
         ScoringBatchSize = scoringBatchSize;
         TrainingSummary = summary;
-        flow.eval();
-        scorer = new FlowScorer(flow, dequantization);
+        torch = new TorchScoringEngine(flow, dequantization,
+            ThreadPolicy.Threads(threads, flow.Config, scoringBatchSize));
+        this.engine = ScoringEngines.Resolve(engine, device) == NiceScoringEngine.TorchSharp
+            ? torch
+            : ScoringEngines.Create(NiceScoringEngine.OnnxRuntime, flow, dequantization, threads, scoringBatchSize,
+                () => torch);
     }
 
-    internal NiceFlow Flow => flow;
+    /// <summary>The TorchSharp flow; made from the saved weights on first use when this model was read from a file
+    /// (which loads libtorch).</summary>
+    internal NiceFlow Flow => flow.Flow;
+    internal LazyFlow Lazy => flow;
     internal Dequantization? Dequantization => dequantization;
     internal NiceColumns Columns => columns;
-    internal FlowScorer Scorer => scorer;
+    /// <summary>The engine that scores rows (<see cref="ScoringEngine"/>).</summary>
+    internal IScoringEngine Scorer => engine;
+    /// <summary>The TorchSharp engine (the scorer when <see cref="ScoringEngine"/> is TorchSharp).</summary>
+    internal TorchScoringEngine TorchScorer => torch;
+
+    /// <summary>
+    /// The engine that computes <see cref="Transform"/>, <see cref="LogLikelihood"/>, <see cref="Encode"/>,
+    /// PredictionEngine and anomaly scores: <see cref="NiceScoringEngine.OnnxRuntime"/> or
+    /// <see cref="NiceScoringEngine.TorchSharp"/>, chosen by <see cref="NiceOptions.ScoringEngine"/> (a model read from
+    /// a file: <see cref="NiceScoringEngine.Auto"/>, i.e. ONNX Runtime).
+    /// </summary>
+    public NiceScoringEngine ScoringEngine => engine.Kind;
 
     /// <summary>The input column's name.</summary>
     public string InputColumnName => columns.Input;
@@ -81,9 +106,8 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
         get
         {
             ThrowIfDisposed();
-            using var scope = NewDisposeScope();
-            using var _ = no_grad();
-            return flow.Scaling.LogScale.detach().cpu().data<float>().ToArray();
+            using var weights = flow.Weights();
+            return weights.Parameter(FlowLayout.ScalingName).ToArray();
         }
     }
 
@@ -92,11 +116,9 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     public IReadOnlyList<NiceParameter> GetParameters()
     {
         ThrowIfDisposed();
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        return flow.named_parameters()
-            .Select(p => new NiceParameter(p.name, p.parameter.shape.ToArray(),
-                p.parameter.detach().cpu().data<float>().ToArray()))
+        using var weights = flow.Weights();
+        return weights.Layout.Parameters
+            .Select(p => new NiceParameter(p.Name, p.Shape.ToArray(), weights.Parameter(p.Name).ToArray()))
             .ToArray();
     }
 
@@ -136,7 +158,7 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     void IBatchMapper.Map(ReadOnlySpan<float> features, int rows, BatchOutputs outputs)
     {
         ThrowIfDisposed();
-        scorer.Score(features, rows, outputs.Floats(0), outputs.Floats(1));
+        engine.Score(features, rows, outputs.Floats(0), outputs.Floats(1));
     }
 
     /// <summary>log p(x) in nats of each row (batched).</summary>
@@ -145,7 +167,7 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
         ThrowIfDisposed();
         var flat = RowArrays.Flatten(rows, Dimension, nameof(rows));
         var ll = new float[rows.Count];
-        scorer.Score(flat, rows.Count, null, ll);
+        engine.Score(flat, rows.Count, null, ll);
         return ll;
     }
 
@@ -155,7 +177,7 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
         ThrowIfDisposed();
         var flat = RowArrays.Flatten(rows, Dimension, nameof(rows));
         var z = new float[flat.Length];
-        scorer.Score(flat, rows.Count, z, null);
+        engine.Score(flat, rows.Count, z, null);
         return RowArrays.Split(z, rows.Count, Dimension);
     }
 
@@ -168,10 +190,11 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
         ThrowIfDisposed();
         var flat = RowArrays.Flatten(latents, Dimension, nameof(latents));
         if (latents.Count == 0) return Array.Empty<float[]>();
+        var nice = Flow;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var z = HostTensors.FromRows(flat, latents.Count, Dimension).to(flow.Device);
-        return RowArrays.Split(FromFlowSpace(flow.Inverse(z)), latents.Count, Dimension);
+        var z = HostTensors.FromRows(flat, latents.Count, Dimension).to(nice.Device);
+        return RowArrays.Split(FromFlowSpace(nice.Inverse(z)), latents.Count, Dimension);
     }
 
     /// <summary>
@@ -187,10 +210,11 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
             throw new ArgumentOutOfRangeException(nameof(temperature), temperature,
                 "temperature must be a finite number >= 0.");
         if (count == 0) return Array.Empty<float[]>();
+        var nice = Flow;
         using var generator = new Generator((ulong)(uint)seed);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        return RowArrays.Split(FromFlowSpace(flow.Sample(count, temperature, generator)), count, Dimension);
+        return RowArrays.Split(FromFlowSpace(nice.Sample(count, temperature, generator)), count, Dimension);
     }
 
     /// <summary>Like <see cref="Sample"/>, as an IDataView with one column named and typed like the input (vector of D
@@ -206,7 +230,8 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     /// Mean log-likelihood of <paramref name="data"/>'s input column. With dequantization this draws u ~ U(0,1) per
     /// value (seeded), as the NICE paper and the bits/dim literature do; <see cref="Transform"/> instead scores at the
     /// bin centre u = ½ so each row's score is deterministic, which gives somewhat higher values on data with few
-    /// levels. Rows with NaN or infinity are not counted.
+    /// levels. Rows with NaN or infinity are not counted. Without dequantization the rows are scored by
+    /// <see cref="ScoringEngine"/>; with it, the noise is drawn and scored by TorchSharp.
     /// </summary>
     public NiceDensityMetrics Evaluate(IDataView data, int seed = 0)
     {
@@ -219,7 +244,8 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
         long n = 0;
         foreach (var (rows, count) in FeatureBatches.Read(data, column, d, ScoringBatchSize))
         {
-            scorer.Score(rows, count, null, ll, generator);
+            if (generator is null) engine.Score(rows, count, null, ll);
+            else torch.Scorer.Score(rows, count, null, ll, generator);
             for (int i = 0; i < count; i++)
                 if (float.IsFinite(ll[i])) { sum += ll[i]; sumSq += (double)ll[i] * ll[i]; n++; }
         }
@@ -239,7 +265,8 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         ThrowIfDisposed();
-        var chain = OnnxChain.Build(flow, dequantization, columns.Input, columns.Latent, columns.LogLikelihood,
+        using var weights = flow.Weights();
+        var chain = OnnxChain.Build(weights, dequantization, columns.Input, columns.Latent, columns.LogLikelihood,
             NiceModelMetadata.Write(this));
         ((ICanSaveModel)chain).Save(ctx);
     }
@@ -254,7 +281,8 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     {
         ArgumentNullException.ThrowIfNull(stream);
         ThrowIfDisposed();
-        stream.Write(NiceOnnx.ExportForward(flow, dequantization, batched, NiceModelMetadata.Write(this),
+        using var weights = flow.Weights();
+        stream.Write(NiceOnnx.ExportForward(weights, dequantization, batched, NiceModelMetadata.Write(this),
             columns.Input, columns.Latent, columns.LogLikelihood));
     }
 
@@ -267,7 +295,7 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     {
         ArgumentNullException.ThrowIfNull(stream);
         ThrowIfDisposed();
-        stream.Write(NiceOnnx.ExportInverse(flow, dequantization, batched, NiceModelMetadata.Write(this),
+        stream.Write(NiceOnnx.ExportInverse(Flow, dequantization, batched, NiceModelMetadata.Write(this),
             columns.Latent, columns.Input));
     }
 
@@ -314,7 +342,8 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
         try
         {
             var (cols, batch, summary) = NiceModelMetadata.Read(read.Metadata, source);
-            return new NiceTransformer(read.Flow, read.Dequantization, cols, batch, summary);
+            return new NiceTransformer(read.Lazy, read.Dequantization, cols, batch, summary, NiceScoringEngine.Auto,
+                threads: 0, NiceDefaults.Device);
         }
         catch
         {
@@ -340,7 +369,8 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     {
         if (disposed) return;
         disposed = true;
-        scorer.Dispose();
+        engine.Dispose();
+        torch.Dispose();
         flow.Dispose();
     }
 }

@@ -41,7 +41,8 @@ internal static class AnomalyPersistence
         if (detector.CalibrationFalsePositiveRate is double r) metadata[Rate] = r.ToString("R",
             CultureInfo.InvariantCulture);
         foreach (var (k, v) in NiceModelMetadata.Write(model)) metadata[k] = v;
-        var nice = OnnxChain.Build(model.Flow, model.Dequantization, model.InputColumnName, model.LatentColumnName,
+        using var weights = model.Lazy.Weights();
+        var nice = OnnxChain.Build(weights, model.Dequantization, model.InputColumnName, model.LatentColumnName,
             model.LogLikelihoodColumnName, metadata);
         var ml = new MLContext();
         var tail = ScoreTail(ml, detector)
