@@ -10,21 +10,18 @@ using Xunit;
 namespace Nice.MLNet.Tests.Packaging;
 
 /// <summary>`dotnet pack` gives a package a user can consume: README, licence, XML docs, symbols, TorchSharp as the only torch dependency, and it runs a pipeline in a fresh app.</summary>
-public sealed class PackageTests : IDisposable
+[Collection(PackedLibraryCollection.Name)]
+public sealed class PackageTests
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("nice-pack-").FullName;
+    private readonly PackedLibrary packed;
 
-    public void Dispose()
-    {
-        try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
-    }
+    public PackageTests(PackedLibrary packed) => this.packed = packed;
 
     [Fact]
     public void Pack_ThenRestoreIntoAFreshConsoleApp_RunsAPipeline()
     {
-        string version = $"0.1.0-test{DateTime.UtcNow:yyyyMMddHHmmss}{Environment.ProcessId}";
-        string feed = Path.Combine(dir, "feed");
-        Run("dotnet", $"pack \"{Repo.File("src/Nice.MLNet/Nice.MLNet.csproj")}\" -c Release -o \"{feed}\" -p:Version={version}", Repo.Root);
+        string version = packed.Version;
+        string feed = packed.Feed;
 
         string nupkg = Path.Combine(feed, $"Nice.MLNet.{version}.nupkg");
         Assert.True(File.Exists(Path.Combine(feed, $"Nice.MLNet.{version}.snupkg")), "symbols package");
@@ -41,17 +38,7 @@ public sealed class PackageTests : IDisposable
             Assert.DoesNotContain(ids, id => id.StartsWith("libtorch", StringComparison.OrdinalIgnoreCase) || id.StartsWith("TorchSharp-", StringComparison.OrdinalIgnoreCase));
         }
 
-        string app = Path.Combine(dir, "app");
-        Directory.CreateDirectory(app);
-        File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <add key="local" value="{feed}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-              </packageSources>
-            </configuration>
-            """);
+        string app = packed.NewApp("app");
         string backend = OperatingSystem.IsWindows() ? "libtorch-cpu-win-x64" : OperatingSystem.IsMacOS() ? "libtorch-cpu-osx-arm64" : "libtorch-cpu-linux-x64";
         File.WriteAllText(Path.Combine(app, "app.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
@@ -81,28 +68,12 @@ public sealed class PackageTests : IDisposable
 
             public sealed class Row { [VectorType(3)] public float[] Features = Array.Empty<float>(); }
             """);
-        var output = Run("dotnet", "run -c Release", app);
+        var output = PackedLibrary.Run("dotnet", "run -c Release", app);
         var line = output.Split('\n').Single(l => l.StartsWith("OK mean log-likelihood"));
         var parts = line.Split(' ');
         double fitted = double.Parse(parts[3], System.Globalization.CultureInfo.InvariantCulture);
         double loaded = double.Parse(parts[5], System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(double.IsFinite(fitted));
         Assert.Equal(fitted, loaded, 3);
-    }
-
-    private string Run(string file, string arguments, string workingDirectory)
-    {
-        var psi = new ProcessStartInfo(file, arguments)
-        {
-            WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)), $"{file} {arguments} timed out");
-        Assert.True(process.ExitCode == 0, $"{file} {arguments} exited {process.ExitCode}:\n{stdout.Result}\n{stderr.Result}");
-        return stdout.Result;
     }
 }
