@@ -7,7 +7,7 @@ using System.Linq;
 using System.Text;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Nice.MLNet.Cli.Data;
+using Nice.MLNet.Cli.Datasets;
 using Nice.MLNet.Cli.Hosting;
 using OxyPlot;
 using OxyPlot.Axes;

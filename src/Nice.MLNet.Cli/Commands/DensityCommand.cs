@@ -4,7 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using Nice.MLNet.Cli.Bench;
-using Nice.MLNet.Cli.Data;
+using Nice.MLNet.Cli.Datasets;
 using Nice.MLNet.Cli.Hosting;
 
 namespace Nice.MLNet.Cli.Commands;

@@ -2,7 +2,7 @@ using System;
 using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Nice.MLNet.Cli.Data;
+using Nice.MLNet.Cli.Datasets;
 using Nice.MLNet.Cli.Hosting;
 using Nice.MLNet.Cli.Metrics;
 using Nice.MLNet.Images;

@@ -89,9 +89,9 @@ internal static class NiceOnnx
     {
         var contents = OnnxModelContents.Parse(bytes);
         if (!contents.HasGraph)
-            throw new InvalidDataException("Not a Nice.MLNet ONNX model: the ONNX model has no graph.");
+            throw ForeignModel.Exception("Not a Nice.MLNet ONNX model: the ONNX model has no graph.");
         if (!contents.Metadata.TryGetValue(NiceOnnxMetadata.FormatKey, out var format))
-            throw new InvalidDataException(
+            throw ForeignModel.Exception(
                 $"Not a Nice.MLNet ONNX model: the metadata has no '{NiceOnnxMetadata.FormatKey}' marker "
                 + "(not written by Nice.MLNet's exporter, or truncated).");
         if (format != NiceOnnxMetadata.FormatVersion && format != NiceOnnxMetadata.SuccessorsFormatVersion)
@@ -102,6 +102,9 @@ internal static class NiceOnnx
         var (kind, batched) = NiceOnnxMetadata.ReadShape(contents.Metadata);
         CheckEnoughWeights(config, contents);
         var weights = new SavedWeights(new FlowLayout(config), contents);
+        // Last, so that a file broken in a way the reader can name (a weight of the wrong shape, a bad permutation)
+        // says so; a file that is well-formed but edited says that its content changed.
+        contents.VerifyContentHash();
         var user = contents.Metadata
             .Where(e => !e.Key.StartsWith(NiceOnnxMetadata.ReservedPrefix, StringComparison.Ordinal))
             .ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);

@@ -29,6 +29,11 @@ internal static class NiceOnnxMetadata
     public const string ConfigKey = "nice.config";
     /// <summary>Present only when the graph dequantizes its input.</summary>
     public const string DequantizationKey = "nice.dequantization";
+    /// <summary>
+    /// "sha256:…" over the graph and the other metadata (<see cref="ContentHash"/>); files written before it existed
+    /// have none and load without the check.
+    /// </summary>
+    public const string ContentHashKey = "nice.contentHash";
     /// <summary>"forward" or "inverse".</summary>
     public const string GraphKey = "nice.graph";
     /// <summary>"true" for [N, D] inputs, "false" for one row [D].</summary>

@@ -113,10 +113,16 @@ internal sealed class OnnxModelBuilder
         graph.Name = graphName;
         var model = new ModelProto { IrVersion = IrVersion, ProducerName = "Nice.MLNet" };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
-        foreach (var (k, v) in metadata) model.MetadataProps.Add(new StringStringEntryProto { Key = k, Value = v });
+        var entries = new List<KeyValuePair<string, string>>(metadata);
+        // The content hash goes just before the last entry (the format marker), which must stay last. A placeholder of
+        // the hash's length first, so the size check below runs before the graph is serialized for the hash.
+        int at = Math.Max(0, entries.Count - 1);
+        entries.Insert(at, new(NiceOnnxMetadata.ContentHashKey, new string('0', ContentHash.Length)));
+        foreach (var (k, v) in entries) model.MetadataProps.Add(new StringStringEntryProto { Key = k, Value = v });
         long size = model.CalculateSize() + LengthDelimited(GraphSize());
         if (size > int.MaxValue)
             throw new NotSupportedException($"The ONNX model would take {size} bytes; protobuf cannot exceed 2 GB.");
+        model.MetadataProps[at].Value = ContentHash.Of(graph.ToByteArray(), entries);
         model.Graph = graph;
         return model.ToByteArray();
     }

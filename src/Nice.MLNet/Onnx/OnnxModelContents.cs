@@ -17,9 +17,16 @@ internal sealed class OnnxModelContents
     /// <summary>Drops fields the schema does not declare instead of keeping a copy of their bytes.</summary>
     private static readonly MessageParser<ModelProto> Parser = ModelProto.Parser.WithDiscardUnknownFields(true);
 
-    private OnnxModelContents(bool hasGraph, Dictionary<string, string> metadata,
-        Dictionary<string, OnnxInitializer> initializers, List<string> inputs, List<string> outputs)
+    private readonly GraphProto? graph;
+    private readonly List<KeyValuePair<string, string>> orderedMetadata;
+
+    private OnnxModelContents(GraphProto? graph, List<KeyValuePair<string, string>> orderedMetadata,
+        Dictionary<string, string> metadata, Dictionary<string, OnnxInitializer> initializers, List<string> inputs,
+        List<string> outputs)
     {
+        this.graph = graph;
+        this.orderedMetadata = orderedMetadata;
+        bool hasGraph = graph != null;
         HasGraph = hasGraph;
         Metadata = metadata;
         Initializers = initializers;
@@ -40,7 +47,7 @@ internal sealed class OnnxModelContents
     public static OnnxModelContents Parse(byte[] bytes)
     {
         ArgumentNullException.ThrowIfNull(bytes);
-        if (bytes.Length == 0) throw new InvalidDataException("Not an ONNX model: the input is empty.");
+        if (bytes.Length == 0) throw ForeignModel.Exception("Not an ONNX model: the input is empty.");
         ModelProto model;
         try
         {
@@ -48,14 +55,30 @@ internal sealed class OnnxModelContents
         }
         catch (InvalidProtocolBufferException e)
         {
-            throw new InvalidDataException(
+            throw ForeignModel.Exception(
                 "Not an ONNX model: the bytes are not a well-formed protobuf message, or are truncated "
                 + $"({e.Message}).", e);
         }
         var graph = model.Graph;
-        return new OnnxModelContents(graph != null, ReadMetadata(model), ReadInitializers(graph),
+        var ordered = model.MetadataProps.Select(e => new KeyValuePair<string, string>(e.Key, e.Value)).ToList();
+        return new OnnxModelContents(graph, ordered, ReadMetadata(model), ReadInitializers(graph),
             graph?.Input.Select(v => v.Name).ToList() ?? new List<string>(),
             graph?.Output.Select(v => v.Name).ToList() ?? new List<string>());
+    }
+
+    /// <summary>
+    /// Checks the content hash when the model carries one (<see cref="NiceOnnxMetadata.ContentHashKey"/>); throws
+    /// <see cref="InvalidDataException"/> when the graph or the metadata changed after it was written. Returns false
+    /// for a model without a hash (written before hashes existed).
+    /// </summary>
+    public bool VerifyContentHash()
+    {
+        if (!Metadata.TryGetValue(NiceOnnxMetadata.ContentHashKey, out var stored)) return false;
+        var actual = ContentHash.Of(graph is null ? ReadOnlySpan<byte>.Empty : graph.ToByteArray(), orderedMetadata);
+        if (!string.Equals(stored, actual, StringComparison.Ordinal))
+            throw new InvalidDataException("The Nice.MLNet model was changed after it was saved: its content hash does "
+                + "not match its weights and settings (a damaged or edited file).");
+        return true;
     }
 
     private static Dictionary<string, string> ReadMetadata(ModelProto model)

@@ -50,7 +50,15 @@ internal static class SavedFlows
         {
             NiceOnnxModel read;
             try { read = NiceOnnx.Read(entry.Onnx); }
-            catch (InvalidDataException e) { lastProblem = e.Message; continue; } // another ONNX model of the pipeline
+            catch (InvalidDataException e) when (ForeignModel.Is(e))
+            {
+                lastProblem = e.Message;   // another model of the pipeline
+                continue;
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"{source}: {e.Message}", e);   // ours, but damaged or edited
+            }
             if (read.Graph != NiceGraphKind.Forward)
             {
                 read.Dispose();

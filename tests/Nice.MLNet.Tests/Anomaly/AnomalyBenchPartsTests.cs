@@ -5,7 +5,7 @@ using System.Linq;
 using Microsoft.ML;
 using Nice.MLNet.Cli.Bench;
 using Nice.MLNet.Cli.Metrics;
-using Nice.MLNet.Cli.Data;
+using Nice.MLNet.Cli.Datasets;
 using Xunit;
 
 namespace Nice.MLNet.Tests.Anomaly;

@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
-using Nice.MLNet.Cli.Data;
+using Nice.MLNet.Cli.Datasets;
 using Nice.MLNet.Images;
 using Nice.MLNet.Tests.Commands;
 using Xunit;

@@ -21,11 +21,7 @@ public sealed class TrainedBananaFixture : IDisposable
     {
         var clock = Stopwatch.StartNew();
         var train = Distribution.Sample(20_000, seed: 1);
-        lock (TorchGlobalRandom.Lock)
-        {
-            torch.random.manual_seed(1);
-            Flow = new NiceFlow(TestConfig.Nice(2, Couplings: 4, HiddenLayers: 2, HiddenWidth: 64, Prior: NicePrior.Gaussian));
-        }
+        Flow = GlobalRandom.Seeded(1, () => new NiceFlow(TestConfig.Nice(2, Couplings: 4, HiddenLayers: 2, HiddenWidth: 64, Prior: NicePrior.Gaussian)));
         var source = new ArrayRowSource(train, 2);
         // Adam at the paper's settings, then a tenth of the learning rate to settle (a schedule of two calls).
         foreach (var (lr, epochs) in new[] { (1e-3, 12), (1e-4, 4) })
@@ -44,6 +40,7 @@ public sealed class TrainedBananaFixture : IDisposable
 }
 
 /// <summary>A trained model's density is a density: it integrates to one, and its held-out NLL reaches the true entropy.</summary>
+[Trait("Category", "Slow")]
 public class DensityTests : IClassFixture<TrainedBananaFixture>
 {
     private readonly TrainedBananaFixture trained;
@@ -114,10 +111,4 @@ public class DensityTests : IClassFixture<TrainedBananaFixture>
         Assert.True(Math.Abs(trueNll - banana.Entropy) < 4 * trueSe, "the Monte Carlo entropy disagrees with the closed form");
         Assert.True(Math.Abs(modelNll - banana.Entropy) <= 0.05, $"model NLL {modelNll:F4} is not within 0.05 nats of the entropy {banana.Entropy:F4}");
     }
-}
-
-/// <summary>Tests that seed torch's global generator and build a model hold this lock, so parallel tests cannot interleave draws.</summary>
-internal static class TorchGlobalRandom
-{
-    public static object Lock => Nice.MLNet.Flow.GlobalRandom.Lock;
 }

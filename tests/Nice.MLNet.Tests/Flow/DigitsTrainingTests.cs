@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using Nice.MLNet.Cli.Data;
+using Nice.MLNet.Cli.Datasets;
 using Nice.MLNet.Flow;
 using TorchSharp;
 using Xunit;
@@ -11,6 +11,7 @@ using static TorchSharp.torch;
 namespace Nice.MLNet.Tests.Flow;
 
 /// <summary>On real data (the UCI 8x8 digits) training must help, and the flow must beat the obvious baseline.</summary>
+[Trait("Category", "Slow")]
 public class DigitsTrainingTests
 {
     private readonly ITestOutputHelper output;
@@ -46,13 +47,7 @@ public class DigitsTrainingTests
         var variance = (xTrain - mean).square().mean(new long[] { 0 });
         double gaussianNll = (0.5 * (2 * Math.PI * variance).log() + (xTest - mean).square() / (2 * variance)).sum(1).mean().to(ScalarType.Float64).item<double>();
 
-        NiceFlow flow;
-        lock (TorchGlobalRandom.Lock)
-        {
-            torch.random.manual_seed(7);
-            flow = new NiceFlow(TestConfig.Nice(d, Couplings: 4, HiddenLayers: 3, HiddenWidth: 256));
-        }
-        using var _ = flow;
+        using var flow = GlobalRandom.Seeded(7, () => new NiceFlow(TestConfig.Nice(d, Couplings: 4, HiddenLayers: 3, HiddenWidth: 256)));
         double untrained;
         using (no_grad()) untrained = -flow.LogLikelihood(xTest).mean().item<float>();
         var reports = FlowTrainer.Train(flow, new ArrayRowSource(trainRows.ToArray(), d), new NiceOptions().ToTrainingSettings() with

@@ -58,9 +58,10 @@ public class FlowVariantPropertyTests
         const int d = 7;
         using var flow = TestUtil.RandomFlow(Config(coupling, mixing, actNorm, partition, d), Seed(coupling, mixing, actNorm, partition), scale: 0.5, dtype: ScalarType.Float64);
         MixSigns(flow);
+        using var generator = new Generator((ulong)Seed(coupling, mixing, actNorm, partition));
         for (int trial = 0; trial < 2; trial++)
         {
-            var x = randn(1, d, dtype: ScalarType.Float64) * 2;
+            var x = randn(new long[] { 1, d }, dtype: ScalarType.Float64, generator: generator) * 2;
             var (sign, logAbsDet) = linalg.slogdet(Jacobian(v => flow.Forward(v).Z, x, d));
             Assert.NotEqual(0.0, sign.item<double>());
             double expected = logAbsDet.item<double>(), actual = flow.Forward(x).LogDet[0].item<double>();
@@ -88,7 +89,7 @@ public class FlowVariantPropertyTests
         using var flow = TestUtil.RandomFlow(Config(coupling, mixing, actNorm, partition, d), Seed(coupling, mixing, actNorm, partition), scale: 0.4);
         MixSigns(flow);
         using var _ = no_grad();
-        var x = randn(32, d) * 2;
+        var x = randn(new long[] { 32, d }, generator: new Generator(10)) * 2;
         var (z, _) = flow.Forward(x);
         Assert.True((z - x).abs().max().item<float>() > 1e-2, "the random flow should not be the identity");
         double err = (flow.Inverse(z) - x).abs().max().item<float>();
@@ -111,13 +112,13 @@ public class FlowVariantPropertyTests
     {
         using var scope = NewDisposeScope();
         const int d = 784;
-        random.manual_seed(7);
-        using var flow = new NiceFlow(TestConfig.Nice(d, 4, 2, 64, Coupling: coupling, Mixing: mixing, ActNorm: actNorm));
+        using var flow = GlobalRandom.Seeded(7, () => new NiceFlow(TestConfig.Nice(d, 4, 2, 64, Coupling: coupling, Mixing: mixing, ActNorm: actNorm)));
+        using var generator = new Generator(8);
         using (no_grad())
-            foreach (var p in flow.parameters()) p.add_(randn_like(p) * 0.02);   // the initialization, perturbed: every layer moves
+            foreach (var p in flow.parameters()) p.add_(randn(p.shape, generator: generator) * 0.02);   // the initialization, perturbed: every layer moves
         MixSigns(flow);
         flow.eval();
-        var x = rand(64, d);
+        var x = rand(new long[] { 64, d }, generator: generator);
         using var _ = no_grad();
         var (z, _) = flow.Forward(x);
         Assert.True((z - x).abs().max().item<float>() > 1e-2, "the flow should not be the identity");
@@ -132,7 +133,7 @@ public class FlowVariantPropertyTests
         using var scope = NewDisposeScope();
         using var flow = TestUtil.RandomFlow(Config(coupling, mixing, actNorm, partition, 6), seed: 5, scale: 0.3);
         flow.train();
-        var loss = -flow.LogLikelihood(randn(16, 6)).mean();
+        var loss = -flow.LogLikelihood(randn(new long[] { 16, 6 }, generator: new Generator(6))).mean();
         loss.backward();
         foreach (var (name, p) in flow.named_parameters())
         {
@@ -162,7 +163,7 @@ public class FlowVariantPropertyTests
     [Fact]
     public void DefaultConfig_IsExactlyNice()
     {
-        using var flow = new NiceFlow(TestConfig.Nice(6, 4, 2, 8));
+        using var flow = GlobalRandom.Seeded(0, () => new NiceFlow(TestConfig.Nice(6, 4, 2, 8)));
         Assert.True(flow.Config.IsPlainNice);
         Assert.Equal(4, flow.Steps.Count);
         Assert.All(flow.Steps, l => Assert.IsType<AdditiveCoupling>(l));
@@ -178,7 +179,7 @@ public class FlowVariantPropertyTests
     [Fact]
     public void Layers_ComeInGlowsOrder_ActNormMixingCoupling()
     {
-        using var flow = new NiceFlow(TestConfig.Nice(6, 3, 1, 8, Coupling: NiceCoupling.Affine, Mixing: NiceMixing.LU, ActNorm: true));
+        using var flow = GlobalRandom.Seeded(0, () => new NiceFlow(TestConfig.Nice(6, 3, 1, 8, Coupling: NiceCoupling.Affine, Mixing: NiceMixing.LU, ActNorm: true)));
         var kinds = flow.Layers.Select(l => l.GetType().Name).ToArray();
         Assert.Equal(new[]
         {
@@ -198,10 +199,9 @@ public class FlowVariantPropertyTests
     {
         using var scope = NewDisposeScope();
         const int d = 7;
-        random.manual_seed(3);
-        using var flow = new NiceFlow(TestConfig.Nice(d, 3, 2, 8, Coupling: coupling, Mixing: mixing, ActNorm: actNorm));
+        using var flow = GlobalRandom.Seeded(3, () => new NiceFlow(TestConfig.Nice(d, 3, 2, 8, Coupling: coupling, Mixing: mixing, ActNorm: actNorm)));
         using var _ = no_grad();
-        var x = randn(10, d);
+        var x = randn(new long[] { 10, d }, generator: new Generator(3));
         foreach (var layer in flow.Layers)
         {
             var (y, ld) = layer.Forward(x);
@@ -228,8 +228,9 @@ public class FlowVariantPropertyTests
     [Fact]
     public void Permutations_AreSeeded_TheSameForTheSameConfig()
     {
-        using var a = new NiceFlow(TestConfig.Nice(9, 3, 1, 4, Mixing: NiceMixing.Permutation));
-        using var b = new NiceFlow(TestConfig.Nice(9, 3, 1, 4, Mixing: NiceMixing.Permutation));
+        // Different seeds for the weights: the permutations must not depend on TorchSharp's generator.
+        using var a = GlobalRandom.Seeded(1, () => new NiceFlow(TestConfig.Nice(9, 3, 1, 4, Mixing: NiceMixing.Permutation)));
+        using var b = GlobalRandom.Seeded(2, () => new NiceFlow(TestConfig.Nice(9, 3, 1, 4, Mixing: NiceMixing.Permutation)));
         var pa = a.Layers.OfType<PermutationMixing>().Select(p => p.Permutation).ToList();
         var pb = b.Layers.OfType<PermutationMixing>().Select(p => p.Permutation).ToList();
         Assert.Equal(2, pa.Count);
@@ -245,9 +246,8 @@ public class FlowVariantPropertyTests
     {
         using var scope = NewDisposeScope();
         const int d = 6;
-        random.manual_seed(4);
-        using var flow = new NiceFlow(TestConfig.Nice(d, 3, 2, 8, Coupling: coupling, Mixing: mixing, ActNorm: actNorm));
-        var x = randn(2000, d) * tensor(new float[] { 3, 0.2f, 10, 1, 0.05f, 5 }) + tensor(new float[] { 100, -4, 7, 0, 1, 50 });
+        using var flow = GlobalRandom.Seeded(4, () => new NiceFlow(TestConfig.Nice(d, 3, 2, 8, Coupling: coupling, Mixing: mixing, ActNorm: actNorm)));
+        var x = randn(new long[] { 2000, d }, generator: new Generator(4)) * tensor(new float[] { 3, 0.2f, 10, 1, 0.05f, 5 }) + tensor(new float[] { 100, -4, 7, 0, 1, 50 });
         DataInit.Apply(flow, x);
         using var _ = no_grad();
         if (actNorm)

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
-using Nice.MLNet.Cli.Data;
+using Nice.MLNet.Cli.Datasets;
 using Nice.MLNet.Flow;
 using TorchSharp;
 using Xunit;
@@ -18,14 +18,7 @@ public class TrainerBehaviourTests
 
     public TrainerBehaviourTests(ITestOutputHelper output) => this.output = output;
 
-    internal static NiceFlow NewFlow(FlowConfig config, int seed)
-    {
-        lock (TorchGlobalRandom.Lock)
-        {
-            torch.random.manual_seed(seed);
-            return new NiceFlow(config);
-        }
-    }
+    internal static NiceFlow NewFlow(FlowConfig config, int seed) => GlobalRandom.Seeded(seed, () => new NiceFlow(config));
 
     internal static Tensor[] Weights(NiceFlow flow) => flow.parameters().Select(p => p.detach().clone()).ToArray();
 
@@ -213,6 +206,7 @@ public sealed class ProcessWideMeasurements
 }
 
 [Collection(ProcessWideMeasurements.Name)]
+[Trait("Category", "Slow"), Trait("Category", "Memory")]
 public class TrainerMemoryTests
 {
     private readonly ITestOutputHelper output;

@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using Microsoft.ML.Data;
-using Nice.MLNet.Cli.Data;
+using Nice.MLNet.Cli.Datasets;
 
 namespace Nice.MLNet.Tests.Images;
 

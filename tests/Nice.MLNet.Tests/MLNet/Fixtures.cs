@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Nice.MLNet.Cli.Data;
+using Nice.MLNet.Cli.Datasets;
 
 namespace Nice.MLNet.Tests.MLNet;
 
@@ -44,7 +44,7 @@ internal static class Fixtures
     /// <summary>The committed digits as an IDataView with a "Features" column (Vector&lt;Single, 64&gt;, 0..16) and a "Label" (Single).</summary>
     public static IDataView Digits(MLContext ml)
     {
-        var (pixels, labels) = Cli.Data.Digits.Load();
+        var (pixels, labels) = Cli.Datasets.Digits.Load();
         var rows = Enumerable.Range(0, labels.Length)
             .Select(i => new DigitRow { Features = pixels.AsSpan(i * 64, 64).ToArray(), Label = labels[i] });
         return ml.Data.LoadFromEnumerable(rows);

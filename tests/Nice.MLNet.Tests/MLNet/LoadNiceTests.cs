@@ -6,7 +6,7 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Nice.MLNet.Anomaly;
-using Nice.MLNet.Cli.Data;
+using Nice.MLNet.Cli.Datasets;
 using Nice.MLNet.Tests.Anomaly;
 using Xunit;
 using Xunit.Abstractions;
@@ -140,22 +140,32 @@ public sealed class LoadNiceTests : IDisposable
         ml.Model.Save(fitted, data.Schema, path);
         var loaded = ml.Model.LoadNice(path, out _);
         var cached = ml.Data.Cache(data);
-        double Seconds(ITransformer model)
+        // Work per row is compared in CPU time of this process, so other processes on a shared machine do not decide
+        // the outcome; both pipelines run here with the same threads. Wall-clock rates are printed too.
+        using var self = Process.GetCurrentProcess();
+        (double Cpu, double Wall) Seconds(ITransformer model)
         {
+            self.Refresh();
+            var cpu = self.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             Fixtures.Column(model.Transform(cached), "LogLikelihood");
-            return clock.Elapsed.TotalSeconds;
+            self.Refresh();
+            return ((self.TotalProcessorTime - cpu).TotalSeconds, clock.Elapsed.TotalSeconds);
         }
         Seconds(fitted);
         Seconds(loaded);
-        double best = double.MaxValue, bestLoaded = double.MaxValue;
-        for (int k = 0; k < 3; k++)
+        var (best, bestLoaded) = ((Cpu: double.MaxValue, Wall: double.MaxValue), (Cpu: double.MaxValue, Wall: double.MaxValue));
+        for (int k = 0; k < 5; k++)
         {
-            best = Math.Min(best, Seconds(fitted));
-            bestLoaded = Math.Min(bestLoaded, Seconds(loaded));
+            var a = Seconds(fitted);
+            var b = Seconds(loaded);
+            best = (Math.Min(best.Cpu, a.Cpu), Math.Min(best.Wall, a.Wall));
+            bestLoaded = (Math.Min(bestLoaded.Cpu, b.Cpu), Math.Min(bestLoaded.Wall, b.Wall));
         }
-        output.WriteLine($"fitted {rows.Length / best:F0} rows/s, LoadNice {rows.Length / bestLoaded:F0} rows/s");
-        Assert.True(best / bestLoaded >= 0.8, $"LoadNice ran at {best / bestLoaded:P0} of the fitted pipeline's rows/s");
+        output.WriteLine($"fitted {rows.Length / best.Cpu:F0} rows per CPU-second ({rows.Length / best.Wall:F0} rows/s wall), " +
+            $"LoadNice {rows.Length / bestLoaded.Cpu:F0} ({rows.Length / bestLoaded.Wall:F0})");
+        Assert.True(best.Cpu / bestLoaded.Cpu >= 0.8,
+            $"LoadNice ran at {best.Cpu / bestLoaded.Cpu:P0} of the fitted pipeline's rows per CPU-second");
     }
 
     public sealed class Row64

@@ -2,12 +2,13 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
-using Nice.MLNet.Cli.Data;
+using Nice.MLNet.Cli.Datasets;
 using Xunit;
 
 namespace Nice.MLNet.Tests.Notebooks;
 
 /// <summary>Every notebook in notebooks/ compiles and runs to the end (on reduced settings: NICE_NOTEBOOK_QUICK=1).</summary>
+[Trait("Category", "Slow"), Trait("Category", "Notebook")]
 public sealed class NotebookTests
 {
     private static string[] Names() => Directory.GetFiles(Repo.File("notebooks"), "*.ipynb").Select(f => Path.GetFileName(f)!).OrderBy(f => f).ToArray();

@@ -50,7 +50,7 @@ public class OnnxReadTests
         foreach (var (name, p) in model.Flow.named_parameters())
             Assert.True(Same(p, expected[name]), $"parameter {name} differs after the round trip");
         using var _ = no_grad();
-        var x = randn(16, Small.Dimension);
+        var x = randn(new long[] { 16, Small.Dimension }, generator: new Generator(3));
         Assert.True(Same(model.Flow.LogLikelihood(x), flow.LogLikelihood(x)), "the rebuilt flow's log-likelihood differs");
         Assert.True(Same(model.Flow.Inverse(x), flow.Inverse(x)), "the rebuilt flow's inverse differs");
     }
@@ -125,7 +125,7 @@ public class OnnxReadTests
         }
         Assert.True(moved > 0, "the export should hold float initializers");
 
-        using var read = NiceOnnx.Read(model.ToByteArray());
+        using var read = NiceOnnx.Read(OnnxEdits.Rehashed(model));
         foreach (var ((name, p), (_, q)) in read.Flow.named_parameters().Zip(flow.named_parameters()))
             Assert.True(Same(p, q), name);
     }

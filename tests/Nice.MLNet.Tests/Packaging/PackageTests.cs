@@ -4,12 +4,13 @@ using System.IO;
 using System.IO.Compression;
 using System.Linq;
 using System.Xml.Linq;
-using Nice.MLNet.Cli.Data;
+using Nice.MLNet.Cli.Datasets;
 using Xunit;
 
 namespace Nice.MLNet.Tests.Packaging;
 
 /// <summary>`dotnet pack` gives a package a user can consume: README, licence, XML docs, symbols, TorchSharp as the only torch dependency, and it runs a pipeline in a fresh app.</summary>
+[Trait("Category", "Slow"), Trait("Category", "Package")]
 [Collection(PackedLibraryCollection.Name)]
 public sealed class PackageTests
 {

@@ -15,6 +15,7 @@ namespace Nice.MLNet.Tests.Packaging;
 /// <c>NiceTransformer.Load</c> of a NICE model) and scores them batched on ONNX Runtime, with the fitted models' values,
 /// without libtorch ever being loaded into the process.
 /// </summary>
+[Trait("Category", "Slow"), Trait("Category", "Package")]
 [Collection(PackedLibraryCollection.Name)]
 public sealed class ScoringWithoutLibTorchTests
 {

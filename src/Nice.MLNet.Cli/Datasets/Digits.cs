@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 
-namespace Nice.MLNet.Cli.Data;
+namespace Nice.MLNet.Cli.Datasets;
 
 /// <summary>The embedded UCI 8x8 digits (data/digits): 1,797 rows of 64 pixels with 17 levels (0..16) and a
 /// label.</summary>

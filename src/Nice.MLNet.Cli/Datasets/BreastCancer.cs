@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 
-namespace Nice.MLNet.Cli.Data;
+namespace Nice.MLNet.Cli.Datasets;
 
 /// <summary>The committed Breast Cancer Wisconsin (Diagnostic) data (data/breast-cancer): 569 rows × 30 features, 212
 /// malignant.</summary>

@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
 
-namespace Nice.MLNet.Cli.Data;
+namespace Nice.MLNet.Cli.Datasets;
 
 /// <summary>Reads the committed gzip'd CSV data files: comma-separated fields per non-empty line, the count
 /// checked.</summary>

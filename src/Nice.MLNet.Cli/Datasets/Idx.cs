@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.IO;
 using System.IO.Compression;
 
-namespace Nice.MLNet.Cli.Data;
+namespace Nice.MLNet.Cli.Datasets;
 
 /// <summary>
 /// Reader of the IDX format of MNIST and Fashion-MNIST (http://yann.lecun.com/exdb/mnist/): a big-endian header — two

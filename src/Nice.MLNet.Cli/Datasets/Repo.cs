@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 
-namespace Nice.MLNet.Cli.Data;
+namespace Nice.MLNet.Cli.Datasets;
 
 /// <summary>Finds files of this repository (data, docs) from wherever the program runs.</summary>
 public static class Repo
