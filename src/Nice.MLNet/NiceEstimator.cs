@@ -5,6 +5,7 @@ using Microsoft.ML.Data;
 using Nice.MLNet.Flow;
 using Nice.MLNet.Mapping;
 using Nice.MLNet.Onnx;
+using Nice.MLNet.Scoring;
 using TorchSharp;
 
 namespace Nice.MLNet;
@@ -65,7 +66,7 @@ public sealed class NiceEstimator : IEstimator<NiceTransformer>
             var summary = new NiceTrainingSummary(history.Select(NiceEpochReport.From).ToArray(), source.Rows,
                 source.SkippedRows);
             return new NiceTransformer(new LazyFlow(flow), dq, NiceColumns.From(options), options.ScoringBatchSize,
-                summary, options.ScoringEngine, options.Threads, options.Device);
+                summary, new ScoringChoice(options.ScoringEngine, options.Threads, options.Device));
         }
         catch (NonFiniteLossException e)
         {

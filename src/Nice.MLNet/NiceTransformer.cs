@@ -35,13 +35,14 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     private bool disposed;
 
     /// <summary>
-    /// A transformer around <paramref name="flow"/> (it takes ownership), scoring on <paramref name="engine"/> resolved
-    /// for <paramref name="device"/> with <paramref name="threads"/> (0 = automatic; see
+    /// A transformer around <paramref name="flow"/> (it takes ownership), scoring on the engine of
+    /// <paramref name="scoring"/> resolved for its device, with its threads (0 = automatic; see
     /// <see cref="NiceOptions.Threads"/>).
     /// </summary>
     internal NiceTransformer(LazyFlow flow, Dequantization? dequantization, NiceColumns columns, int scoringBatchSize,
-        NiceTrainingSummary? summary, NiceScoringEngine engine, int threads, string device)
+        NiceTrainingSummary? summary, ScoringChoice scoring)
     {
+        var (engine, threads, device) = scoring;
         this.flow = flow;
         this.dequantization = dequantization;
         this.columns = columns;
@@ -70,7 +71,7 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     /// The engine that computes <see cref="Transform"/>, <see cref="LogLikelihood"/>, <see cref="Encode"/>,
     /// PredictionEngine and anomaly scores: <see cref="NiceScoringEngine.OnnxRuntime"/> or
     /// <see cref="NiceScoringEngine.TorchSharp"/>, chosen by <see cref="NiceOptions.ScoringEngine"/> (a model read from
-    /// a file: <see cref="NiceScoringEngine.Auto"/>, i.e. ONNX Runtime).
+    /// a file: the loader's <c>scoringEngine</c>, by default <see cref="NiceScoringEngine.Auto"/>, i.e. ONNX Runtime).
     /// </summary>
     public NiceScoringEngine ScoringEngine => engine.Kind;
 
@@ -259,7 +260,7 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     /// Called by <c>mlContext.Model.Save</c>. ML.NET's model-file API is internal to ML.NET, so the model is written as
     /// built-in, savable transformers: the flow as an ONNX graph run by OnnxTransformer, and a CustomMapping that keeps
     /// LogLikelihood a Single. <c>mlContext.Model.Load</c> gives those back (same columns, names, types and values,
-    /// scored one row at a time by ONNX Runtime); <see cref="Load(MLContext, string, int)"/> gives back this full
+    /// scored one row at a time by ONNX Runtime); <see cref="Load(MLContext, string, int, NiceScoringEngine, int)"/> gives back this full
     /// NiceTransformer.
     /// </summary>
     void ICanSaveModel.Save(ModelSaveContext ctx)
@@ -306,13 +307,17 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     /// first). A NICE step that follows other steps (a normalizer, say) expects the rows those steps make, so it is
     /// refused with <see cref="InvalidOperationException"/>: load the whole pipeline with
     /// <c>mlContext.Model.LoadNice</c>. A missing, truncated, tampered or foreign file throws
-    /// <see cref="FileNotFoundException"/> or <see cref="InvalidDataException"/> naming the file.
+    /// <see cref="FileNotFoundException"/> or <see cref="InvalidDataException"/> naming the file. The model scores on
+    /// <paramref name="scoringEngine"/> (default <see cref="NiceScoringEngine.Auto"/>: ONNX Runtime, without loading
+    /// libtorch) with <paramref name="threads"/> threads (0 = automatic, as <see cref="NiceOptions.Threads"/>); its
+    /// TorchSharp flow is built only when something needs it (sampling, inverse, inpainting, the TorchSharp engine).
     /// </summary>
-    public static NiceTransformer Load(MLContext mlContext, string path, int index = 0)
+    public static NiceTransformer Load(MLContext mlContext, string path, int index = 0,
+        NiceScoringEngine scoringEngine = NiceScoringEngine.Auto, int threads = 0)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(path);
-        return LoadWithMetadata(path, index).Model;
+        return LoadWithMetadata(path, index, ScoringChoice.Loaded(scoringEngine, threads)).Model;
     }
 
     /// <summary>
@@ -320,7 +325,7 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     /// steps run before it.
     /// </summary>
     internal static (NiceTransformer Model, IReadOnlyDictionary<string, string> Metadata) LoadWithMetadata(string path,
-        int index)
+        int index, ScoringChoice scoring)
     {
         var saved = SavedFlows.Read(ModelZip.OnnxEntries(path), path, index);
         if (saved.HasStepsBefore)
@@ -332,18 +337,17 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
                     "with " +
                 "mlContext.Model.LoadNice(path, out var inputSchema), which restores the NICE step batched.");
         }
-        return (FromSaved(saved.Model, path), saved.Model.Metadata);
+        return (FromSaved(saved.Model, path, scoring), saved.Model.Metadata);
     }
 
     /// <summary>The transformer for a flow read back from a file (it takes ownership; disposes it on
     /// failure).</summary>
-    internal static NiceTransformer FromSaved(NiceOnnxModel read, string source)
+    internal static NiceTransformer FromSaved(NiceOnnxModel read, string source, ScoringChoice scoring)
     {
         try
         {
             var (cols, batch, summary) = NiceModelMetadata.Read(read.Metadata, source);
-            return new NiceTransformer(read.Lazy, read.Dequantization, cols, batch, summary, NiceScoringEngine.Auto,
-                threads: 0, NiceDefaults.Device);
+            return new NiceTransformer(read.Lazy, read.Dequantization, cols, batch, summary, scoring);
         }
         catch
         {

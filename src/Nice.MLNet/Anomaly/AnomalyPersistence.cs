@@ -6,6 +6,7 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Nice.MLNet.Persistence;
+using Nice.MLNet.Scoring;
 
 namespace Nice.MLNet.Anomaly;
 
@@ -105,9 +106,9 @@ internal static class AnomalyPersistence
         return v.ToString("0.0###############", CultureInfo.InvariantCulture);
     }
 
-    public static NiceAnomalyDetector Load(string path, int index)
+    public static NiceAnomalyDetector Load(string path, int index, ScoringChoice scoring)
     {
-        var (model, m) = NiceTransformer.LoadWithMetadata(path, index);
+        var (model, m) = NiceTransformer.LoadWithMetadata(path, index, scoring);
         return Detector(model, m, path);
     }
 
