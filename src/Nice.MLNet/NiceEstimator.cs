@@ -86,7 +86,7 @@ public sealed class NiceEstimator : IEstimator<NiceTransformer>
     /// </summary>
     private System.Collections.Generic.IReadOnlyList<EpochReport> Train(NiceFlow flow, DataViewRowSource source)
     {
-        int previous = LibTorchThreads.Set(ThreadPolicy.Threads(options.Threads, flow.Config, options.BatchSize));
+        int previous = LibTorchThreads.Set(ThreadPolicy.ForTorch(options.Threads, flow.Config, options.BatchSize));
         try { return FlowTrainer.Train(flow, source, options.ToTrainingSettings()); }
         finally { LibTorchThreads.Restore(previous); }
     }

@@ -167,13 +167,17 @@ public sealed class NiceOptions
     public NiceScoringEngine ScoringEngine { get; set; } = NiceDefaults.ScoringEngine;
 
     /// <summary>
-    /// Threads for training and scoring, ≥ 0. Default 0 = automatic: 1 thread when the largest matrix multiply of a
-    /// batch is small (2·rows·fan-in·fan-out under 4 million operations, e.g. a tabular model with 64–128 units at
-    /// the default batch), otherwise one per core (<see cref="Environment.ProcessorCount"/>). Fit sets libtorch's count
-    /// (<c>torch.set_num_threads</c>) to this on the calling thread and restores the previous count when it returns;
-    /// that setting affects the calling thread and any thread that starts using TorchSharp while Fit runs. ONNX
-    /// Runtime scoring uses a thread count of its own session and changes nothing global; TorchSharp scoring sets and
-    /// restores the count around each batch, like Fit.
+    /// Threads for training and scoring, ≥ 0. Default 0 = automatic: one per core
+    /// (<see cref="Environment.ProcessorCount"/>), with libtorch's threads sleeping instead of spinning when they wait
+    /// (the library sets <c>OMP_WAIT_POLICY=PASSIVE</c> before libtorch loads; see the README's Threads section), so
+    /// a busy machine does not collapse them. When libtorch's threads may spin (the environment chose another wait
+    /// policy, or the application loaded libtorch before Nice.MLNet), automatic is 1 thread for a model whose largest
+    /// matrix multiply per batch is small (2·rows·fan-in·fan-out under 4 million operations, e.g. a tabular model with
+    /// 64 units at the default batch). Fit sets libtorch's count with <c>torch.set_num_threads</c> on the calling
+    /// thread and restores the previous count when it returns; <c>torch.set_num_threads</c> affects the calling thread
+    /// and any thread that starts using TorchSharp afterwards (so also a thread that first uses TorchSharp while Fit
+    /// runs). ONNX Runtime scoring uses a thread count of its own session and changes nothing process-wide; TorchSharp
+    /// scoring sets and restores libtorch's count around each batch, like Fit.
     /// </summary>
     public int Threads { get; set; } = NiceDefaults.Threads;
 

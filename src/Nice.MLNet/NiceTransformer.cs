@@ -49,7 +49,7 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
         ScoringBatchSize = scoringBatchSize;
         TrainingSummary = summary;
         torch = new TorchScoringEngine(flow, dequantization,
-            ThreadPolicy.Threads(threads, flow.Config, scoringBatchSize));
+            ThreadPolicy.ForTorch(threads, flow.Config, scoringBatchSize));
         this.engine = ScoringEngines.Resolve(engine, device) == NiceScoringEngine.TorchSharp
             ? torch
             : ScoringEngines.Create(NiceScoringEngine.OnnxRuntime, flow, dequantization, threads, scoringBatchSize,

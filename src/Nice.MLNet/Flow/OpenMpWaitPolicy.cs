@@ -50,6 +50,13 @@ internal static class OpenMpWaitPolicy
         }
     }
 
+    /// <summary>
+    /// True when libtorch's OpenMP threads sleep at barriers: the library set PASSIVE, or the user's environment says
+    /// PASSIVE.
+    /// </summary>
+    public static bool PassiveWaiting => Outcome == Decision.Set
+        || string.Equals(NativeEnvironment.Get("OMP_WAIT_POLICY"), "PASSIVE", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The rule, given how to read the environment and whether OpenMP is loaded.</summary>
     public static Decision Decide(Func<string, string?> getenv, Func<bool> openMpLoaded)
     {

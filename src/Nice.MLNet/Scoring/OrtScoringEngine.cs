@@ -126,7 +126,18 @@ internal sealed class OrtScoringEngine : IScoringEngine
         for (int k = 0; k < wide.Count; k++) input.Slice(wide[k] * d, d).CopyTo(x.AsSpan(k * d, d));
         var z = latent is null ? null : new float[x.Length];
         var ll = logLikelihood is null ? null : new float[wide.Count];
-        overflow().Score(x, wide.Count, z, ll);
+        try
+        {
+            overflow().Score(x, wide.Count, z, ll);
+        }
+        catch (Exception e) when (e is DllNotFoundException
+                                  || e is TypeInitializationException { InnerException: DllNotFoundException })
+        {
+            throw new InvalidOperationException($"Row {wide[0]} of the batch is finite but overflows float32 inside "
+                + "the flow (values near ±3.4e38). Such rows are scored again in float64 by TorchSharp, whose native "
+                + "library (libtorch) this application does not have: add a TorchSharp backend package (e.g. "
+                + "libtorch-cpu-linux-x64) to score them, or keep the values in float32's range.", e);
+        }
         for (int k = 0; k < wide.Count; k++)
         {
             if (ll != null) logLikelihood![wide[k]] = ll[k];

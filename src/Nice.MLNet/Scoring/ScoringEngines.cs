@@ -22,18 +22,19 @@ internal static class ScoringEngines
     };
 
     /// <summary>
-    /// The engine for <paramref name="flow"/>: <paramref name="kind"/> resolved, with
-    /// <see cref="ThreadPolicy.Threads"/> of <paramref name="threads"/> at <paramref name="batch"/> rows per batch.
+    /// The engine for <paramref name="flow"/>: <paramref name="kind"/> resolved, with the <see cref="ThreadPolicy"/> count
+    /// for <paramref name="threads"/> at <paramref name="batch"/> rows per batch.
     /// The ONNX Runtime engine rescores float32 overflows on <paramref name="torch"/>.
     /// </summary>
     public static IScoringEngine Create(NiceScoringEngine kind, LazyFlow flow, Dequantization? dequantization,
         int threads, int batch, Func<IScoringEngine> torch)
     {
-        int count = ThreadPolicy.Threads(threads, flow.Config, batch);
         return kind switch
         {
-            NiceScoringEngine.OnnxRuntime => new OrtScoringEngine(flow, dequantization, count, torch),
-            NiceScoringEngine.TorchSharp => new TorchScoringEngine(flow, dequantization, count),
+            NiceScoringEngine.OnnxRuntime => new OrtScoringEngine(flow, dequantization,
+                ThreadPolicy.ForOnnxRuntime(threads), torch),
+            NiceScoringEngine.TorchSharp => new TorchScoringEngine(flow, dequantization,
+                ThreadPolicy.ForTorch(threads, flow.Config, batch)),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Resolve the engine first."),
         };
     }

@@ -13,7 +13,8 @@ namespace Nice.MLNet.Tests.Packaging;
 /// A scoring-only deployment: a fresh console app that references the packed Nice.MLNet and ONNX Runtime's native
 /// package — no libtorch package — loads saved zips (<c>mlContext.Model.LoadNice</c> of a normalizer + NICE pipeline,
 /// <c>NiceTransformer.Load</c> of a NICE model) and scores them batched on ONNX Runtime, with the fitted models' values,
-/// without libtorch ever being loaded into the process.
+/// without libtorch ever being loaded into the process; a row that overflows float32 (rescored in float64 by TorchSharp
+/// where libtorch is present) is refused with a message that says what to add.
 /// </summary>
 [Trait("Category", "Slow"), Trait("Category", "Package")]
 [Collection(PackedLibraryCollection.Name)]
@@ -78,6 +79,10 @@ public sealed class ScoringWithoutLibTorchTests
             var maps = File.ReadAllText("/proc/self/maps");
             Console.WriteLine($"libtorch loaded {maps.Contains("libtorch") || maps.Contains("LibTorchSharp")}");
             Console.WriteLine($"onnxruntime loaded {maps.Contains("libonnxruntime")}");
+            var overflow = rows[0].ToArray();
+            overflow[1] = float.MaxValue;
+            try { nice.LogLikelihood(new[] { overflow }); Console.WriteLine("overflow scored"); }
+            catch (InvalidOperationException e) { Console.WriteLine($"overflow {e.Message.Replace('\n', ' ')}"); }
             Console.WriteLine($"OMP_WAIT_POLICY {Marshal.PtrToStringUTF8(getenv("OMP_WAIT_POLICY"))}");
 
             static void Print(string name, System.Collections.Generic.IEnumerable<float> ll)
@@ -94,6 +99,8 @@ public sealed class ScoringWithoutLibTorchTests
         Assert.Equal("False", Line("libtorch loaded"));
         Assert.Equal("True", Line("onnxruntime loaded"));
         Assert.Equal("OnnxRuntime", Line("engine"));
+        Assert.Contains("overflows float32", Line("overflow"));
+        Assert.Contains("libtorch", Line("overflow"));
         Assert.Equal("PASSIVE", Line("OMP_WAIT_POLICY"));
         ScoringEngineTests.AssertClose(expectPipeline, Floats("pipeline"), "LoadNice pipeline");
         ScoringEngineTests.AssertClose(expectNice, Floats("nice"), "NiceTransformer.Load");
