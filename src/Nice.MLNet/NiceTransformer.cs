@@ -260,8 +260,8 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     /// Called by <c>mlContext.Model.Save</c>. ML.NET's model-file API is internal to ML.NET, so the model is written as
     /// built-in, savable transformers: the flow as an ONNX graph run by OnnxTransformer, and a CustomMapping that keeps
     /// LogLikelihood a Single. <c>mlContext.Model.Load</c> gives those back (same columns, names, types and values,
-    /// scored one row at a time by ONNX Runtime); <see cref="Load(MLContext, string, int, NiceScoringEngine, int)"/> gives back this full
-    /// NiceTransformer.
+    /// scored one row at a time by ONNX Runtime); <see cref="Load(MLContext, string, int, NiceScoringEngine, int)"/>
+    /// gives back this full NiceTransformer.
     /// </summary>
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {

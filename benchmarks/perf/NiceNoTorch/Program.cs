@@ -30,7 +30,8 @@ var clock = Stopwatch.StartNew();
 var ll = model.Transform(view).GetColumn<float>("LogLikelihood").ToArray();
 double seconds = clock.Elapsed.TotalSeconds;
 var maps = File.Exists("/proc/self/maps") ? File.ReadAllText("/proc/self/maps") : "";
-Console.WriteLine($"scored {ll.Length} rows of D = {d} in {seconds:F2} s ({ll.Length / seconds:F0} rows/s, first pass), "
+Console.WriteLine($"scored {ll.Length} rows of D = {d} in {seconds:F2} s ({ll.Length / seconds:F0} rows/s, "
+    + "first pass), "
     + $"mean log-likelihood {ll.Average():F3}");
 Console.WriteLine($"libtorch loaded: {maps.Contains("libtorch") || maps.Contains("LibTorchSharp")}; "
     + $"ONNX Runtime loaded: {maps.Contains("libonnxruntime")}");

@@ -8,8 +8,8 @@ namespace Microsoft.ML;
 
 /// <summary>
 /// Model-file helpers on <c>mlContext.Model</c>: <see cref="SaveAtomically"/>, and
-/// <see cref="LoadNice(ModelOperationsCatalog, string, out DataViewSchema, NiceScoringEngine, int)"/>, which loads a saved pipeline with its
-/// NICE steps batched.
+/// <see cref="LoadNice(ModelOperationsCatalog, string, out DataViewSchema, NiceScoringEngine, int)"/>, which loads a
+/// saved pipeline with its NICE steps batched.
 /// </summary>
 public static class NiceModelCatalog
 {
@@ -43,8 +43,8 @@ public static class NiceModelCatalog
     }
 
     /// <summary>
-    /// <see cref="LoadNice(ModelOperationsCatalog, string, out DataViewSchema, NiceScoringEngine, int)"/> from a stream (read to its end; not
-    /// closed).
+    /// <see cref="LoadNice(ModelOperationsCatalog, string, out DataViewSchema, NiceScoringEngine, int)"/> from a stream
+    /// (read to its end; not closed).
     /// </summary>
     public static ITransformer LoadNice(this ModelOperationsCatalog catalog, Stream stream,
         out DataViewSchema inputSchema, NiceScoringEngine scoringEngine = NiceScoringEngine.Auto, int threads = 0)

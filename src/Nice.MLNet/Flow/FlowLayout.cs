@@ -97,7 +97,8 @@ internal sealed class FlowLayout
     /// <summary>κ = 1/√D, the scale of LU mixing's off-diagonal parts (see <see cref="LuMixing"/>).</summary>
     public static double LuOffDiagonalScale(int dimension) => 1.0 / Math.Sqrt(dimension);
 
-    /// <summary>The shape of the parameter <paramref name="name"/>; throws when the flow has none of that name.</summary>
+    /// <summary>The shape of the parameter <paramref name="name"/>; throws when the flow has none of that
+    /// name.</summary>
     public long[] ShapeOf(string name)
     {
         foreach (var (n, shape) in Parameters)

@@ -15,7 +15,8 @@ internal abstract class FlowWeights : IDisposable
 
     public Flow.FlowConfig Config => Layout.Config;
 
-    /// <summary>The float32 values (row-major) of the parameter <paramref name="name"/>; valid until disposed.</summary>
+    /// <summary>The float32 values (row-major) of the parameter <paramref name="name"/>; valid until
+    /// disposed.</summary>
     public abstract ReadOnlySpan<float> Parameter(string name);
 
     /// <summary>The fixed permutation π ("….perm") of a permutation or LU mixing layer.</summary>

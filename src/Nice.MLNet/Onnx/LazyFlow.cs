@@ -41,7 +41,8 @@ internal sealed class LazyFlow : IDisposable
         get { lock (gate) return flow != null; }
     }
 
-    /// <summary>The TorchSharp flow, built from the saved weights on the first call (CPU, float32, eval mode).</summary>
+    /// <summary>The TorchSharp flow, built from the saved weights on the first call (CPU, float32, eval
+    /// mode).</summary>
     public NiceFlow Flow
     {
         get

@@ -139,7 +139,8 @@ internal static class NiceOnnx
                 {
                     if (layer is PermutationMixing permutation)
                         permutation.SetPermutation(weights.Permutation(names[layer]));
-                    if (layer is LuMixing lu) lu.SetFixed(weights.Permutation(names[layer]), weights.Sign(names[layer]));
+                    if (layer is LuMixing lu)
+                        lu.SetFixed(weights.Permutation(names[layer]), weights.Sign(names[layer]));
                 }
             }
             flow.eval();

@@ -17,7 +17,8 @@ namespace Nice.MLNet.Persistence;
 /// </summary>
 internal static class OnnxChain
 {
-    /// <summary>The chain for the flow of <paramref name="flow"/>'s weights, its ONNX graph carrying <paramref name="metadata"/>.</summary>
+    /// <summary>The chain for the flow whose weights <paramref name="flow"/> holds, its ONNX graph carrying
+    /// <paramref name="metadata"/>.</summary>
     public static TransformerChain<ITransformer> Build(FlowWeights flow, Dequantization? dequantization, string input,
         string latent, string logLikelihood, IReadOnlyDictionary<string, string> metadata)
     {

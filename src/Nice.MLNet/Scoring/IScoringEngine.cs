@@ -13,7 +13,8 @@ internal interface IScoringEngine : IDisposable
     /// <summary>The engine (never <see cref="NiceScoringEngine.Auto"/>).</summary>
     NiceScoringEngine Kind { get; }
 
-    /// <summary>Scores the first <paramref name="rows"/> rows of <paramref name="input"/> (row-major, rows × D).</summary>
+    /// <summary>Scores the first <paramref name="rows"/> rows of <paramref name="input"/> (row-major, rows ×
+    /// D).</summary>
     /// <param name="input">Raw input values, at least rows × D.</param>
     /// <param name="rows">Rows to score.</param>
     /// <param name="latent">Receives h = f(x) (rows × D), or null when not wanted.</param>

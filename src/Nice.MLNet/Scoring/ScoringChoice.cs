@@ -6,7 +6,8 @@ namespace Nice.MLNet.Scoring;
 /// count (0 = automatic), with the device the model lives on.</summary>
 internal sealed record ScoringChoice(NiceScoringEngine Engine, int Threads, string Device)
 {
-    /// <summary>A model read from a file unless the loader is told otherwise: automatic engine and threads, CPU.</summary>
+    /// <summary>A model read from a file, unless the loader is told otherwise: automatic engine and threads,
+    /// CPU.</summary>
     public static ScoringChoice Loaded(NiceScoringEngine engine, int threads)
     {
         if (!Enum.IsDefined(engine))

@@ -22,8 +22,8 @@ internal static class ScoringEngines
     };
 
     /// <summary>
-    /// The engine for <paramref name="flow"/>: <paramref name="kind"/> resolved, with the <see cref="ThreadPolicy"/> count
-    /// for <paramref name="threads"/> at <paramref name="batch"/> rows per batch.
+    /// The engine for <paramref name="flow"/>: <paramref name="kind"/> resolved, with the <see cref="ThreadPolicy"/>
+    /// count for <paramref name="threads"/> at <paramref name="batch"/> rows per batch.
     /// The ONNX Runtime engine rescores float32 overflows on <paramref name="torch"/>.
     /// </summary>
     public static IScoringEngine Create(NiceScoringEngine kind, LazyFlow flow, Dequantization? dequantization,
