@@ -1,73 +1,49 @@
 using System;
-using System.Diagnostics;
+using System.Globalization;
 using System.IO;
-using Nice.MLNet.Cli.Datasets;
+using System.Linq;
 using Xunit;
 
 namespace Nice.MLNet.Tests.Packaging;
 
 /// <summary>
-/// Nice.MLNet packed once (<c>dotnet pack</c>, a unique prerelease version) into a local feed, for the tests that
-/// restore it into fresh console apps; and the helpers those apps need.
+/// src/Nice.MLNet packed once per test run into the repository's local feed, artifacts/packages — the feed that
+/// notebooks/nuget.config adds and <c>./run.sh notebooks</c> packs into — under a new version,
+/// 0.1.0-local.&lt;UTC time&gt;, so NuGet's cache (keyed by id and version) cannot hand out an older build, and the
+/// notebooks' <c>Nice.MLNet, *-*</c> takes this one. Older local packs are removed from the feed.
 /// </summary>
-public sealed class PackedLibrary : IDisposable
+public sealed class PackedLibrary
 {
     public PackedLibrary()
     {
-        Dir = Directory.CreateTempSubdirectory("nice-pack-").FullName;
-        Version = $"0.1.0-test{DateTime.UtcNow:yyyyMMddHHmmss}{Environment.ProcessId}";
-        Feed = Path.Combine(Dir, "feed");
-        Run("dotnet", $"pack \"{Repo.File("src/Nice.MLNet/Nice.MLNet.csproj")}\" -c Release -o \"{Feed}\" "
-            + $"-p:Version={Version}", Repo.Root);
+        Feed = RepositoryFiles.Path(Path.Combine("artifacts", "packages"));
+        string suffix = "local." + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+        Pack = ProcessRun.Start("dotnet",
+            new[]
+            {
+                "pack", RepositoryFiles.Path("src/Nice.MLNet/Nice.MLNet.csproj"), "-c", "Release", "-o", Feed,
+                "--version-suffix", suffix,
+            },
+            RepositoryFiles.Root, TimeSpan.FromMinutes(8));
+        Assert.True(Pack.ExitCode == 0, Pack.ToString());
+        Nupkg = Directory.GetFiles(Feed, $"Nice.MLNet.*-{suffix}.nupkg").Single();
+        Version = Path.GetFileNameWithoutExtension(Nupkg)["Nice.MLNet.".Length..];
+        foreach (var old in Directory.GetFiles(Feed, "Nice.MLNet.*-local.*nupkg").Where(f => !f.Contains(suffix)))
+            File.Delete(old);
     }
 
-    public string Dir { get; }
+    /// <summary>The local feed folder (absolute).</summary>
     public string Feed { get; }
+
+    /// <summary>The package version packed for this run, e.g. 0.1.0-local.20261130120000.</summary>
     public string Version { get; }
 
-    /// <summary>A new folder for an app, with a nuget.config that finds the packed library first.</summary>
-    public string NewApp(string name)
-    {
-        string app = Path.Combine(Dir, name);
-        Directory.CreateDirectory(app);
-        File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <add key="local" value="{Feed}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-              </packageSources>
-            </configuration>
-            """);
-        return app;
-    }
+    public string Nupkg { get; }
 
-    /// <summary>Runs a program to its end (5 minutes at most); fails with its output unless it exits 0.</summary>
-    public static string Run(string file, string arguments, string workingDirectory)
-    {
-        var psi = new ProcessStartInfo(file, arguments)
-        {
-            WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)), $"{file} {arguments} timed out");
-        Assert.True(process.ExitCode == 0,
-            $"{file} {arguments} exited {process.ExitCode}:\n{stdout.Result}\n{stderr.Result}");
-        return stdout.Result;
-    }
-
-    public void Dispose()
-    {
-        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
-    }
+    internal ProcessRun Pack { get; }
 }
 
-/// <summary>The tests that share one packed library.</summary>
+/// <summary>Tests that consume the packed library share one pack (and run one after another).</summary>
 [CollectionDefinition(Name)]
 public sealed class PackedLibraryCollection : ICollectionFixture<PackedLibrary>
 {

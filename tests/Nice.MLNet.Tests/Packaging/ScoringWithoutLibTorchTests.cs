@@ -18,11 +18,17 @@ namespace Nice.MLNet.Tests.Packaging;
 /// </summary>
 [Trait("Category", "Slow"), Trait("Category", "Package")]
 [Collection(PackedLibraryCollection.Name)]
-public sealed class ScoringWithoutLibTorchTests
+public sealed class ScoringWithoutLibTorchTests : IDisposable
 {
     private readonly PackedLibrary packed;
+    private readonly string app = Directory.CreateTempSubdirectory("nice-no-torch-").FullName;
 
     public ScoringWithoutLibTorchTests(PackedLibrary packed) => this.packed = packed;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(app, recursive: true); } catch (IOException) { }
+    }
 
     [Fact]
     public void SavedZips_ScoreInAFreshAppWithoutLibTorch_LikeTheFittedModels()
@@ -33,7 +39,7 @@ public sealed class ScoringWithoutLibTorchTests
         var options = new NiceOptions { HiddenLayers = 2, HiddenWidth = 32, Epochs = 3, BatchSize = 64, Seed = 1 };
         var pipeline = ml.Transforms.NormalizeMinMax("Features").Append(ml.Transforms.Nice(options)).Fit(data);
         using var nice = ml.Transforms.Nice(options).Fit(data);
-        string app = packed.NewApp("no-torch-app");
+        ConsumerProject.WriteNuGetConfig(app, packed.Feed);
         ml.Model.Save(pipeline, data.Schema, Path.Combine(app, "pipeline.zip"));
         ml.Model.Save(nice, data.Schema, Path.Combine(app, "nice.zip"));
         var features = rows.Select(r => r.Features).ToArray();
@@ -92,7 +98,9 @@ public sealed class ScoringWithoutLibTorchTests
 
             public sealed class Row { public float[] Features = Array.Empty<float>(); }
             """);
-        var output = PackedLibrary.Run("dotnet", "run -c Release", app).Split('\n').Select(l => l.Trim()).ToArray();
+        var run = ProcessRun.Start("dotnet", new[] { "run", "-c", "Release" }, app, TimeSpan.FromMinutes(8));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var output = run.Stdout.Split('\n').Select(l => l.Trim()).ToArray();
         string Line(string key) => output.Single(l => l.StartsWith(key + " ", StringComparison.Ordinal))[(key.Length + 1)..];
         float[] Floats(string key) => Line(key).Split(' ').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
 
