@@ -161,7 +161,8 @@ public sealed class NiceOptions
     /// The engine that scores rows (<c>Transform</c>, <c>LogLikelihood</c>, <c>Encode</c>, PredictionEngine, anomaly
     /// scores). Default <see cref="NiceScoringEngine.Auto"/>: ONNX Runtime on the CPU (on the model's exact ONNX graph,
     /// built in memory the first time the model scores; about twice TorchSharp's rate where libtorch's MKL takes its
-    /// generic path, as on AMD CPUs), TorchSharp on CUDA. Both give the same values to float32 rounding (|Δ log p| ≤
+    /// generic path, as on AMD CPUs), TorchSharp on CUDA or when the application has no ONNX Runtime native library
+    /// (the package Microsoft.ML.OnnxRuntime). Both give the same values to float32 rounding (|Δ log p| ≤
     /// 1e-4·max(1, |log p|)). A model read from a file scores with <see cref="NiceScoringEngine.Auto"/>.
     /// </summary>
     public NiceScoringEngine ScoringEngine { get; set; } = NiceDefaults.ScoringEngine;

@@ -9,7 +9,8 @@ public enum NiceScoringEngine
 {
     /// <summary>
     /// The documented rule: <see cref="OnnxRuntime"/> when the model is on the CPU (every model read from a file),
-    /// <see cref="TorchSharp"/> on CUDA. No timing is involved, so the choice is the same on every run.
+    /// <see cref="TorchSharp"/> on CUDA, or when the application has no ONNX Runtime native library (the package
+    /// Microsoft.ML.OnnxRuntime). No timing is involved, so the choice is the same on every run.
     /// </summary>
     Auto = 0,
 

@@ -155,14 +155,22 @@ internal sealed class OrtScoringEngine : IScoringEngine
             using (var weights = flow.Weights())
                 graph = NiceOnnx.ExportForward(weights, dequantization, batched: true, null, InputName, LatentName,
                     LogLikelihoodName);
-            using var options = new SessionOptions
+            try
             {
-                IntraOpNumThreads = threads,
-                InterOpNumThreads = 1,
-                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            };
-            return session = new InferenceSession(graph, options);
+                using var options = new SessionOptions
+                {
+                    IntraOpNumThreads = threads,
+                    InterOpNumThreads = 1,
+                    ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+                    GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+                };
+                return session = new InferenceSession(graph, options);
+            }
+            catch (Exception e) when (e is DllNotFoundException
+                                      || e is TypeInitializationException { InnerException: DllNotFoundException })
+            {
+                throw OnnxRuntimeNative.Missing(e);
+            }
         }
     }
 

@@ -6,15 +6,16 @@ namespace Nice.MLNet.Scoring;
 
 /// <summary>
 /// The rule that picks a model's scoring engine, and the engine it picks. <see cref="NiceScoringEngine.Auto"/> is ONNX
-/// Runtime on the CPU and TorchSharp on CUDA: a fixed rule, not a timing at load, so the same model scores the same
-/// way on every run (docs/perf-design.md §2 has the measurements behind it).
+/// Runtime on the CPU and TorchSharp on CUDA, or on the CPU when the application has no ONNX Runtime native library:
+/// a fixed rule, not a timing at load, so the same model scores the same way on every run (docs/perf-design.md §2 has
+/// the measurements behind it).
 /// </summary>
 internal static class ScoringEngines
 {
     /// <summary>The engine <paramref name="requested"/> means for a model on <paramref name="device"/>.</summary>
     public static NiceScoringEngine Resolve(NiceScoringEngine requested, string device) => requested switch
     {
-        NiceScoringEngine.Auto => device.StartsWith("cuda", StringComparison.Ordinal)
+        NiceScoringEngine.Auto => device.StartsWith("cuda", StringComparison.Ordinal) || !OnnxRuntimeNative.IsAvailable
             ? NiceScoringEngine.TorchSharp
             : NiceScoringEngine.OnnxRuntime,
         NiceScoringEngine.OnnxRuntime or NiceScoringEngine.TorchSharp => requested,
