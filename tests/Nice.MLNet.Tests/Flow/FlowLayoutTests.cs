@@ -1,0 +1,48 @@
+using System.Linq;
+using Nice.MLNet.Flow;
+using Xunit;
+
+namespace Nice.MLNet.Tests.Flow;
+
+/// <summary>
+/// The torch-free <see cref="FlowLayout"/> names exactly the parameters (names, shapes, order) and layers the
+/// TorchSharp <see cref="NiceFlow"/> has, for every kind of config: a saved model's weights are checked and exported by
+/// it without building the flow.
+/// </summary>
+public class FlowLayoutTests
+{
+    public static TheoryData<NiceCoupling, NiceMixing, bool, NicePartition, int> Kinds()
+    {
+        var data = new TheoryData<NiceCoupling, NiceMixing, bool, NicePartition, int>();
+        foreach (var coupling in new[] { NiceCoupling.Additive, NiceCoupling.Affine })
+            foreach (var mixing in new[] { NiceMixing.None, NiceMixing.Permutation, NiceMixing.LU })
+                foreach (var actNorm in new[] { false, true })
+                    data.Add(coupling, mixing, actNorm, actNorm ? NicePartition.Contiguous : NicePartition.Interleaved,
+                        mixing == NiceMixing.LU ? 1 : 3);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Layout_NamesTheFlowsParametersAndLayers(NiceCoupling coupling, NiceMixing mixing, bool actNorm,
+        NicePartition partition, int hiddenLayers)
+    {
+        var config = TestConfig.Nice(7, Couplings: 3, HiddenLayers: hiddenLayers, HiddenWidth: 5,
+            Partition: partition, Coupling: coupling, Mixing: mixing, ActNorm: actNorm);
+        using var flow = new NiceFlow(config);
+        var layout = new FlowLayout(config);
+
+        Assert.Equal(flow.named_parameters().Select(p => (p.name, string.Join(",", p.parameter.shape))),
+            layout.Parameters.Select(p => (p.Name, string.Join(",", p.Shape))));
+        var names = flow.named_modules().ToDictionary(m => (object)m.module, m => m.name);
+        Assert.Equal(flow.Steps.Select(l => names[l]), layout.Steps.Select(s => s.Prefix));
+        Assert.Equal(flow.Steps.Select(l => l.GetType().Name.Replace("Additive", "").Replace("Affine", "")),
+            layout.Steps.Select(s => s switch
+            {
+                FlowLayout.CouplingStep => "Coupling",
+                FlowLayout.PermutationStep => "PermutationMixing",
+                FlowLayout.LuStep => "LuMixing",
+                _ => "ActNorm",
+            }));
+    }
+}
