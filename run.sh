@@ -10,7 +10,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cmd="${1:-help}"; [ $# -gt 0 ] && shift
 needs=()
 case "$cmd" in
-  test|density|anomaly|images|flows|bench-train) needs+=(--fashion-mnist) ;;
+  test|density|anomaly|images|flows|bench-train|perf-threads) needs+=(--fashion-mnist) ;;
 esac
 bash "$repo/scripts/prereqs.sh" "${needs[@]}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 NICE_CLI_NAME=./run.sh
@@ -50,7 +50,13 @@ case "$cmd" in
     dotnet "$cli" --list-commands
     echo
     echo "benchmarks of the engine's internals (benchmarks/Nice.MLNet.Benchmarks/README.md):"
-    dotnet "$bench" --list-commands ;;
+    dotnet "$bench" --list-commands
+    echo
+    echo "side by side with PyTorch + OpenBLAS and ONNX Runtime (benchmarks/perf/README.md):"
+    printf '  %-14s %s\n' perf "Training, batched scoring and GEMM rates vs PyTorch + OpenBLAS and ONNX Runtime."
+    printf '  %-14s %s\n' perf-threads "Fit times per thread setting, with and without busy processes beside them." ;;
+  perf) exec bash "$repo/benchmarks/perf/perf.sh" compare "$@" ;;
+  perf-threads) exec bash "$repo/benchmarks/perf/perf.sh" threads "$@" ;;
   bench-train|bench-score|bench-memory)
     build_if_stale
     exec dotnet "$bench" "$cmd" "$@" ;;

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The thread-collapse experiment of issue 16 §2: each fit in a process of its own, with N busy processes beside it or none,
 # for each thread setting, the order rotating between rounds. Called by perf.sh threads; prints one line per fit, then medians.
-#   settings: "default" (libtorch's own choice, no OMP_NUM_THREADS), a number (torch.set_num_threads(N) before Fit),
-#   with "+passive" = OMP_WAIT_POLICY=PASSIVE in the environment (libgomp threads sleep instead of spinning at barriers),
-#   "+inproc" = the same set by the process itself (libc setenv before the first torch call), as the library could do.
+#   settings: "default" (the library's own choice: NiceOptions.Threads = 0, i.e. 1 thread for small GEMMs, else the
+#   cores, with OMP_WAIT_POLICY=PASSIVE set by the library), a number (NiceOptions.Threads = N), with "+spin" =
+#   GOMP_SPINCOUNT=300000 in the environment (libgomp's own default spinning; the library then leaves the wait policy
+#   alone: "2+spin" is how the library trained before phase 2), "+passive" = OMP_WAIT_POLICY=PASSIVE in the environment,
+#   "+inproc" = the same set by the process itself with libc setenv.
 set -euo pipefail
 exe="$1"; shift
-tasks=tabular,fashion; rounds=3; busy=2; settings="default,1,default+inproc"; loads="idle,busy"; extra=()
+tasks=tabular,fashion; rounds=3; busy=2; settings="default,1,2,2+spin"; loads="idle,busy"; extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --tasks) tasks="$2"; shift 2 ;;
@@ -34,6 +36,7 @@ for task in "${T[@]}"; do
         threads=${s%%+*}
         env_args=(-u OMP_NUM_THREADS -u MKL_NUM_THREADS)
         [[ "$s" == *+passive* ]] && env_args+=(OMP_WAIT_POLICY=PASSIVE)
+        [[ "$s" == *+spin* ]] && env_args+=(GOMP_SPINCOUNT=300000)
         wp=(); [[ "$s" == *+inproc* ]] && wp=(--wait-policy PASSIVE)
         line=$(env "${env_args[@]}" "$exe" threads --task "$task" --threads "$threads" "${wp[@]}" "${extra[@]}" | grep '^RESULT ')
         secs=$(echo "$line" | sed -E 's/.*"fit_seconds":([0-9.]+).*/\1/')

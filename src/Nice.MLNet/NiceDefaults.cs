@@ -45,4 +45,7 @@ internal static class NiceDefaults
     /// <summary>The largest <see cref="NiceOptions.ScoringBatchSize"/> accepted (2²⁰ rows).</summary>
     public const int MaxScoringBatchSize = 1 << 20;
     public const string Device = "cpu";
+    public const NiceScoringEngine ScoringEngine = NiceScoringEngine.Auto;
+    /// <summary>0 = the automatic thread count (see <see cref="NiceOptions.Threads"/>).</summary>
+    public const int Threads = 0;
 }

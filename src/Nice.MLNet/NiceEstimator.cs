@@ -4,6 +4,8 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Nice.MLNet.Flow;
 using Nice.MLNet.Mapping;
+using Nice.MLNet.Onnx;
+using Nice.MLNet.Scoring;
 using TorchSharp;
 
 namespace Nice.MLNet;
@@ -60,10 +62,11 @@ public sealed class NiceEstimator : IEstimator<NiceTransformer>
         try
         {
             flow.to(torch.device(options.Device));
-            var history = FlowTrainer.Train(flow, source, options.ToTrainingSettings());
+            var history = Train(flow, source);
             var summary = new NiceTrainingSummary(history.Select(NiceEpochReport.From).ToArray(), source.Rows,
                 source.SkippedRows);
-            return new NiceTransformer(flow, dq, NiceColumns.From(options), options.ScoringBatchSize, summary);
+            return new NiceTransformer(new LazyFlow(flow), dq, NiceColumns.From(options), options.ScoringBatchSize,
+                summary, new ScoringChoice(options.ScoringEngine, options.Threads, options.Device));
         }
         catch (NonFiniteLossException e)
         {
@@ -75,6 +78,17 @@ public sealed class NiceEstimator : IEstimator<NiceTransformer>
             flow.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Trains with libtorch set to <see cref="NiceOptions.Threads"/> (the automatic count when 0) on this thread, and
+    /// its previous count restored afterwards.
+    /// </summary>
+    private System.Collections.Generic.IReadOnlyList<EpochReport> Train(NiceFlow flow, DataViewRowSource source)
+    {
+        int previous = LibTorchThreads.Set(ThreadPolicy.ForTorch(options.Threads, flow.Config, options.BatchSize));
+        try { return FlowTrainer.Train(flow, source, options.ToTrainingSettings()); }
+        finally { LibTorchThreads.Restore(previous); }
     }
 
     /// <summary>The input shape plus the latent (known-size Single vector) and log-likelihood (Single)

@@ -176,6 +176,31 @@ public sealed class NiceOptions
     /// TorchSharp-cuda-windows).</summary>
     public string Device { get; set; } = NiceDefaults.Device;
 
+    /// <summary>
+    /// The engine that scores rows (<c>Transform</c>, <c>LogLikelihood</c>, <c>Encode</c>, PredictionEngine, anomaly
+    /// scores). Default <see cref="NiceScoringEngine.Auto"/>: ONNX Runtime on the CPU (on the model's exact ONNX graph,
+    /// built in memory the first time the model scores; about twice TorchSharp's rate where libtorch's MKL takes its
+    /// generic path, as on AMD CPUs), TorchSharp on CUDA or when the application has no ONNX Runtime native library
+    /// (the package Microsoft.ML.OnnxRuntime). Both give the same values to float32 rounding (|Δ log p| ≤
+    /// 1e-4·max(1, |log p|)). A model read from a file scores with <see cref="NiceScoringEngine.Auto"/>.
+    /// </summary>
+    public NiceScoringEngine ScoringEngine { get; set; } = NiceDefaults.ScoringEngine;
+
+    /// <summary>
+    /// Threads for training and scoring, ≥ 0. Default 0 = automatic: one per core
+    /// (<see cref="Environment.ProcessorCount"/>), with libtorch's threads sleeping instead of spinning when they wait
+    /// (the library sets <c>OMP_WAIT_POLICY=PASSIVE</c> before libtorch loads; see the README's Threads section), so
+    /// a busy machine does not collapse them. When libtorch's threads may spin (the environment chose another wait
+    /// policy, or the application loaded libtorch before Nice.MLNet), automatic is 1 thread for a model whose largest
+    /// matrix multiply per batch is small (2·rows·fan-in·fan-out under 4 million operations, e.g. a tabular model with
+    /// 64 units at the default batch). Fit sets libtorch's count with <c>torch.set_num_threads</c> on the calling
+    /// thread and restores the previous count when it returns; <c>torch.set_num_threads</c> affects the calling thread
+    /// and any thread that starts using TorchSharp afterwards (so also a thread that first uses TorchSharp while Fit
+    /// runs). ONNX Runtime scoring uses a thread count of its own session and changes nothing process-wide; TorchSharp
+    /// scoring sets and restores libtorch's count around each batch, like Fit.
+    /// </summary>
+    public int Threads { get; set; } = NiceDefaults.Threads;
+
     /// <summary>Called after every epoch with the train/validation NLL, bits/dim and seconds. Default none.</summary>
     public Action<NiceEpochReport>? Progress { get; set; }
 
@@ -227,6 +252,9 @@ public sealed class NiceOptions
         if (ScoringBatchSize < 1 || ScoringBatchSize > NiceDefaults.MaxScoringBatchSize)
             check.Fail(nameof(ScoringBatchSize), ScoringBatchSize,
                 $"must be in [1, {NiceDefaults.MaxScoringBatchSize}]");
+        if (!Enum.IsDefined(ScoringEngine))
+            check.Fail(nameof(ScoringEngine), ScoringEngine, "must be Auto, OnnxRuntime or TorchSharp");
+        check.AtLeast(Threads, 0, nameof(Threads), "0 = automatic");
         ToFlowConfig(2).Validate(nameof(NiceOptions));
         ToTrainingSettings().Validate(nameof(NiceOptions));
     }

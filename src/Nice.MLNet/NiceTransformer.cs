@@ -8,6 +8,7 @@ using Nice.MLNet.Flow;
 using Nice.MLNet.Mapping;
 using Nice.MLNet.Onnx;
 using Nice.MLNet.Persistence;
+using Nice.MLNet.Scoring;
 using static TorchSharp.torch;
 
 namespace Nice.MLNet;
@@ -26,28 +27,53 @@ namespace Nice.MLNet;
 /// </remarks>
 public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
 {
-    private readonly NiceFlow flow;
+    private readonly LazyFlow flow;
     private readonly Dequantization? dequantization;
     private readonly NiceColumns columns;
-    private readonly FlowScorer scorer;
+    private readonly TorchScoringEngine torch;
+    private readonly IScoringEngine engine;
     private bool disposed;
 
-    internal NiceTransformer(NiceFlow flow, Dequantization? dequantization, NiceColumns columns, int scoringBatchSize,
-        NiceTrainingSummary? summary)
+    /// <summary>
+    /// A transformer around <paramref name="flow"/> (it takes ownership), scoring on the engine of
+    /// <paramref name="scoring"/> resolved for its device, with its threads (0 = automatic; see
+    /// <see cref="NiceOptions.Threads"/>).
+    /// </summary>
+    internal NiceTransformer(LazyFlow flow, Dequantization? dequantization, NiceColumns columns, int scoringBatchSize,
+        NiceTrainingSummary? summary, ScoringChoice scoring)
     {
+        var (engine, threads, device) = scoring;
         this.flow = flow;
         this.dequantization = dequantization;
         this.columns = columns;
         ScoringBatchSize = scoringBatchSize;
         TrainingSummary = summary;
-        flow.eval();
-        scorer = new FlowScorer(flow, dequantization);
+        torch = new TorchScoringEngine(flow, dequantization,
+            ThreadPolicy.ForTorch(threads, flow.Config, scoringBatchSize));
+        this.engine = ScoringEngines.Resolve(engine, device) == NiceScoringEngine.TorchSharp
+            ? torch
+            : ScoringEngines.Create(NiceScoringEngine.OnnxRuntime, flow, dequantization, threads, scoringBatchSize,
+                () => torch);
     }
 
-    internal NiceFlow Flow => flow;
+    /// <summary>The TorchSharp flow; made from the saved weights on first use when this model was read from a file
+    /// (which loads libtorch).</summary>
+    internal NiceFlow Flow => flow.Flow;
+    internal LazyFlow Lazy => flow;
     internal Dequantization? Dequantization => dequantization;
     internal NiceColumns Columns => columns;
-    internal FlowScorer Scorer => scorer;
+    /// <summary>The engine that scores rows (<see cref="ScoringEngine"/>).</summary>
+    internal IScoringEngine Scorer => engine;
+    /// <summary>The TorchSharp engine (the scorer when <see cref="ScoringEngine"/> is TorchSharp).</summary>
+    internal TorchScoringEngine TorchScorer => torch;
+
+    /// <summary>
+    /// The engine that computes <see cref="Transform"/>, <see cref="LogLikelihood"/>, <see cref="Encode"/>,
+    /// PredictionEngine and anomaly scores: <see cref="NiceScoringEngine.OnnxRuntime"/> or
+    /// <see cref="NiceScoringEngine.TorchSharp"/>, chosen by <see cref="NiceOptions.ScoringEngine"/> (a model read from
+    /// a file: the loader's <c>scoringEngine</c>, by default <see cref="NiceScoringEngine.Auto"/>, i.e. ONNX Runtime).
+    /// </summary>
+    public NiceScoringEngine ScoringEngine => engine.Kind;
 
     /// <summary>The input column's name.</summary>
     public string InputColumnName => columns.Input;
@@ -81,9 +107,8 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
         get
         {
             ThrowIfDisposed();
-            using var scope = NewDisposeScope();
-            using var _ = no_grad();
-            return flow.Scaling.LogScale.detach().cpu().data<float>().ToArray();
+            using var weights = flow.Weights();
+            return weights.Parameter(FlowLayout.ScalingName).ToArray();
         }
     }
 
@@ -92,11 +117,9 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     public IReadOnlyList<NiceParameter> GetParameters()
     {
         ThrowIfDisposed();
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        return flow.named_parameters()
-            .Select(p => new NiceParameter(p.name, p.parameter.shape.ToArray(),
-                p.parameter.detach().cpu().data<float>().ToArray()))
+        using var weights = flow.Weights();
+        return weights.Layout.Parameters
+            .Select(p => new NiceParameter(p.Name, p.Shape.ToArray(), weights.Parameter(p.Name).ToArray()))
             .ToArray();
     }
 
@@ -136,7 +159,7 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     void IBatchMapper.Map(ReadOnlySpan<float> features, int rows, BatchOutputs outputs)
     {
         ThrowIfDisposed();
-        scorer.Score(features, rows, outputs.Floats(0), outputs.Floats(1));
+        engine.Score(features, rows, outputs.Floats(0), outputs.Floats(1));
     }
 
     /// <summary>log p(x) in nats of each row (batched).</summary>
@@ -145,7 +168,7 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
         ThrowIfDisposed();
         var flat = RowArrays.Flatten(rows, Dimension, nameof(rows));
         var ll = new float[rows.Count];
-        scorer.Score(flat, rows.Count, null, ll);
+        engine.Score(flat, rows.Count, null, ll);
         return ll;
     }
 
@@ -155,7 +178,7 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
         ThrowIfDisposed();
         var flat = RowArrays.Flatten(rows, Dimension, nameof(rows));
         var z = new float[flat.Length];
-        scorer.Score(flat, rows.Count, z, null);
+        engine.Score(flat, rows.Count, z, null);
         return RowArrays.Split(z, rows.Count, Dimension);
     }
 
@@ -168,10 +191,11 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
         ThrowIfDisposed();
         var flat = RowArrays.Flatten(latents, Dimension, nameof(latents));
         if (latents.Count == 0) return Array.Empty<float[]>();
+        var nice = Flow;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var z = HostTensors.FromRows(flat, latents.Count, Dimension).to(flow.Device);
-        return RowArrays.Split(FromFlowSpace(flow.Inverse(z)), latents.Count, Dimension);
+        var z = HostTensors.FromRows(flat, latents.Count, Dimension).to(nice.Device);
+        return RowArrays.Split(FromFlowSpace(nice.Inverse(z)), latents.Count, Dimension);
     }
 
     /// <summary>
@@ -187,10 +211,11 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
             throw new ArgumentOutOfRangeException(nameof(temperature), temperature,
                 "temperature must be a finite number >= 0.");
         if (count == 0) return Array.Empty<float[]>();
+        var nice = Flow;
         using var generator = new Generator((ulong)(uint)seed);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        return RowArrays.Split(FromFlowSpace(flow.Sample(count, temperature, generator)), count, Dimension);
+        return RowArrays.Split(FromFlowSpace(nice.Sample(count, temperature, generator)), count, Dimension);
     }
 
     /// <summary>Like <see cref="Sample"/>, as an IDataView with one column named and typed like the input (vector of D
@@ -206,7 +231,8 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     /// Mean log-likelihood of <paramref name="data"/>'s input column. With dequantization this draws u ~ U(0,1) per
     /// value (seeded), as the NICE paper and the bits/dim literature do; <see cref="Transform"/> instead scores at the
     /// bin centre u = ½ so each row's score is deterministic, which gives somewhat higher values on data with few
-    /// levels. Rows with NaN or infinity are not counted.
+    /// levels. Rows with NaN or infinity are not counted. Without dequantization the rows are scored by
+    /// <see cref="ScoringEngine"/>; with it, the noise is drawn and scored by TorchSharp.
     /// </summary>
     public NiceDensityMetrics Evaluate(IDataView data, int seed = 0)
     {
@@ -219,7 +245,8 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
         long n = 0;
         foreach (var (rows, count) in FeatureBatches.Read(data, column, d, ScoringBatchSize))
         {
-            scorer.Score(rows, count, null, ll, generator);
+            if (generator is null) engine.Score(rows, count, null, ll);
+            else torch.Scorer.Score(rows, count, null, ll, generator);
             for (int i = 0; i < count; i++)
                 if (float.IsFinite(ll[i])) { sum += ll[i]; sumSq += (double)ll[i] * ll[i]; n++; }
         }
@@ -233,13 +260,14 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     /// Called by <c>mlContext.Model.Save</c>. ML.NET's model-file API is internal to ML.NET, so the model is written as
     /// built-in, savable transformers: the flow as an ONNX graph run by OnnxTransformer, and a CustomMapping that keeps
     /// LogLikelihood a Single. <c>mlContext.Model.Load</c> gives those back (same columns, names, types and values,
-    /// scored one row at a time by ONNX Runtime); <see cref="Load(MLContext, string, int)"/> gives back this full
-    /// NiceTransformer.
+    /// scored one row at a time by ONNX Runtime); <see cref="Load(MLContext, string, int, NiceScoringEngine, int)"/>
+    /// gives back this full NiceTransformer.
     /// </summary>
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         ThrowIfDisposed();
-        var chain = OnnxChain.Build(flow, dequantization, columns.Input, columns.Latent, columns.LogLikelihood,
+        using var weights = flow.Weights();
+        var chain = OnnxChain.Build(weights, dequantization, columns.Input, columns.Latent, columns.LogLikelihood,
             NiceModelMetadata.Write(this));
         ((ICanSaveModel)chain).Save(ctx);
     }
@@ -254,7 +282,8 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     {
         ArgumentNullException.ThrowIfNull(stream);
         ThrowIfDisposed();
-        stream.Write(NiceOnnx.ExportForward(flow, dequantization, batched, NiceModelMetadata.Write(this),
+        using var weights = flow.Weights();
+        stream.Write(NiceOnnx.ExportForward(weights, dequantization, batched, NiceModelMetadata.Write(this),
             columns.Input, columns.Latent, columns.LogLikelihood));
     }
 
@@ -267,7 +296,7 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     {
         ArgumentNullException.ThrowIfNull(stream);
         ThrowIfDisposed();
-        stream.Write(NiceOnnx.ExportInverse(flow, dequantization, batched, NiceModelMetadata.Write(this),
+        stream.Write(NiceOnnx.ExportInverse(Flow, dequantization, batched, NiceModelMetadata.Write(this),
             columns.Latent, columns.Input));
     }
 
@@ -278,13 +307,17 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     /// first). A NICE step that follows other steps (a normalizer, say) expects the rows those steps make, so it is
     /// refused with <see cref="InvalidOperationException"/>: load the whole pipeline with
     /// <c>mlContext.Model.LoadNice</c>. A missing, truncated, tampered or foreign file throws
-    /// <see cref="FileNotFoundException"/> or <see cref="InvalidDataException"/> naming the file.
+    /// <see cref="FileNotFoundException"/> or <see cref="InvalidDataException"/> naming the file. The model scores on
+    /// <paramref name="scoringEngine"/> (default <see cref="NiceScoringEngine.Auto"/>: ONNX Runtime, without loading
+    /// libtorch) with <paramref name="threads"/> threads (0 = automatic, as <see cref="NiceOptions.Threads"/>); its
+    /// TorchSharp flow is built only when something needs it (sampling, inverse, inpainting, the TorchSharp engine).
     /// </summary>
-    public static NiceTransformer Load(MLContext mlContext, string path, int index = 0)
+    public static NiceTransformer Load(MLContext mlContext, string path, int index = 0,
+        NiceScoringEngine scoringEngine = NiceScoringEngine.Auto, int threads = 0)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(path);
-        return LoadWithMetadata(path, index).Model;
+        return LoadWithMetadata(path, index, ScoringChoice.Loaded(scoringEngine, threads)).Model;
     }
 
     /// <summary>
@@ -292,7 +325,7 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     /// steps run before it.
     /// </summary>
     internal static (NiceTransformer Model, IReadOnlyDictionary<string, string> Metadata) LoadWithMetadata(string path,
-        int index)
+        int index, ScoringChoice scoring)
     {
         var saved = SavedFlows.Read(ModelZip.OnnxEntries(path), path, index);
         if (saved.HasStepsBefore)
@@ -304,17 +337,17 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
                     "with " +
                 "mlContext.Model.LoadNice(path, out var inputSchema), which restores the NICE step batched.");
         }
-        return (FromSaved(saved.Model, path), saved.Model.Metadata);
+        return (FromSaved(saved.Model, path, scoring), saved.Model.Metadata);
     }
 
     /// <summary>The transformer for a flow read back from a file (it takes ownership; disposes it on
     /// failure).</summary>
-    internal static NiceTransformer FromSaved(NiceOnnxModel read, string source)
+    internal static NiceTransformer FromSaved(NiceOnnxModel read, string source, ScoringChoice scoring)
     {
         try
         {
             var (cols, batch, summary) = NiceModelMetadata.Read(read.Metadata, source);
-            return new NiceTransformer(read.Flow, read.Dequantization, cols, batch, summary);
+            return new NiceTransformer(read.Lazy, read.Dequantization, cols, batch, summary, scoring);
         }
         catch
         {
@@ -340,7 +373,8 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     {
         if (disposed) return;
         disposed = true;
-        scorer.Dispose();
+        engine.Dispose();
+        torch.Dispose();
         flow.Dispose();
     }
 }

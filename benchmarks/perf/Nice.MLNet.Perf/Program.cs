@@ -34,9 +34,9 @@ public static class Program
     {
         Console.WriteLine("nice-perf compare [--threads 2,1] [--rounds 3] [--parts train,score,gemm] [--openblas DIR] [--openblas-core NAME]");
         Console.WriteLine("          side by side: training and batched scoring vs PyTorch + OpenBLAS and ONNX Runtime, plus plain GEMM rates");
-        Console.WriteLine("nice-perf threads --task tabular|fashion --threads N|default|auto [--wait-policy PASSIVE]   one fit, timed");
+        Console.WriteLine("nice-perf threads --task tabular|fashion --threads N|default [--wait-policy PASSIVE]   one fit, timed");
         Console.WriteLine("nice-perf threads-api   what torch.set_num_threads changes on other threads (docs/perf-design.md)");
-        Console.WriteLine("nice-perf train | score --engine library|transform|ort | gemm --engine torchsharp|ort   (one measurement; used by compare)");
+        Console.WriteLine("nice-perf train | score --engine library|transform|transform-torch|ort | gemm --engine torchsharp|ort   (one measurement; used by compare)");
         return 0;
     }
 }

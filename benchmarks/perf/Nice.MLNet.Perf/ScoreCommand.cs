@@ -11,9 +11,12 @@ namespace Nice.MLNet.Perf;
 
 /// <summary>
 /// Batched scoring rows/s of one engine on the workspace's model and rows (latent and log-likelihood of every row):
-/// <c>library</c> = NiceTransformer.LogLikelihood on each batch (TorchSharp forward), <c>transform</c> = IDataView
-/// Transform read through a cursor (both columns), <c>ort</c> = ONNX Runtime InferenceSession on the exported graph,
-/// with its values checked against the library's. First pass = warm-up, then --reps timed passes.
+/// <c>library</c> = NiceTransformer.LogLikelihood on each batch with the TorchSharp engine, <c>transform</c> = IDataView
+/// Transform read through a cursor (both columns) with the library's default engine (ONNX Runtime on the CPU),
+/// <c>transform-torch</c> = the same on the TorchSharp engine (the default before phase 2), <c>ort</c> = a bare ONNX
+/// Runtime InferenceSession on the exported graph, with its values checked against the library's TorchSharp ones.
+/// --threads N goes to the loaded model (<c>NiceTransformer.Load(..., threads: N)</c>) and to the bare session; 0 =
+/// automatic. First pass = warm-up, then --reps timed passes.
 /// </summary>
 public static class ScoreCommand
 {
@@ -26,15 +29,16 @@ public static class ScoreCommand
         int threads = args.Int("threads", 0);
         bool spin = args.String("ort-spin", "1") != "0";
         args.ThrowOnUnknown();
-        if (threads > 0) torch.set_num_threads(threads);
         var data = Workspace.ReadFloats(ws.Data, (long)rows * shape.Dimension);
         var result = new Dictionary<string, object?> { ["engine"] = engine };
         Action pass = engine switch
         {
-            "library" => Library(ws, data, shape.Dimension, rows, batch),
-            "transform" => Transform(ws, data, shape.Dimension, rows),
+            "library" => Library(ws, data, shape.Dimension, rows, batch, threads),
+            "transform" => Transform(ws, data, shape.Dimension, rows, NiceScoringEngine.Auto, threads),
+            "transform-torch" => Transform(ws, data, shape.Dimension, rows, NiceScoringEngine.TorchSharp, threads),
             "ort" => Ort(ws, data, shape.Dimension, rows, batch, threads, spin, result),
-            _ => throw new ArgumentException($"--engine: '{engine}' is not library, transform or ort."),
+            _ => throw new ArgumentException(
+                $"--engine: '{engine}' is not library, transform, transform-torch or ort."),
         };
         var rates = new List<double>();
         for (int rep = 0; rep <= reps; rep++)
@@ -44,24 +48,25 @@ public static class ScoreCommand
             if (rep > 0) rates.Add(rows / clock.Elapsed.TotalSeconds);
         }
         result["rows_per_s"] = rates.ToArray();
-        result["threads"] = engine == "ort" ? threads : torch.get_num_threads();
+        result["threads"] = threads;
         Result.Print(result);
         return 0;
     }
 
-    private static Action Library(Workspace ws, float[] data, int d, int rows, int batch)
+    private static Action Library(Workspace ws, float[] data, int d, int rows, int batch, int threads)
     {
-        var model = NiceTransformer.Load(new MLContext(1), ws.Zip);
+        var model = NiceTransformer.Load(new MLContext(1), ws.Zip, scoringEngine: NiceScoringEngine.TorchSharp,
+            threads: threads);
         var batches = Enumerable.Range(0, (rows + batch - 1) / batch)
             .Select(b => Workspace.Rows(data.AsSpan(b * batch * d).ToArray(), d, Math.Min(batch, rows - b * batch)).Select(r => r.Features).ToArray())
             .ToArray();
         return () => { foreach (var b in batches) model.LogLikelihood(b); };
     }
 
-    private static Action Transform(Workspace ws, float[] data, int d, int rows)
+    private static Action Transform(Workspace ws, float[] data, int d, int rows, NiceScoringEngine engine, int threads)
     {
         var ml = new MLContext(1);
-        var model = NiceTransformer.Load(ml, ws.Zip);
+        var model = NiceTransformer.Load(ml, ws.Zip, scoringEngine: engine, threads: threads);
         var view = ml.Data.Cache(ml.Data.LoadFromEnumerable(Workspace.Rows(data, d, rows), Workspace.Definition(d)));
         return () =>
         {

@@ -11,9 +11,10 @@ namespace Nice.MLNet.Perf;
 
 /// <summary>
 /// One fit timed, for the thread-policy experiments (issue 16 §2): <c>tabular</c> = a small tabular fit (D = 9, 4 × 2 × 64,
-/// correlated Gaussian rows), <c>fashion</c> = Fashion-MNIST epochs (4 × 3 × 256 by default). --threads default leaves
-/// libtorch's own choice, a number calls torch.set_num_threads before Fit, auto = the proposed policy (<see cref="ThreadPolicy"/>).
-/// Everything else is the library's defaults.
+/// correlated Gaussian rows), <c>fashion</c> = Fashion-MNIST epochs (4 × 3 × 256 by default). --threads default = the
+/// library's automatic count (NiceOptions.Threads = 0), a number = NiceOptions.Threads. The library sets
+/// OMP_WAIT_POLICY=PASSIVE itself unless the environment chose a wait policy (threads.sh's "+spin" sets GOMP_SPINCOUNT to
+/// libgomp's default, which is how the library ran before). Everything else is the library's defaults.
 /// </summary>
 public static class ThreadsCommand
 {
@@ -29,8 +30,6 @@ public static class ThreadsCommand
         // Before the first torch call: libgomp (bundled with libtorch) reads OMP_WAIT_POLICY once, when it is loaded. .NET's
         // Environment.SetEnvironmentVariable does not reach the native environment on Linux, so this calls libc's setenv.
         if (waitPolicy != "") NativeEnvironment.Set("OMP_WAIT_POLICY", waitPolicy);
-        string policy = threads == "auto" ? ThreadPolicy.EnsurePassiveWaiting() : "";
-        if (threads is not ("default" or "auto")) torch.set_num_threads(int.Parse(threads));
         var (data, d) = task switch
         {
             "tabular" => (Tabular(rows, 9), 9),
@@ -39,22 +38,24 @@ public static class ThreadsCommand
         };
         var ml = new MLContext(1);
         var view = ml.Data.LoadFromEnumerable(Workspace.Rows(data, d, rows), Workspace.Definition(d));
-        var options = new NiceOptions { Couplings = 4, HiddenLayers = hidden, HiddenWidth = width, Epochs = epochs, EarlyStoppingPatience = 0 };
+        var options = new NiceOptions
+        {
+            Couplings = 4, HiddenLayers = hidden, HiddenWidth = width, Epochs = epochs, EarlyStoppingPatience = 0,
+            Threads = threads == "default" ? 0 : int.Parse(threads),
+        };
         if (task == "fashion") options.DequantizationLevels = 256;
         var epochSeconds = new List<double>();
-        options.Progress = r => epochSeconds.Add(r.Seconds);
-        int autoThreads = ThreadPolicy.AutoThreads(options.BatchSize, d, width);
+        int fitThreads = 0;
+        options.Progress = r => { epochSeconds.Add(r.Seconds); fitThreads = torch.get_num_threads(); };
         var clock = Stopwatch.StartNew();
-        using var model = threads == "auto"
-            ? ThreadPolicy.With(autoThreads, () => ml.Transforms.Nice(options).Fit(view))
-            : ml.Transforms.Nice(options).Fit(view);
+        using var model = ml.Transforms.Nice(options).Fit(view);
         double seconds = clock.Elapsed.TotalSeconds;
         Result.Print(new Dictionary<string, object?>
         {
-            ["task"] = task, ["threads_setting"] = threads, ["torch_threads"] = torch.get_num_threads(),
-            ["auto_threads"] = threads == "auto" ? autoThreads : null, ["policy"] = policy,
+            ["task"] = task, ["threads_setting"] = threads, ["torch_threads_in_fit"] = fitThreads,
             ["fit_seconds"] = seconds, ["epoch_seconds"] = epochSeconds.ToArray(), ["rows"] = rows,
             ["omp_wait_policy"] = NativeEnvironment.Get("OMP_WAIT_POLICY"),
+            ["gomp_spincount"] = NativeEnvironment.Get("GOMP_SPINCOUNT"),
             ["load"] = Machine.LoadAverage(),
         });
         return 0;

@@ -11,7 +11,8 @@ namespace Nice.MLNet.Perf;
 /// The files every engine reads, written once per run so all of them see the same data and the same model: random rows
 /// (data.bin, float32 row-major), a NICE model trained for one epoch through the public API (model.zip), its ONNX graph
 /// (model.onnx, from <see cref="NiceTransformer.ExportOnnx"/>), its parameters for PyTorch (params.bin) and the library's
-/// own scores of the first rows (expect-ll.bin, expect-latent.bin) to check the other engines' values against.
+/// own TorchSharp scores of the first rows (expect-ll.bin, expect-latent.bin) to check the other engines' values
+/// against.
 /// </summary>
 public sealed class Workspace
 {
@@ -38,6 +39,7 @@ public sealed class Workspace
         {
             Couplings = shape.Couplings, HiddenLayers = shape.HiddenLayers, HiddenWidth = shape.Width,
             Epochs = 1, BatchSize = 256, ValidationFraction = 0, Seed = 1, ScoringBatchSize = 512,
+            ScoringEngine = NiceScoringEngine.TorchSharp,   // the expected scores below are TorchSharp's
         }).Fit(view);
         ml.Model.Save(model, view.Schema, Zip);
         using (var f = File.Create(Onnx)) model.ExportOnnx(f);

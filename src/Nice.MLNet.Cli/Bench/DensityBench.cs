@@ -58,6 +58,7 @@ public static class DensityBench
                 DataDependentInit = s.DataDependentInit,
             CacheInMemory = true, Progress = Progress(s.Epochs, s.Minutes, log),
             MaxTrainingTime = s.Minutes is double m ? TimeSpan.FromMinutes(m) : null,
+            Threads = torch.get_num_threads(),   // --threads (Fit sets its own count otherwise)
         };
         log.WriteLine($"NICE: {s.Couplings} additive couplings × {s.Hidden} hidden × {s.Width} ReLU, logistic prior, "
             + $"diagonal scaling; Adam(lr 1e-3, β1 0.9, β2 0.99, ε 1e-4), batch {s.Batch}, "

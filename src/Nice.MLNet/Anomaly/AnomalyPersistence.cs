@@ -6,6 +6,7 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Nice.MLNet.Persistence;
+using Nice.MLNet.Scoring;
 
 namespace Nice.MLNet.Anomaly;
 
@@ -41,7 +42,8 @@ internal static class AnomalyPersistence
         if (detector.CalibrationFalsePositiveRate is double r) metadata[Rate] = r.ToString("R",
             CultureInfo.InvariantCulture);
         foreach (var (k, v) in NiceModelMetadata.Write(model)) metadata[k] = v;
-        var nice = OnnxChain.Build(model.Flow, model.Dequantization, model.InputColumnName, model.LatentColumnName,
+        using var weights = model.Lazy.Weights();
+        var nice = OnnxChain.Build(weights, model.Dequantization, model.InputColumnName, model.LatentColumnName,
             model.LogLikelihoodColumnName, metadata);
         var ml = new MLContext();
         var tail = ScoreTail(ml, detector)
@@ -104,9 +106,9 @@ internal static class AnomalyPersistence
         return v.ToString("0.0###############", CultureInfo.InvariantCulture);
     }
 
-    public static NiceAnomalyDetector Load(string path, int index)
+    public static NiceAnomalyDetector Load(string path, int index, ScoringChoice scoring)
     {
-        var (model, m) = NiceTransformer.LoadWithMetadata(path, index);
+        var (model, m) = NiceTransformer.LoadWithMetadata(path, index, scoring);
         return Detector(model, m, path);
     }
 

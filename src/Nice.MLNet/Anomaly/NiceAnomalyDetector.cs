@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Nice.MLNet.Mapping;
+using Nice.MLNet.Scoring;
 
 namespace Nice.MLNet.Anomaly;
 
@@ -167,13 +168,16 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable, IBatchMappe
     /// pipeline) back into a full <see cref="NiceAnomalyDetector"/> (batched scoring, the same threshold and score
     /// kind, the NICE model for sampling). <c>mlContext.Model.Load</c> on the same file gives the same Score and
     /// PredictedLabel columns, scored by ONNX Runtime. With the <see cref="NiceAnomalyScore.InputComplexity"/> score
-    /// the compressor's settings (quantization grid, compressor, image width) come back from the zip too.
+    /// the compressor's settings (quantization grid, compressor, image width) come back from the zip too. Rows are
+    /// scored on <paramref name="scoringEngine"/> with <paramref name="threads"/> threads, as
+    /// <see cref="NiceTransformer.Load"/> does.
     /// </summary>
-    public static NiceAnomalyDetector Load(MLContext mlContext, string path, int index = 0)
+    public static NiceAnomalyDetector Load(MLContext mlContext, string path, int index = 0,
+        NiceScoringEngine scoringEngine = NiceScoringEngine.Auto, int threads = 0)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(path);
-        return AnomalyPersistence.Load(path, index);
+        return AnomalyPersistence.Load(path, index, ScoringChoice.Loaded(scoringEngine, threads));
     }
 
     private AppendedSchema Plan(DataViewSchema inputSchema)

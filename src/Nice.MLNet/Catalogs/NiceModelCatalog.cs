@@ -2,13 +2,14 @@ using System;
 using System.IO;
 using Nice.MLNet;
 using Nice.MLNet.Anomaly;
+using Nice.MLNet.Scoring;
 
 namespace Microsoft.ML;
 
 /// <summary>
 /// Model-file helpers on <c>mlContext.Model</c>: <see cref="SaveAtomically"/>, and
-/// <see cref="LoadNice(ModelOperationsCatalog, string, out DataViewSchema)"/>, which loads a saved pipeline with its
-/// NICE steps batched.
+/// <see cref="LoadNice(ModelOperationsCatalog, string, out DataViewSchema, NiceScoringEngine, int)"/>, which loads a
+/// saved pipeline with its NICE steps batched.
 /// </summary>
 public static class NiceModelCatalog
 {
@@ -24,31 +25,36 @@ public static class NiceModelCatalog
     /// <param name="catalog">The model operations catalog (<c>mlContext.Model</c>).</param>
     /// <param name="path">The model zip.</param>
     /// <param name="inputSchema">The schema the pipeline was saved with.</param>
+    /// <param name="scoringEngine">The engine the NICE steps score on (default <see cref="NiceScoringEngine.Auto"/>:
+    /// ONNX Runtime, without loading libtorch).</param>
+    /// <param name="threads">Their threads; 0 (default) = automatic, as <see cref="NiceOptions.Threads"/>.</param>
     /// <example><code>
     /// ITransformer model = mlContext.Model.LoadNice("pipeline.zip", out var inputSchema);
     /// IDataView scored = model.Transform(rawRows);   // normalizer, then NICE in batches
     /// </code></example>
     public static ITransformer LoadNice(this ModelOperationsCatalog catalog, string path,
-        out DataViewSchema inputSchema)
+        out DataViewSchema inputSchema, NiceScoringEngine scoringEngine = NiceScoringEngine.Auto, int threads = 0)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(path);
+        var scoring = ScoringChoice.Loaded(scoringEngine, threads);
         if (!File.Exists(path)) throw new FileNotFoundException($"Model file not found: {path}", path);
-        return NicePipelines.Load(catalog, File.ReadAllBytes(path), path, out inputSchema);
+        return NicePipelines.Load(catalog, File.ReadAllBytes(path), path, out inputSchema, scoring);
     }
 
     /// <summary>
-    /// <see cref="LoadNice(ModelOperationsCatalog, string, out DataViewSchema)"/> from a stream (read to its end; not
-    /// closed).
+    /// <see cref="LoadNice(ModelOperationsCatalog, string, out DataViewSchema, NiceScoringEngine, int)"/> from a stream
+    /// (read to its end; not closed).
     /// </summary>
     public static ITransformer LoadNice(this ModelOperationsCatalog catalog, Stream stream,
-        out DataViewSchema inputSchema)
+        out DataViewSchema inputSchema, NiceScoringEngine scoringEngine = NiceScoringEngine.Auto, int threads = 0)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(stream);
+        var scoring = ScoringChoice.Loaded(scoringEngine, threads);
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
-        return NicePipelines.Load(catalog, copy.ToArray(), "the model stream", out inputSchema);
+        return NicePipelines.Load(catalog, copy.ToArray(), "the model stream", out inputSchema, scoring);
     }
 
     /// <summary>

@@ -6,6 +6,7 @@ using Microsoft.ML.Data;
 using Nice.MLNet;
 using Nice.MLNet.Anomaly;
 using Nice.MLNet.Persistence;
+using Nice.MLNet.Scoring;
 
 namespace Microsoft.ML;
 
@@ -17,7 +18,7 @@ namespace Microsoft.ML;
 internal static class NicePipelines
 {
     public static ITransformer Load(ModelOperationsCatalog catalog, byte[] zip, string source,
-        out DataViewSchema inputSchema)
+        out DataViewSchema inputSchema, ScoringChoice scoring)
     {
         ITransformer loaded;
         try
@@ -35,7 +36,7 @@ internal static class NicePipelines
             var entries = ModelZip.OnnxEntries(new MemoryStream(zip, writable: false), source);
             foreach (var saved in SavedFlows.All(entries, source))
             {
-                var model = NiceTransformer.FromSaved(saved.Model, source);
+                var model = NiceTransformer.FromSaved(saved.Model, source, scoring);
                 steps[Key(saved.StepPath)] = AnomalyPersistence.IsDetector(saved.Model.Metadata)
                     ? AnomalyPersistence.Detector(model, saved.Model.Metadata, source)
                     : model;

@@ -38,11 +38,9 @@ internal sealed class FlowScorer : IDisposable
     {
         if (rows == 0 || latent is null && logLikelihood is null) return;
         int d = Dimension;
-        var bad = new bool[rows];
-        bool anyBad = false;
-        for (int r = 0; r < rows; r++)
-            foreach (var v in input.Slice(r * d, d))
-                if (!float.IsFinite(v)) { bad[r] = anyBad = true; break; }
+        var found = NonFiniteRows.Find(input, rows, d);
+        bool anyBad = found != null;
+        var bad = found ?? new bool[rows];
         long[] overflow;
         using (var scope = NewDisposeScope())
         using (no_grad())
@@ -55,13 +53,7 @@ internal sealed class FlowScorer : IDisposable
                 .nonzero().squeeze(1).cpu().data<long>().ToArray();
         }
         if (overflow.Length > 0) Widen(input, rows, bad, anyBad, noise, overflow, latent, logLikelihood);
-        if (anyBad)
-            for (int r = 0; r < rows; r++)
-                if (bad[r])
-                {
-                    if (logLikelihood != null) logLikelihood[r] = float.NaN;
-                    latent?.AsSpan(r * d, d).Fill(float.NaN);
-                }
+        if (anyBad) NonFiniteRows.MarkNaN(bad, d, latent, logLikelihood);
     }
 
     /// <summary>The rows as a flow-space tensor on the flow's device; non-finite rows are zeroed (scored

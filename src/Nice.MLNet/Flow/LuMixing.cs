@@ -29,7 +29,7 @@ internal sealed class LuMixing : FlowLayer
     public LuMixing(int dimension, ulong seed) : base(nameof(LuMixing))
     {
         this.dimension = dimension;
-        OffDiagonalScale = 1.0 / Math.Sqrt(dimension);
+        OffDiagonalScale = FlowLayout.LuOffDiagonalScale(dimension);
         var pi = PermutationMixing.RandomPermutation(dimension, seed);
         lu = new Parameter(zeros(dimension, dimension));
         register_parameter("lu", lu);

@@ -63,24 +63,7 @@ internal sealed class Whitening : FlowLayer
     /// </summary>
     public void Set(ReadOnlySpan<float> meanValues, ReadOnlySpan<float> weightValues)
     {
-        int d = Dimension;
-        long size = Kind == NiceWhitening.Full ? (long)d * d : d;
-        if (meanValues.Length != d || weightValues.Length != size)
-            throw new ArgumentException($"Whitening needs {d} mean values and {size} weights; got "
-                + $"{meanValues.Length} and {weightValues.Length}.");
-        foreach (var v in meanValues)
-            if (!float.IsFinite(v)) throw new ArgumentException("The whitening mean holds a non-finite value.");
-        for (int k = 0; k < weightValues.Length; k++)
-        {
-            int i = Kind == NiceWhitening.Full ? k / d : k, j = k % d;
-            float v = weightValues[k];
-            if (!float.IsFinite(v)) throw new ArgumentException("The whitening weight holds a non-finite value.");
-            if (i == j && !(v > 0))
-                throw new ArgumentException($"The whitening weight's diagonal must be > 0 (entry {j} is {v}).");
-            if (j > i && v != 0)
-                throw new ArgumentException(
-                    $"The full whitening weight must be lower triangular (entry [{i}, {j}] is {v}).");
-        }
+        WhiteningValues.Check(Kind, Dimension, meanValues, weightValues);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         Mean.copy_(tensor(meanValues.ToArray()));

@@ -1,11 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Runtime.InteropServices;
 using Nice.MLNet.Flow;
-using TorchSharp;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace Nice.MLNet.Onnx;
 
@@ -27,9 +23,9 @@ internal sealed class FlowGraph
 
     private readonly OnnxModelBuilder b;
     private readonly FlowConfig config;
+    private readonly FlowWeights weights;
     private readonly string logScale;
     private readonly List<Step> steps = new();
-    private readonly HashSet<string> exported = new(StringComparer.Ordinal);
 
     /// <summary>One layer below the scaling, as the initializers its nodes read.</summary>
     private abstract record Step;
@@ -44,101 +40,73 @@ internal sealed class FlowGraph
     private sealed record PermutationNodes(string Perm, string Inverse) : Step;
 
     /// <summary>
-    /// LU mixing: the packed parameter, P as gather indices, the signs, and W⁻¹ (computed at export in float64; an
-    /// initializer of the inverse graph only).
+    /// LU mixing: the packed parameter, P as gather indices, the signs (W⁻¹ is added by the inverse graph only).
     /// </summary>
-    private sealed record LuNodes(string Prefix, string Packed, string Perm, string Sign, float Kappa,
-        float[] InverseWeight) : Step;
+    private sealed record LuNodes(string Prefix, string Packed, string Perm, string Sign, float Kappa) : Step;
 
     private sealed record ActNormNodes(string Bias, string LogScale) : Step;
 
     /// <summary>
-    /// The fixed whitening y = W(x − μ): μ, W ([D, D] lower triangular, or the diagonal [D]) and, for the inverse graph
-    /// of a full one, W⁻¹ (computed at export in float64).
+    /// The fixed whitening y = W(x − μ): μ and W ([D, D] lower triangular, or the diagonal [D]); the inverse graph of
+    /// a full one adds W⁻¹ (computed at export in float64).
     /// </summary>
-    private sealed record WhiteningNodes(string Prefix, string Mean, string Weight, bool Full, float[]? InverseWeight)
-        : Step;
+    private sealed record WhiteningNodes(string Prefix, string Mean, string Weight, bool Full) : Step;
 
     /// <summary>
-    /// Adds every weight of <paramref name="flow"/> (float32) and every index set to <paramref name="builder"/>.
+    /// Adds every weight of the flow (float32) and every index set to <paramref name="builder"/>, in the flow's layer
+    /// order. <paramref name="weights"/> must stay alive while the graph is built.
     /// </summary>
-    public FlowGraph(OnnxModelBuilder builder, NiceFlow flow)
+    public FlowGraph(OnnxModelBuilder builder, FlowWeights weights)
     {
         b = builder;
-        config = flow.Config;
-        using var scope = NewDisposeScope();
-        var parameters = flow.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
-        var moduleNames = flow.named_modules()
-            .ToDictionary(m => (object)m.module, m => m.name, ReferenceEqualityComparer.Instance);
-
+        this.weights = weights;
+        config = weights.Config;
         int d = config.Dimension;
-        int k = 0;
-        foreach (var layer in flow.Steps)
+        foreach (var layer in weights.Layout.Steps)
         {
-            string prefix = moduleNames[layer];
+            string prefix = layer.Prefix;
             switch (layer)
             {
-                case ICoupling coupling:
+                case FlowLayout.CouplingStep coupling:
                 {
-                    var partition = Partition.For(config.Partition, d, k);
-                    string netName = moduleNames[coupling.Net];
-                    var linears = coupling.Net.named_modules()
-                        .Where(m => m.module is Linear)
-                        .Select(m => (Weight: Weight(parameters, $"{netName}.{m.name}.weight"),
-                            Bias: Weight(parameters, $"{netName}.{m.name}.bias")))
+                    var partition = coupling.Partition;
+                    var linears = coupling.Linears
+                        .Select(name => (Weight: Weight($"{name}.weight"), Bias: Weight($"{name}.bias")))
                         .ToList();
-                    if (linears.Count != config.HiddenLayers + 1)
-                        throw new InvalidOperationException($"Coupling {k} has {linears.Count} linear layers; "
-                            + $"its config says {config.HiddenLayers} hidden + 1 output.");
-                    string? scale = layer is AffineCoupling ? Weight(parameters, $"{prefix}.scale") : null;
+                    string? scale = coupling.Affine ? Weight($"{prefix}.scale") : null;
                     steps.Add(new CouplingNodes(
                         b.Initializer($"{prefix}.first", partition.First, partition.First.Length),
                         b.Initializer($"{prefix}.second", partition.Second, partition.Second.Length),
                         b.Initializer($"{prefix}.unpermute", partition.Inverse, partition.Inverse.Length),
                         linears, scale, partition.Second.Length));
-                    k++;
                     break;
                 }
-                case PermutationMixing permutation:
+                case FlowLayout.PermutationStep:
                 {
-                    var perm = permutation.Permutation;
+                    var perm = weights.Permutation(prefix);
                     steps.Add(new PermutationNodes(
                         b.Initializer($"{prefix}.perm", perm, d),
-                        b.Initializer($"{prefix}.inverse", PermutationMixing.Invert(perm), d)));
+                        b.Initializer($"{prefix}.inverse", Permutations.Invert(perm), d)));
                     break;
                 }
-                case LuMixing lu:
-                {
-                    float[] inverseWeight;
-                    using (no_grad())
-                    using (var t = linalg.inv(lu.Weight().to(ScalarType.Float64))
-                        .to(ScalarType.Float32, CPU).contiguous())
-                        inverseWeight = t.data<float>().ToArray();
-                    using var sign = lu.Sign.detach().to(ScalarType.Float32, CPU).contiguous();
+                case FlowLayout.LuStep:
                     steps.Add(new LuNodes(
                         prefix,
-                        Weight(parameters, $"{prefix}.lu"),
-                        b.Initializer($"{prefix}.perm", lu.Permutation, d),
-                        b.Initializer($"{prefix}.sign", sign.data<float>().ToArray(), d),
-                        (float)lu.OffDiagonalScale,
-                        inverseWeight));
+                        Weight($"{prefix}.lu"),
+                        b.Initializer($"{prefix}.perm", weights.Permutation(prefix), d),
+                        b.Initializer($"{prefix}.sign", weights.Sign(prefix), d),
+                        (float)FlowLayout.LuOffDiagonalScale(d)));
                     break;
-                }
-                case ActNorm:
-                    steps.Add(new ActNormNodes(
-                        Weight(parameters, $"{prefix}.bias"), Weight(parameters, $"{prefix}.logs")));
+                case FlowLayout.ActNormStep:
+                    steps.Add(new ActNormNodes(Weight($"{prefix}.bias"), Weight($"{prefix}.logs")));
                     break;
-                case Whitening whitening:
+                case FlowLayout.WhiteningStep whitening:
                 {
-                    bool full = whitening.Kind == NiceWhitening.Full;
-                    float[]? inverse = null;
-                    if (full)
-                        using (no_grad())
-                        using (var t = linalg.inv(whitening.Weight.to(ScalarType.Float64))
-                            .to(ScalarType.Float32, CPU).contiguous())
-                            inverse = t.data<float>().ToArray();
-                    steps.Add(new WhiteningNodes(prefix, Buffer(whitening.Mean, $"{prefix}.mean"),
-                        Buffer(whitening.Weight, $"{prefix}.weight"), full, inverse));
+                    var (mean, weight) = weights.Whitening(prefix);
+                    steps.Add(new WhiteningNodes(prefix, b.Initializer($"{prefix}.mean", mean, d),
+                        whitening.Full ? b.Initializer($"{prefix}.weight", weight, d, d)
+                            : b.Initializer($"{prefix}.weight", weight, d),
+                        whitening.Full));
                     break;
                 }
                 default:
@@ -146,29 +114,12 @@ internal sealed class FlowGraph
                         $"The ONNX export does not know the layer {layer.GetType().Name}.");
             }
         }
-        logScale = Weight(parameters, $"{moduleNames[flow.Scaling]}.s");
-        var unused = parameters.Keys.Except(exported).ToList();
-        if (unused.Count > 0)
-            throw new InvalidOperationException(
-                $"The ONNX export does not know the parameters {string.Join(", ", unused)}.");
+        logScale = Weight(FlowLayout.ScalingName);
     }
 
-    private string Weight(Dictionary<string, Tensor> parameters, string name)
-    {
-        if (!parameters.TryGetValue(name, out var p))
-            throw new InvalidOperationException(
-                $"The flow has no parameter '{name}' (its parameters: {string.Join(", ", parameters.Keys)}).");
-        using var t = p.detach().to(ScalarType.Float32, CPU).contiguous();
-        exported.Add(name);
-        return b.Initializer(name, MemoryMarshal.Cast<byte, float>(t.bytes), p.shape);   // copied once, by the builder
-    }
-
-    /// <summary>A fixed buffer as a float32 initializer named <paramref name="name"/>.</summary>
-    private string Buffer(Tensor buffer, string name)
-    {
-        using var t = buffer.detach().to(ScalarType.Float32, CPU).contiguous();
-        return b.Initializer(name, MemoryMarshal.Cast<byte, float>(t.bytes), buffer.shape);
-    }
+    /// <summary>The parameter <paramref name="name"/> as an initializer of the same name (copied once, by the
+    /// builder).</summary>
+    private string Weight(string name) => b.Initializer(name, weights.Parameter(name), weights.Layout.ShapeOf(name));
 
     /// <summary>
     /// Raw features [N, D] (or [D]) → latent <paramref name="latent"/> [N, D] (or [D]) and
@@ -305,7 +256,7 @@ internal sealed class FlowGraph
             case LuNodes lu:
             {
                 int d = config.Dimension;
-                string inverse = b.Initializer($"{lu.Prefix}.inverse_weight", lu.InverseWeight, d, d);
+                string inverse = b.Initializer($"{lu.Prefix}.inverse_weight", weights.LuInverse(lu.Prefix), d, d);
                 return b.Node("Gemm", new[] { y, inverse }, null, OnnxAttribute.Of("transB", 1));
             }
             case ActNormNodes n:
@@ -315,8 +266,8 @@ internal sealed class FlowGraph
                 // x = y W⁻ᵀ + μ; diagonal: x = y / w + μ.
                 int d = config.Dimension;
                 string centred = w.Full
-                    ? b.Node("Gemm", new[] { y, b.Initializer($"{w.Prefix}.inverse_weight", w.InverseWeight!, d, d) },
-                        null, OnnxAttribute.Of("transB", 1))
+                    ? b.Node("Gemm", new[] { y, b.Initializer($"{w.Prefix}.inverse_weight",
+                        weights.WhiteningInverse(w.Prefix), d, d) }, null, OnnxAttribute.Of("transB", 1))
                     : b.Node("Div", y, w.Weight);
                 return b.Node("Add", centred, w.Mean);
             }

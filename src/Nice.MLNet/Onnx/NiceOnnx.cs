@@ -28,10 +28,26 @@ internal static class NiceOnnx
         IReadOnlyDictionary<string, string>? metadata = null, string inputName = "Features",
         string latentName = "Latent", string logLikelihoodName = "LogLikelihood")
     {
-        var (builder, graph) = Begin(flow, dq);
-        graph.Forward(dq, batched, inputName, latentName, logLikelihoodName);
+        ArgumentNullException.ThrowIfNull(flow);
+        using var weights = new ModuleWeights(flow);
+        return ExportForward(weights, dq, batched, metadata, inputName, latentName, logLikelihoodName);
+    }
+
+    /// <summary>
+    /// The forward graph of <see cref="ExportForward(NiceFlow, Dequantization?, bool, IReadOnlyDictionary{string,
+    /// string}?, string, string, string)"/> from weights alone: a saved model's (<see cref="SavedWeights"/>) needs no
+    /// TorchSharp, and gives the same bytes as its flow would.
+    /// </summary>
+    public static byte[] ExportForward(FlowWeights weights, Dequantization? dq, bool batched,
+        IReadOnlyDictionary<string, string>? metadata = null, string inputName = "Features",
+        string latentName = "Latent", string logLikelihoodName = "LogLikelihood")
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        dq?.Validate();
+        var builder = new OnnxModelBuilder();
+        new FlowGraph(builder, weights).Forward(dq, batched, inputName, latentName, logLikelihoodName);
         return builder.Build("NiceForward",
-            NiceOnnxMetadata.Compose(flow.Config, dq, NiceGraphKind.Forward, batched, metadata));
+            NiceOnnxMetadata.Compose(weights.Config, dq, NiceGraphKind.Forward, batched, metadata));
     }
 
     /// <summary>
@@ -43,18 +59,13 @@ internal static class NiceOnnx
         IReadOnlyDictionary<string, string>? metadata = null, string latentName = "Latent",
         string featuresName = "Features")
     {
-        var (builder, graph) = Begin(flow, dq);
-        graph.Inverse(dq, batched, latentName, featuresName);
-        return builder.Build("NiceInverse",
-            NiceOnnxMetadata.Compose(flow.Config, dq, NiceGraphKind.Inverse, batched, metadata));
-    }
-
-    private static (OnnxModelBuilder, FlowGraph) Begin(NiceFlow flow, Dequantization? dq)
-    {
         ArgumentNullException.ThrowIfNull(flow);
         dq?.Validate();
+        using var weights = new ModuleWeights(flow);
         var builder = new OnnxModelBuilder();
-        return (builder, new FlowGraph(builder, flow));
+        new FlowGraph(builder, weights).Inverse(dq, batched, latentName, featuresName);
+        return builder.Build("NiceInverse",
+            NiceOnnxMetadata.Compose(flow.Config, dq, NiceGraphKind.Inverse, batched, metadata));
     }
 
     /// <summary>Reads all of <paramref name="stream"/> and rebuilds the flow; see <see cref="Read(byte[])"/>.</summary>
@@ -67,8 +78,10 @@ internal static class NiceOnnx
     }
 
     /// <summary>
-    /// Rebuilds the flow from ONNX bytes written by <see cref="ExportForward"/> or <see cref="ExportInverse"/>: the
-    /// config and dequantization from the metadata, every parameter from the initializer of the same name. Throws
+    /// Reads a model from ONNX bytes written by <see cref="ExportForward(NiceFlow, Dequantization?, bool,
+    /// IReadOnlyDictionary{string, string}?, string, string, string)"/> or <see cref="ExportInverse"/>: the config
+    /// and dequantization from the metadata, every parameter from the initializer of the same name, all checked
+    /// without TorchSharp; the flow itself is built on first use (<see cref="NiceOnnxModel.Flow"/>). Throws
     /// <see cref="InvalidDataException"/>, saying what is wrong, for anything else (not protobuf, truncated, no format
     /// marker, a missing weight, a weight of the wrong shape or type, a non-finite weight).
     /// </summary>
@@ -89,25 +102,61 @@ internal static class NiceOnnx
         var dq = NiceOnnxMetadata.ReadDequantization(contents.Metadata);
         var (kind, batched) = NiceOnnxMetadata.ReadShape(contents.Metadata);
         CheckEnoughWeights(config, contents);
+        var weights = new SavedWeights(new FlowLayout(config), contents);
+        // Last, so that a file broken in a way the reader can name (a weight of the wrong shape, a bad permutation)
+        // says so; a file that is well-formed but edited says that its content changed.
+        contents.VerifyContentHash();
+        var user = contents.Metadata
+            .Where(e => !e.Key.StartsWith(NiceOnnxMetadata.ReservedPrefix, StringComparison.Ordinal))
+            .ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        return new NiceOnnxModel(new LazyFlow(weights), dq, user, kind, batched, contents.Inputs, contents.Outputs);
+    }
 
-        var flow = new NiceFlow(config);
+    /// <summary>
+    /// A new <see cref="NiceFlow"/> (CPU, float32, eval mode) holding <paramref name="weights"/>, which are already
+    /// checked.
+    /// </summary>
+    public static NiceFlow BuildFlow(SavedWeights weights)
+    {
+        var flow = new NiceFlow(weights.Config);
         try
         {
-            LoadWeights(flow, contents);
-            // Last, so that a file broken in a way the reader can name (a weight of the wrong shape, a bad permutation)
-            // says so; a file that is well-formed but edited says that its content changed.
-            contents.VerifyContentHash();
+            using (var scope = NewDisposeScope())
+            using (no_grad())
+            {
+                foreach (var (name, p) in flow.named_parameters())
+                {
+                    var values = weights.Parameter(name);
+                    // One copy, from the parsed file straight into the parameter's storage (a new flow is CPU
+                    // float32).
+                    if (p.dtype == ScalarType.Float32 && p.device_type == DeviceType.CPU && p.is_contiguous())
+                        MemoryMarshal.AsBytes(values).CopyTo(p.bytes);
+                    else
+                        p.copy_(tensor(values.ToArray(), p.shape));
+                }
+                var names = flow.named_modules()
+                    .ToDictionary(m => (object)m.module, m => m.name, ReferenceEqualityComparer.Instance);
+                foreach (var layer in flow.Steps)
+                {
+                    if (layer is PermutationMixing permutation)
+                        permutation.SetPermutation(weights.Permutation(names[layer]));
+                    if (layer is LuMixing lu)
+                        lu.SetFixed(weights.Permutation(names[layer]), weights.Sign(names[layer]));
+                    if (layer is Whitening whitening)
+                    {
+                        var (mean, weight) = weights.Whitening(names[layer]);
+                        whitening.Set(mean, weight);
+                    }
+                }
+            }
             flow.eval();
+            return flow;
         }
         catch
         {
             flow.Dispose();
             throw;
         }
-        var user = contents.Metadata
-            .Where(e => !e.Key.StartsWith(NiceOnnxMetadata.ReservedPrefix, StringComparison.Ordinal))
-            .ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
-        return new NiceOnnxModel(flow, dq, user, kind, batched, contents.Inputs, contents.Outputs);
     }
 
     /// <summary>Refuses a config needing more weights than the file stores, before allocating the flow.</summary>
@@ -137,97 +186,4 @@ internal static class NiceOnnx
         }
         return total;
     }
-
-    private static void LoadWeights(NiceFlow flow, OnnxModelContents contents)
-    {
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        foreach (var (name, p) in flow.named_parameters())
-        {
-            if (!contents.Initializers.TryGetValue(name, out var init))
-                throw new InvalidDataException(
-                    $"The ONNX model lacks the weight '{name}' (no initializer of that name).");
-            if (!init.Dims.SequenceEqual(p.shape))
-                throw new InvalidDataException($"The ONNX weight '{name}' has shape [{string.Join(", ", init.Dims)}]; "
-                    + $"the config needs [{string.Join(", ", p.shape)}].");
-            var values = init.Floats();
-            foreach (var v in values)
-                if (!float.IsFinite(v))
-                    throw new InvalidDataException(
-                        $"The ONNX weight '{name}' holds a non-finite value (NaN or infinity).");
-            // One copy, from the parsed file straight into the parameter's storage (a new flow is CPU float32).
-            if (p.dtype == ScalarType.Float32 && p.device_type == DeviceType.CPU && p.is_contiguous())
-                MemoryMarshal.AsBytes(values).CopyTo(p.bytes);
-            else
-                p.copy_(tensor(values.ToArray(), p.shape));
-        }
-        LoadFixedParts(flow, contents);
-    }
-
-    /// <summary>
-    /// The fixed (not trained) parts of the mixings, stored as initializers named after their buffers: a
-    /// permutation's π ("….perm", int64), LU's P ("….perm", int64) and signs ("….sign", ±1 floats). Refuses anything
-    /// that is not a permutation of 0…D−1 or a sign other than ±1.
-    /// </summary>
-    private static void LoadFixedParts(NiceFlow flow, OnnxModelContents contents)
-    {
-        int d = flow.Dimension;
-        var names = flow.named_modules()
-            .ToDictionary(m => (object)m.module, m => m.name, ReferenceEqualityComparer.Instance);
-        foreach (var layer in flow.Steps)
-        {
-            if (layer is Whitening whitening)
-            {
-                LoadWhitening(whitening, names[layer], contents);
-                continue;
-            }
-            if (layer is not (PermutationMixing or LuMixing)) continue;
-            string prefix = names[layer];
-            long[] perm = Initializer(contents, $"{prefix}.perm").ToInt64s(d);
-            try
-            {
-                if (layer is PermutationMixing p) p.SetPermutation(perm);
-                else
-                {
-                    var sign = Initializer(contents, $"{prefix}.sign");
-                    if (!sign.Dims.SequenceEqual(new long[] { d }))
-                        throw new InvalidDataException($"The ONNX weight '{prefix}.sign' has shape "
-                            + $"[{string.Join(", ", sign.Dims)}]; the config needs [{d}].");
-                    ((LuMixing)layer).SetFixed(perm, sign.ToFloats());
-                }
-            }
-            catch (ArgumentException e)
-            {
-                throw new InvalidDataException($"The ONNX model's fixed part of '{prefix}' is invalid: {e.Message}", e);
-            }
-        }
-    }
-
-    /// <summary>
-    /// The whitening's μ ("….mean", [D]) and W ("….weight", [D, D] or [D]); refuses other shapes, non-finite values, a
-    /// full W that is not lower triangular, and a diagonal that is not positive.
-    /// </summary>
-    private static void LoadWhitening(Whitening whitening, string prefix, OnnxModelContents contents)
-    {
-        var mean = Initializer(contents, $"{prefix}.mean");
-        var weight = Initializer(contents, $"{prefix}.weight");
-        if (!mean.Dims.SequenceEqual(new long[] { whitening.Dimension })
-            || !weight.Dims.SequenceEqual(whitening.WeightShape))
-            throw new InvalidDataException($"The ONNX whitening '{prefix}' has mean [{string.Join(", ", mean.Dims)}] "
-                + $"and weight [{string.Join(", ", weight.Dims)}]; the config needs [{whitening.Dimension}] and "
-                + $"[{string.Join(", ", whitening.WeightShape)}].");
-        try
-        {
-            whitening.Set(mean.Floats(), weight.Floats());
-        }
-        catch (ArgumentException e)
-        {
-            throw new InvalidDataException($"The ONNX model's whitening '{prefix}' is invalid: {e.Message}", e);
-        }
-    }
-
-    private static OnnxInitializer Initializer(OnnxModelContents contents, string name)
-        => contents.Initializers.TryGetValue(name, out var init)
-            ? init
-            : throw new InvalidDataException($"The ONNX model lacks the initializer '{name}'.");
 }

@@ -5,15 +5,16 @@ using Nice.MLNet.Flow;
 namespace Nice.MLNet.Onnx;
 
 /// <summary>
-/// A flow rebuilt from ONNX bytes written by <see cref="NiceOnnx"/>: the <see cref="NiceFlow"/> (CPU, float32,
-/// eval mode) with the exported weights, its dequantization, and the caller's metadata. Owns the flow.
+/// A model read from ONNX bytes written by <see cref="NiceOnnx"/>: the flow (its weights checked at reading, the
+/// TorchSharp <see cref="NiceFlow"/> built on first use of <see cref="Flow"/>), its dequantization, and the caller's
+/// metadata. Owns the flow.
 /// </summary>
 internal sealed class NiceOnnxModel : IDisposable
 {
-    public NiceOnnxModel(NiceFlow flow, Dequantization? dequantization, IReadOnlyDictionary<string, string> metadata,
+    public NiceOnnxModel(LazyFlow flow, Dequantization? dequantization, IReadOnlyDictionary<string, string> metadata,
         NiceGraphKind graph, bool batched, IReadOnlyList<string> inputNames, IReadOnlyList<string> outputNames)
     {
-        Flow = flow;
+        Lazy = flow;
         Dequantization = dequantization;
         Metadata = metadata;
         Graph = graph;
@@ -22,7 +23,13 @@ internal sealed class NiceOnnxModel : IDisposable
         OutputNames = outputNames;
     }
 
-    public NiceFlow Flow { get; }
+    /// <summary>The flow, not yet built.</summary>
+    public LazyFlow Lazy { get; }
+
+    /// <summary>The TorchSharp flow (CPU, float32, eval mode), built on the first call.</summary>
+    public NiceFlow Flow => Lazy.Flow;
+
+    public FlowConfig Config => Lazy.Config;
 
     /// <summary>The dequantization the graph applied to its input (forward) or output (inverse), or null.</summary>
     public Dequantization? Dequantization { get; }
@@ -42,5 +49,5 @@ internal sealed class NiceOnnxModel : IDisposable
     /// <summary>The graph's output names, in order (forward: latent, log-likelihood; inverse: features).</summary>
     public IReadOnlyList<string> OutputNames { get; }
 
-    public void Dispose() => Flow.Dispose();
+    public void Dispose() => Lazy.Dispose();
 }

@@ -17,8 +17,9 @@ namespace Nice.MLNet.Persistence;
 /// </summary>
 internal static class OnnxChain
 {
-    /// <summary>The chain for <paramref name="flow"/>, its ONNX graph carrying <paramref name="metadata"/>.</summary>
-    public static TransformerChain<ITransformer> Build(NiceFlow flow, Dequantization? dequantization, string input,
+    /// <summary>The chain for the flow whose weights <paramref name="flow"/> holds, its ONNX graph carrying
+    /// <paramref name="metadata"/>.</summary>
+    public static TransformerChain<ITransformer> Build(FlowWeights flow, Dequantization? dequantization, string input,
         string latent, string logLikelihood, IReadOnlyDictionary<string, string> metadata)
     {
         var onnx = NiceOnnx.ExportForward(flow, dequantization, batched: false, metadata, input, latent,
@@ -26,7 +27,7 @@ internal static class OnnxChain
         var ml = new MLContext();
         var definition = SchemaDefinition.Create(typeof(InputRow));
         definition[0].ColumnName = input;
-        definition[0].ColumnType = new VectorDataViewType(NumberDataViewType.Single, flow.Dimension);
+        definition[0].ColumnType = new VectorDataViewType(NumberDataViewType.Single, flow.Layout.Dimension);
         var empty = ml.Data.LoadFromEnumerable(Array.Empty<InputRow>(), definition);
         var pipeline = ml.Transforms.ApplyOnnxModel(
                 new[] { latent, LogLikelihoodScalarFactory.VectorColumn }, new[] { input }, new MemoryStream(onnx))

@@ -40,6 +40,7 @@ public sealed class RunShTests : System.IDisposable
         var commands = new[]
         {
             "test", "quickstart", "density", "anomaly", "images", "flows", "bench-train", "bench-score", "bench-memory",
+            "perf", "perf-threads",
         };
         foreach (var command in commands)
             Assert.Contains($"  {command} ", help.Output);

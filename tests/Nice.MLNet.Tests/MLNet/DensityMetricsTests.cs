@@ -95,6 +95,10 @@ public class DensityMetricsTests
         var train = Rows4(IntegerRows(300, 4, 17, seed: 3));
         var options = new NiceAnomalyOptions { Nice = Fixtures.Small(epochs: 1), Score = NiceAnomalyScore.BitsPerDim };
         options.Nice.DequantizationLevels = 17;
+        // Fit scores the training rows to calibrate the threshold, so the ONNX Runtime engine's session already holds
+        // the fitted weights; zeroing the TorchSharp parameters afterwards reaches the TorchSharp engine only.
+        // (The engines' equality is ScoringEngineTests' subject.)
+        options.Nice.ScoringEngine = NiceScoringEngine.TorchSharp;
         using var detector = ml.AnomalyDetection.Trainers.Nice(options).Fit(train);
         using (no_grad())
             foreach (var p in detector.Model.Flow.parameters()) p.zero_();

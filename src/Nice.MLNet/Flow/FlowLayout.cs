@@ -1,0 +1,122 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Nice.MLNet.Flow;
+
+/// <summary>
+/// The layers and trained parameters a <see cref="NiceFlow"/> of a given <see cref="FlowConfig"/> has — their names
+/// (as <c>flow.named_parameters()</c> gives them), shapes and order — worked out from the config alone, without
+/// TorchSharp. Lets a saved model's weights be checked, exported as a graph and scored without loading libtorch. The
+/// flow tests assert that it matches <see cref="NiceFlow"/> for every config kind.
+/// </summary>
+internal sealed class FlowLayout
+{
+    /// <summary>One layer below the scaling, named as in <c>flow.named_modules()</c> ("layers.3").</summary>
+    public abstract record Step(string Prefix);
+
+    /// <summary>
+    /// Coupling <paramref name="Index"/> (0-based): its partition, its net's linear layers (parameter name prefixes,
+    /// hidden layers then the output layer), whether it is affine (an extra parameter "….scale").
+    /// </summary>
+    public sealed record CouplingStep(string Prefix, int Index, Partition Partition, IReadOnlyList<string> Linears,
+        bool Affine) : Step(Prefix);
+
+    /// <summary>A fixed permutation: its π is the persistent buffer "….perm".</summary>
+    public sealed record PermutationStep(string Prefix) : Step(Prefix);
+
+    /// <summary>A learned LU mixing: parameter "….lu", fixed buffers "….perm" and "….sign".</summary>
+    public sealed record LuStep(string Prefix) : Step(Prefix);
+
+    /// <summary>An actnorm: parameters "….bias" and "….logs".</summary>
+    public sealed record ActNormStep(string Prefix) : Step(Prefix);
+
+    /// <summary>
+    /// The fixed whitening (<see cref="Whitening"/>), first when the config has one: no parameters, persistent buffers
+    /// "whitening.mean" [D] and "whitening.weight" ([D, D] lower triangular when <paramref name="Full"/>, else [D]).
+    /// </summary>
+    public sealed record WhiteningStep(string Prefix, bool Full) : Step(Prefix);
+
+    /// <summary>The whitening module's name (<see cref="NiceFlow.Whitening"/>).</summary>
+    public const string WhiteningName = "whitening";
+
+    /// <summary>The layout of <paramref name="config"/> (validated first).</summary>
+    public FlowLayout(FlowConfig config)
+    {
+        config.Validate();
+        Config = config;
+        int d = config.Dimension, w = config.HiddenWidth, i = 0;
+        var steps = new List<Step>();
+        var parameters = new List<(string, long[])>();
+        if (config.Whitening != NiceWhitening.None)
+            steps.Add(new WhiteningStep(WhiteningName, config.Whitening == NiceWhitening.Full));
+        for (int k = 0; k < config.Couplings; k++)
+        {
+            // The order NiceFlow adds its layers in: actnorm, mixing (between couplings only), coupling.
+            if (config.ActNorm)
+            {
+                var prefix = $"layers.{i++}";
+                steps.Add(new ActNormStep(prefix));
+                parameters.Add(($"{prefix}.bias", new long[] { d }));
+                parameters.Add(($"{prefix}.logs", new long[] { d }));
+            }
+            if (k > 0 && config.Mixing == NiceMixing.Permutation) steps.Add(new PermutationStep($"layers.{i++}"));
+            if (k > 0 && config.Mixing == NiceMixing.LU)
+            {
+                var prefix = $"layers.{i++}";
+                steps.Add(new LuStep(prefix));
+                parameters.Add(($"{prefix}.lu", new long[] { d, d }));
+            }
+            var partition = Partition.For(config.Partition, d, k);
+            bool affine = config.Coupling == NiceCoupling.Affine;
+            string coupling = $"layers.{i++}";
+            int updated = partition.Second.Length, outputs = affine ? 2 * updated : updated;
+            // A layer's own parameters come before its children's in named_parameters().
+            if (affine) parameters.Add(($"{coupling}.scale", new long[] { updated }));
+            var linears = new List<string>();
+            int fanIn = partition.First.Length;
+            for (int h = 0; h <= config.HiddenLayers; h++)
+            {
+                bool output = h == config.HiddenLayers;
+                string name = $"{coupling}.m.layers.{(output ? "output" : $"linear{h}")}";
+                int outs = output ? outputs : w;
+                linears.Add(name);
+                parameters.Add(($"{name}.weight", new long[] { outs, fanIn }));
+                parameters.Add(($"{name}.bias", new long[] { outs }));
+                fanIn = w;
+            }
+            steps.Add(new CouplingStep(coupling, k, partition, linears, affine));
+        }
+        parameters.Add((ScalingName, new long[] { d }));
+        Steps = steps;
+        Parameters = parameters;
+    }
+
+    public FlowConfig Config { get; }
+
+    public int Dimension => Config.Dimension;
+
+    /// <summary>Every layer below the scaling, bottom first (as <see cref="NiceFlow.Steps"/>).</summary>
+    public IReadOnlyList<Step> Steps { get; }
+
+    /// <summary>Every trained parameter's name and shape, in <c>named_parameters()</c> order.</summary>
+    public IReadOnlyList<(string Name, long[] Shape)> Parameters { get; }
+
+    /// <summary>The scaling layer's log-scale vector s.</summary>
+    public const string ScalingName = "scaling.s";
+
+    /// <summary>κ = 1/√D, the scale of LU mixing's off-diagonal parts (see <see cref="LuMixing"/>).</summary>
+    public static double LuOffDiagonalScale(int dimension) => 1.0 / Math.Sqrt(dimension);
+
+    /// <summary>The shape of the parameter <paramref name="name"/>; throws when the flow has none of that
+    /// name.</summary>
+    public long[] ShapeOf(string name)
+    {
+        foreach (var (n, shape) in Parameters)
+            if (n == name) return shape;
+        throw new ArgumentException($"A flow of this config has no parameter '{name}'.", nameof(name));
+    }
+
+    /// <summary>The number of values of a parameter of this shape.</summary>
+    public static long Count(long[] shape) => shape.Aggregate(1L, (a, b) => a * b);
+}

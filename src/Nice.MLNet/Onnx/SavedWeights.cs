@@ -1,0 +1,125 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Nice.MLNet.Flow;
+
+namespace Nice.MLNet.Onnx;
+
+/// <summary>
+/// The weights of a flow as a saved ONNX graph holds them (initializers named as the flow's parameters and fixed
+/// buffers), read and checked without TorchSharp: every parameter the <see cref="FlowLayout"/> names is present, of
+/// its shape, float32 and finite; every permutation is one of 0…D−1; every sign is ±1. The values stay views of the
+/// parsed file (no copy).
+/// </summary>
+internal sealed class SavedWeights : FlowWeights
+{
+    private readonly OnnxModelContents contents;
+    private readonly Dictionary<string, long[]> permutations = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, float[]> signs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (float[] Mean, float[] Weight)> whitenings = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Checks <paramref name="contents"/> against <paramref name="layout"/>; throws <see cref="InvalidDataException"/>
+    /// saying what is wrong (a missing weight, a wrong shape or type, a non-finite value, an invalid fixed part).
+    /// </summary>
+    public SavedWeights(FlowLayout layout, OnnxModelContents contents) : base(layout)
+    {
+        this.contents = contents;
+        foreach (var (name, shape) in layout.Parameters)
+        {
+            if (!contents.Initializers.TryGetValue(name, out var init))
+                throw new InvalidDataException(
+                    $"The ONNX model lacks the weight '{name}' (no initializer of that name).");
+            if (!init.Dims.SequenceEqual(shape))
+                throw new InvalidDataException($"The ONNX weight '{name}' has shape [{string.Join(", ", init.Dims)}]; "
+                    + $"the config needs [{string.Join(", ", shape)}].");
+            foreach (var v in init.Floats())
+                if (!float.IsFinite(v))
+                    throw new InvalidDataException(
+                        $"The ONNX weight '{name}' holds a non-finite value (NaN or infinity).");
+        }
+        foreach (var step in layout.Steps)
+        {
+            if (step is FlowLayout.PermutationStep or FlowLayout.LuStep) ReadFixed(step);
+            if (step is FlowLayout.WhiteningStep w) ReadWhitening(w);
+        }
+    }
+
+    /// <summary>
+    /// The whitening's μ ("….mean", [D]) and W ("….weight", [D, D] or [D]); refuses other shapes, non-finite values, a
+    /// full W that is not lower triangular, and a diagonal that is not positive.
+    /// </summary>
+    private void ReadWhitening(FlowLayout.WhiteningStep step)
+    {
+        int d = Layout.Dimension;
+        string prefix = step.Prefix;
+        var mean = Initializer($"{prefix}.mean");
+        var weight = Initializer($"{prefix}.weight");
+        long[] weightShape = step.Full ? new long[] { d, d } : new long[] { d };
+        if (!mean.Dims.SequenceEqual(new long[] { d }) || !weight.Dims.SequenceEqual(weightShape))
+            throw new InvalidDataException($"The ONNX whitening '{prefix}' has mean [{string.Join(", ", mean.Dims)}] "
+                + $"and weight [{string.Join(", ", weight.Dims)}]; the config needs [{d}] and "
+                + $"[{string.Join(", ", weightShape)}].");
+        var values = (mean.Floats().ToArray(), weight.Floats().ToArray());
+        try
+        {
+            WhiteningValues.Check(step.Full ? NiceWhitening.Full : NiceWhitening.Diagonal, d, values.Item1,
+                values.Item2);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"The ONNX model's whitening '{prefix}' is invalid: {e.Message}", e);
+        }
+        whitenings[prefix] = values;
+    }
+
+    /// <summary>
+    /// A permutation's π ("….perm", int64), LU's P ("….perm") and signs ("….sign", ±1 floats). Refuses anything that
+    /// is not a permutation of 0…D−1 or a sign other than ±1.
+    /// </summary>
+    private void ReadFixed(FlowLayout.Step step)
+    {
+        int d = Layout.Dimension;
+        string prefix = step.Prefix;
+        long[] perm = Initializer($"{prefix}.perm").ToInt64s(d);
+        try
+        {
+            if (step is FlowLayout.LuStep)
+            {
+                var sign = Initializer($"{prefix}.sign");
+                if (!sign.Dims.SequenceEqual(new long[] { d }))
+                    throw new InvalidDataException($"The ONNX weight '{prefix}.sign' has shape "
+                        + $"[{string.Join(", ", sign.Dims)}]; the config needs [{d}].");
+                var values = sign.ToFloats();
+                if (Array.Exists(values, v => v != 1f && v != -1f))
+                    throw new ArgumentException("Every sign must be +1 or −1.");
+                signs[prefix] = values;
+            }
+            Permutations.Invert(perm);   // throws unless it is a permutation of 0…D−1
+            permutations[prefix] = perm;
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"The ONNX model's fixed part of '{prefix}' is invalid: {e.Message}", e);
+        }
+    }
+
+    private OnnxInitializer Initializer(string name)
+        => contents.Initializers.TryGetValue(name, out var init)
+            ? init
+            : throw new InvalidDataException($"The ONNX model lacks the initializer '{name}'.");
+
+    public override ReadOnlySpan<float> Parameter(string name)
+    {
+        Layout.ShapeOf(name);   // only the flow's own parameters
+        return contents.Initializers[name].Floats();
+    }
+
+    public override long[] Permutation(string prefix) => (long[])permutations[prefix].Clone();
+
+    public override float[] Sign(string prefix) => (float[])signs[prefix].Clone();
+
+    public override (float[] Mean, float[] Weight) Whitening(string prefix)
+        => ((float[])whitenings[prefix].Mean.Clone(), (float[])whitenings[prefix].Weight.Clone());
+}
