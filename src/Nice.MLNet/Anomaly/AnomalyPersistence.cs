@@ -87,9 +87,12 @@ internal static class AnomalyPersistence
         }
         double d = model.Dimension, lnL = model.DequantizationLevels > 0 ? Math.Log(model.DequantizationLevels) : 0;
         string score = detector.ScoreKind == NiceAnomalyScore.Nll
-            ? "ll => -ll"
-            : $"ll => (-ll + {Literal(d * lnL)}) * {Literal(1 / (d * Math.Log(2)))}";
-        return ml.Transforms.Expression(detector.ScoreColumnName, score, model.LogLikelihoodColumnName);
+            ? "-ll"
+            : $"(-ll + {Literal(d * lnL)}) * {Literal(1 / (d * Math.Log(2)))}";
+        // A row with NaN or ±∞ values has log-likelihood NaN (the graph makes it so): it is outside the model's
+        // support, so Score +∞ (1.0/0.0 in ML.NET's expression language) and PredictedLabel true, as in memory.
+        return ml.Transforms.Expression(detector.ScoreColumnName, $"ll => isna(ll) ? 1.0/0.0 : {score}",
+            model.LogLikelihoodColumnName);
     }
 
     private sealed class Row

@@ -149,11 +149,13 @@ internal sealed class FlowGraph
     {
         int d = config.Dimension;
         b.Input(input, batched ? new long?[] { null, d } : new long?[] { d });
-        string x = batched ? input : b.Node("Reshape", input, b.Int64s(1, d));
-        if (dq != null) x = ToFlow(x, dq);
+        string raw = batched ? input : b.Node("Reshape", input, b.Int64s(1, d));
+        string x = dq != null ? ToFlow(raw, dq) : raw;
         var logDets = new List<string>();
         foreach (var step in steps) x = StepForward(step, x, logDets);
-        string z = b.Node("Mul", new[] { x, b.Node("Exp", logScale) }, batched ? latent : null);
+        var (rowNaN, rowNaNs) = NonFiniteRowFlags(raw);
+        string z = b.Node("Add", new[] { b.Node("Mul", x, b.Node("Exp", logScale)), rowNaNs },
+            batched ? latent : null);
         if (!batched) b.Node("Reshape", new[] { z, b.Int64s(d) }, latent);
 
         string perDim = config.Prior switch
@@ -168,10 +170,26 @@ internal sealed class FlowGraph
         string logDet = b.Node("ReduceSum", new[] { logScale, b.Int64s(0) }, null, OnnxAttribute.Of("keepdims", 1));
         foreach (var part in logDets) logDet = b.Node("Add", logDet, part);
         if (config.Prior == NicePrior.Gaussian) logDet = b.Node("Add", logDet, b.Scalar(-d * HalfLog2Pi));
-        b.Node("Add", new[] { prior, logDet }, logLikelihood);
+        string ll = b.Node("Add", prior, logDet);
+        // A finite row whose float32 computation overflowed (∞ − ∞ inside the flow) has a density too small for
+        // float32: −∞, never NaN. A row with NaN or ±∞ values gets NaN, as in memory (FlowScorer).
+        ll = b.Node("Where", b.Node("IsNaN", ll), b.Scalar(float.NegativeInfinity), ll);
+        b.Node("Add", new[] { ll, rowNaN }, logLikelihood);
 
         b.Output(latent, batched ? new long?[] { null, d } : new long?[] { d });
         b.Output(logLikelihood, batched ? new long?[] { null } : new long?[] { 1 });
+    }
+
+    /// <summary>
+    /// Per row of <paramref name="raw"/> [N, D]: 0 when every value is finite, NaN otherwise (Σⱼ xⱼ·0 is NaN exactly
+    /// when some xⱼ is NaN or ±∞), as [N] and as [N, 1]; adding it gives such rows NaN outputs.
+    /// </summary>
+    private (string Row, string Column) NonFiniteRowFlags(string raw)
+    {
+        string zeroed = b.Node("Mul", raw, b.Scalar(0f));
+        string axis = b.Int64s(1);
+        return (b.Node("ReduceSum", new[] { zeroed, axis }, null, OnnxAttribute.Of("keepdims", 0)),
+            b.Node("ReduceSum", new[] { zeroed, axis }, null, OnnxAttribute.Of("keepdims", 1)));
     }
 
     /// <summary>Latent [N, D] (or [D]) → features [N, D] (or [D]) on the raw data scale.</summary>
