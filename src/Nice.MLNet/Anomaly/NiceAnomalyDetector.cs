@@ -14,9 +14,9 @@ namespace Nice.MLNet.Anomaly;
 /// Single (&gt; 0 = anomaly) or a 2-value key; ML.NET refuses a Boolean label (convert it with
 /// <c>mlContext.Transforms.Conversion.ConvertType("Label", outputKind: DataKind.Single)</c>, or evaluate with
 /// <see cref="Microsoft.ML.NiceAnomalyCatalog.EvaluateChecked"/>, which says so). A row with NaN or infinite features
-/// is outside the model's support: Score +∞ and PredictedLabel true — in memory, in <c>PredictionEngine</c> and in a zip
-/// loaded by <c>mlContext.Model.Load</c>. A finite row never scores NaN: one whose values overflow float32 inside the
-/// flow is scored in float64 in memory, and gets log-likelihood −∞ (Score +∞) in the saved ONNX graph.
+/// is outside the model's support: Score +∞ and PredictedLabel true — in memory, in <c>PredictionEngine</c> and in a
+/// zip loaded by <c>mlContext.Model.Load</c>. A finite row never scores NaN: one whose values overflow float32 inside
+/// the flow is scored in float64 in memory, and gets log-likelihood −∞ (Score +∞) in the saved ONNX graph.
 /// </summary>
 /// <remarks>
 /// The state is the NICE model (<see cref="Model"/>), <see cref="ScoreKind"/> (with the complexity coder's compressor,
