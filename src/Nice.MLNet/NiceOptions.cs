@@ -66,6 +66,13 @@ public sealed class NiceOptions
     /// </summary>
     public bool ActNorm { get; set; } = NiceDefaults.ActNorm;
 
+    /// <summary>
+    /// Put a learned per-dimension affine map y = x ⊙ exp(a) + b below the couplings, started so that it standardizes
+    /// the training rows (Glow's actnorm with the bias after the scale). Its steps mean the same in any units, so data
+    /// in small or large units (× 10⁻⁵, × 10⁵) train like unit-scale data; log p(x) stays the density of x itself.
+    /// </summary>
+    public bool InputNormalization { get; set; }
+
     /// <summary>Maximum passes over the training rows, ≥ 1. Default 100 (the paper trained up to 1500 and kept the best
     /// validation model).</summary>
     public int Epochs { get; set; } = NiceDefaults.Epochs;
@@ -168,7 +175,7 @@ public sealed class NiceOptions
 
     internal FlowConfig ToFlowConfig(int dimension)
         => new(dimension, Couplings, HiddenLayers, HiddenWidth, Activation, Partition, Prior, Coupling, Mixing,
-            ActNorm);
+            ActNorm, InputNormalization);
 
     internal Dequantization? ToDequantization()
         => DequantizationLevels == 0 ? null : new Dequantization(DequantizationLevels, QuantizationStep,

@@ -10,7 +10,7 @@ namespace Nice.MLNet.Flow;
 /// the ONNX export writes, so a NICE model's file is the same as before they existed and a file without them loads as
 /// NICE. <c>Coupling</c>: additive (NICE) or affine (RealNVP) couplings; <c>Mixing</c>: the invertible mixing between
 /// consecutive couplings (none, fixed permutation, learned LU); <c>ActNorm</c>: an actnorm layer before each coupling
-/// (Glow).
+/// (Glow); <c>InputNorm</c>: a learned per-dimension affine map at the bottom (<see cref="Flow.InputNorm"/>).
 /// </summary>
 internal sealed record FlowConfig(
     int Dimension,
@@ -25,11 +25,21 @@ internal sealed record FlowConfig(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     NiceMixing Mixing = NiceMixing.None,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    bool ActNorm = false)
+    bool ActNorm = false,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    bool InputNorm = false)
 {
-    /// <summary>True for the paper's model: additive couplings, no mixing, no actnorm.</summary>
+    /// <summary>True for the paper's model: additive couplings, no mixing, no actnorm, no input
+    /// normalization.</summary>
     [JsonIgnore]
-    public bool IsPlainNice => Coupling == NiceCoupling.Additive && Mixing == NiceMixing.None && !ActNorm;
+    public bool IsPlainNice => Coupling == NiceCoupling.Additive && Mixing == NiceMixing.None && !ActNorm && !InputNorm;
+
+    /// <summary>
+    /// True when the config uses a part that file format 1.1 does not know (<see cref="InputNorm"/>): such a model is
+    /// written as format 1.2, which older readers refuse by name.
+    /// </summary>
+    [JsonIgnore]
+    public bool NeedsFormat12 => InputNorm;
 
     /// <summary>
     /// Throws <see cref="ArgumentOutOfRangeException"/> naming the first field out of range as

@@ -25,6 +25,7 @@ internal sealed class NiceFlow : nn.Module
         Config = config;
         layers = new ModuleList<FlowLayer>();
         int d = config.Dimension;
+        if (config.InputNorm) layers.Add(new InputNorm(d));
         for (int k = 0; k < config.Couplings; k++)
         {
             // Glow's step order: actnorm, then the mixing (between couplings only), then the coupling. The plain NICE

@@ -16,8 +16,8 @@ namespace Nice.MLNet.Onnx;
 /// <c>flow.named_parameters()</c>. NICE's successors: an affine coupling adds Slice [â | t], Tanh, Mul by c, Exp and
 /// Mul (Sub, Neg, Exp when inverting); a permutation is a Gather; LU mixing builds W = P·L·Ũ from its packed parameter
 /// with Trilu, EyeLike and MatMul, then Gemm (transB = 1), and inverts with W⁻¹ computed at export in float64; actnorm
-/// is Add, Exp, Mul. The fixed parts (permutations, LU's P and signs) are initializers named after their buffers
-/// ("….perm", "….sign"), so the import reads them back.
+/// is Add, Exp, Mul; the input normalization Mul, Exp, Add. The fixed parts (permutations, LU's P and signs) are
+/// initializers named after their buffers ("….perm", "….sign"), so the import reads them back.
 /// </summary>
 internal sealed class FlowGraph
 {
@@ -49,6 +49,9 @@ internal sealed class FlowGraph
         float[] InverseWeight) : Step;
 
     private sealed record ActNormNodes(string Bias, string LogScale) : Step;
+
+    /// <summary>The input normalization y = x ⊙ exp(a) + b.</summary>
+    private sealed record InputNormNodes(string LogScale, string Bias) : Step;
 
     /// <summary>
     /// Adds every weight of <paramref name="flow"/> (float32) and every index set to <paramref name="builder"/>.
@@ -115,6 +118,10 @@ internal sealed class FlowGraph
                         inverseWeight));
                     break;
                 }
+                case InputNorm:
+                    steps.Add(new InputNormNodes(
+                        Weight(parameters, $"{prefix}.logs"), Weight(parameters, $"{prefix}.bias")));
+                    break;
                 case ActNorm:
                     steps.Add(new ActNormNodes(
                         Weight(parameters, $"{prefix}.bias"), Weight(parameters, $"{prefix}.logs")));
@@ -247,6 +254,10 @@ internal sealed class FlowGraph
                 logDets.Add(b.Node("ReduceSum", new[] { logS, b.Int64s(0) }, null, OnnxAttribute.Of("keepdims", 1)));
                 return b.Node("Gemm", new[] { x, w }, null, OnnxAttribute.Of("transB", 1));
             }
+            case InputNormNodes n:
+                logDets.Add(b.Node("ReduceSum", new[] { n.LogScale, b.Int64s(0) }, null,
+                    OnnxAttribute.Of("keepdims", 1)));
+                return b.Node("Add", b.Node("Mul", x, b.Node("Exp", n.LogScale)), n.Bias);
             case ActNormNodes n:
                 logDets.Add(b.Node("ReduceSum", new[] { n.LogScale, b.Int64s(0) }, null,
                     OnnxAttribute.Of("keepdims", 1)));
@@ -283,6 +294,8 @@ internal sealed class FlowGraph
                 string inverse = b.Initializer($"{lu.Prefix}.inverse_weight", lu.InverseWeight, d, d);
                 return b.Node("Gemm", new[] { y, inverse }, null, OnnxAttribute.Of("transB", 1));
             }
+            case InputNormNodes n:
+                return b.Node("Mul", b.Node("Sub", y, n.Bias), b.Node("Exp", b.Node("Neg", n.LogScale)));
             case ActNormNodes n:
                 return b.Node("Sub", b.Node("Mul", y, b.Node("Exp", b.Node("Neg", n.LogScale))), n.Bias);
             default:

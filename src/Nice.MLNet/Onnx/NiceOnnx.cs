@@ -81,9 +81,10 @@ internal static class NiceOnnx
             throw ForeignModel.Exception(
                 $"Not a Nice.MLNet ONNX model: the metadata has no '{NiceOnnxMetadata.FormatKey}' marker "
                 + "(not written by Nice.MLNet's exporter, or truncated).");
-        if (format != NiceOnnxMetadata.FormatVersion && format != NiceOnnxMetadata.SuccessorsFormatVersion)
+        if (!NiceOnnxMetadata.IsKnownFormat(format))
             throw new InvalidDataException($"Unsupported Nice.MLNet ONNX format '{format}'; this version reads "
-                + $"formats {NiceOnnxMetadata.FormatVersion} and {NiceOnnxMetadata.SuccessorsFormatVersion}.");
+                + $"formats {NiceOnnxMetadata.FormatVersion}, {NiceOnnxMetadata.SuccessorsFormatVersion} and "
+                + $"{NiceOnnxMetadata.InputNormFormatVersion}.");
         var config = NiceOnnxMetadata.ReadConfig(contents.Metadata);
         var dq = NiceOnnxMetadata.ReadDequantization(contents.Metadata);
         var (kind, batched) = NiceOnnxMetadata.ReadShape(contents.Metadata);
@@ -124,7 +125,7 @@ internal static class NiceOnnx
     /// <summary>The number of trainable parameters of a flow with this config.</summary>
     public static double ParameterCount(FlowConfig c)
     {
-        double w = c.HiddenWidth, d = c.Dimension, total = d;
+        double w = c.HiddenWidth, d = c.Dimension, total = c.InputNorm ? 3 * d : d;
         for (int k = 0; k < c.Couplings; k++)
         {
             var p = Partition.For(c.Partition, c.Dimension, k);
