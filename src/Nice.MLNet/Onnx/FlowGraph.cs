@@ -17,7 +17,9 @@ namespace Nice.MLNet.Onnx;
 /// Mul (Sub, Neg, Exp when inverting); a permutation is a Gather; LU mixing builds W = P·L·Ũ from its packed parameter
 /// with Trilu, EyeLike and MatMul, then Gemm (transB = 1), and inverts with W⁻¹ computed at export in float64; actnorm
 /// is Add, Exp, Mul; the input normalization Mul, Exp, Add. The fixed parts (permutations, LU's P and signs) are
-/// initializers named after their buffers ("….perm", "….sign"), so the import reads them back.
+/// initializers named after their buffers ("….perm", "….sign"), so the import reads them back. An ensemble's K members
+/// are K such sub-graphs side by side (initializers "members.k.…"); its log-likelihood is their log-mean-exp (Max, Sub,
+/// Exp, Sum, Log) and its latent code member 0's.
 /// </summary>
 internal sealed class FlowGraph
 {
@@ -25,12 +27,14 @@ internal sealed class FlowGraph
 
     private readonly OnnxModelBuilder b;
     private readonly FlowConfig config;
-    private readonly string logScale;
-    private readonly List<Step> steps = new();
+    private readonly List<MemberNodes> members = new();
     private readonly HashSet<string> exported = new(StringComparer.Ordinal);
 
     /// <summary>One layer below the scaling, as the initializers its nodes read.</summary>
     private abstract record Step;
+
+    /// <summary>One flow: its layers below the scaling, and the scaling's log-scale s.</summary>
+    private sealed record MemberNodes(List<Step> Steps, string LogScale);
 
     /// <summary>
     /// An additive (<paramref name="Scale"/> null) or affine coupling; an affine net outputs [â, t],
@@ -66,6 +70,20 @@ internal sealed class FlowGraph
             .ToDictionary(m => (object)m.module, m => m.name, ReferenceEqualityComparer.Instance);
 
         int d = config.Dimension;
+        foreach (var member in flow.Members)
+            members.Add(Member(member, parameters, moduleNames, d));
+        var unused = parameters.Keys.Except(exported).ToList();
+        if (unused.Count > 0)
+            throw new InvalidOperationException(
+                $"The ONNX export does not know the parameters {string.Join(", ", unused)}.");
+    }
+
+    /// <summary>The initializers of one flow (every member of an ensemble in turn), named as in the whole
+    /// flow.</summary>
+    private MemberNodes Member(NiceFlow flow, Dictionary<string, Tensor> parameters,
+        Dictionary<object, string> moduleNames, int d)
+    {
+        var steps = new List<Step>();
         int k = 0;
         foreach (var layer in flow.Steps)
         {
@@ -131,11 +149,7 @@ internal sealed class FlowGraph
                         $"The ONNX export does not know the layer {layer.GetType().Name}.");
             }
         }
-        logScale = Weight(parameters, $"{moduleNames[flow.Scaling]}.s");
-        var unused = parameters.Keys.Except(exported).ToList();
-        if (unused.Count > 0)
-            throw new InvalidOperationException(
-                $"The ONNX export does not know the parameters {string.Join(", ", unused)}.");
+        return new MemberNodes(steps, Weight(parameters, $"{moduleNames[flow.Scaling]}.s"));
     }
 
     private string Weight(Dictionary<string, Tensor> parameters, string name)
@@ -158,13 +172,40 @@ internal sealed class FlowGraph
         b.Input(input, batched ? new long?[] { null, d } : new long?[] { d });
         string raw = batched ? input : b.Node("Reshape", input, b.Int64s(1, d));
         string x = dq != null ? ToFlow(raw, dq) : raw;
-        var logDets = new List<string>();
-        foreach (var step in steps) x = StepForward(step, x, logDets);
+        var outputs = members.Select(m => MemberForward(m, x)).ToList();
         var (rowNaN, rowNaNs) = NonFiniteRowFlags(raw);
-        string z = b.Node("Add", new[] { b.Node("Mul", x, b.Node("Exp", logScale)), rowNaNs },
-            batched ? latent : null);
+        string z = b.Node("Add", new[] { outputs[0].Z, rowNaNs }, batched ? latent : null);
         if (!batched) b.Node("Reshape", new[] { z, b.Int64s(d) }, latent);
+        string ll = outputs.Count == 1 ? outputs[0].LogLikelihood : LogMeanExp(outputs.Select(o => o.LogLikelihood));
+        // A finite row whose float32 computation overflowed (∞ − ∞ inside the flow) has a density too small for
+        // float32: −∞, never NaN. A row with NaN or ±∞ values gets NaN, as in memory (FlowScorer).
+        ll = b.Node("Where", b.Node("IsNaN", ll), b.Scalar(float.NegativeInfinity), ll);
+        b.Node("Add", new[] { ll, rowNaN }, logLikelihood);
 
+        b.Output(latent, batched ? new long?[] { null, d } : new long?[] { d });
+        b.Output(logLikelihood, batched ? new long?[] { null } : new long?[] { 1 });
+    }
+
+    /// <summary>
+    /// log((1/K) Σₖ exp(llₖ)) of K log-likelihoods [N]: m + log Σₖ exp(llₖ − m) − log K with m = maxₖ llₖ (elementwise
+    /// Max and Sum, which need no axes), so no exp overflows; rows where every llₖ is −∞ give NaN, which the caller
+    /// turns into −∞.
+    /// </summary>
+    private string LogMeanExp(IEnumerable<string> lls)
+    {
+        var list = lls.ToArray();
+        string max = b.Node("Max", list);
+        string sum = b.Node("Sum", list.Select(ll => b.Node("Exp", b.Node("Sub", ll, max))).ToArray());
+        return b.Node("Add", b.Node("Add", max, b.Node("Log", sum)), b.Scalar((float)-Math.Log(list.Length)));
+    }
+
+    /// <summary>One flow's latent h = f(x) [N, D] and log p(x) [N] from flow-space rows <paramref name="x"/>.</summary>
+    private (string Z, string LogLikelihood) MemberForward(MemberNodes member, string x)
+    {
+        int d = config.Dimension;
+        var logDets = new List<string>();
+        foreach (var step in member.Steps) x = StepForward(step, x, logDets);
+        string z = b.Node("Mul", x, b.Node("Exp", member.LogScale));
         string perDim = config.Prior switch
         {
             // −softplus(h) − softplus(−h) = −|h| − 2·softplus(−|h|): Softplus only ever sees arguments ≤ 0, so never
@@ -174,17 +215,11 @@ internal sealed class FlowGraph
             _ => throw new ArgumentOutOfRangeException(nameof(config.Prior), config.Prior, "Unknown prior."),
         };
         string prior = b.Node("ReduceSum", new[] { perDim, b.Int64s(1) }, null, OnnxAttribute.Of("keepdims", 0));
-        string logDet = b.Node("ReduceSum", new[] { logScale, b.Int64s(0) }, null, OnnxAttribute.Of("keepdims", 1));
+        string logDet = b.Node("ReduceSum", new[] { member.LogScale, b.Int64s(0) }, null,
+            OnnxAttribute.Of("keepdims", 1));
         foreach (var part in logDets) logDet = b.Node("Add", logDet, part);
         if (config.Prior == NicePrior.Gaussian) logDet = b.Node("Add", logDet, b.Scalar(-d * HalfLog2Pi));
-        string ll = b.Node("Add", prior, logDet);
-        // A finite row whose float32 computation overflowed (∞ − ∞ inside the flow) has a density too small for
-        // float32: −∞, never NaN. A row with NaN or ±∞ values gets NaN, as in memory (FlowScorer).
-        ll = b.Node("Where", b.Node("IsNaN", ll), b.Scalar(float.NegativeInfinity), ll);
-        b.Node("Add", new[] { ll, rowNaN }, logLikelihood);
-
-        b.Output(latent, batched ? new long?[] { null, d } : new long?[] { d });
-        b.Output(logLikelihood, batched ? new long?[] { null } : new long?[] { 1 });
+        return (z, b.Node("Add", prior, logDet));
     }
 
     /// <summary>
@@ -205,8 +240,10 @@ internal sealed class FlowGraph
         int d = config.Dimension;
         b.Input(input, batched ? new long?[] { null, d } : new long?[] { d });
         string z = batched ? input : b.Node("Reshape", input, b.Int64s(1, d));
-        string x = b.Node("Mul", z, b.Node("Exp", b.Node("Neg", logScale)));
-        for (int k = steps.Count - 1; k >= 0; k--) x = StepInverse(steps[k], x);
+        // An ensemble's latent code is member 0's (NiceFlow.Encode), so its inverse is member 0's too.
+        var member = members[0];
+        string x = b.Node("Mul", z, b.Node("Exp", b.Node("Neg", member.LogScale)));
+        for (int k = member.Steps.Count - 1; k >= 0; k--) x = StepInverse(member.Steps[k], x);
         if (dq != null) x = FromFlow(x, dq);
         b.Node(batched ? "Identity" : "Reshape", batched ? new[] { x } : new[] { x, b.Int64s(d) }, features);
         b.Output(features, batched ? new long?[] { null, d } : new long?[] { d });

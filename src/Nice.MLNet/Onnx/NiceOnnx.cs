@@ -122,9 +122,10 @@ internal static class NiceOnnx
                 + $"model stores only {stored:0} float values.");
     }
 
-    /// <summary>The number of trainable parameters of a flow with this config.</summary>
+    /// <summary>The number of trainable parameters of a flow with this config (all members of an ensemble).</summary>
     public static double ParameterCount(FlowConfig c)
     {
+        if (c.Members is int members) return members * ParameterCount(c with { Members = null });
         double w = c.HiddenWidth, d = c.Dimension, total = c.InputNorm ? 3 * d : d;
         for (int k = 0; k < c.Couplings; k++)
         {
@@ -174,7 +175,7 @@ internal static class NiceOnnx
         int d = flow.Dimension;
         var names = flow.named_modules()
             .ToDictionary(m => (object)m.module, m => m.name, ReferenceEqualityComparer.Instance);
-        foreach (var layer in flow.Steps)
+        foreach (var layer in flow.Members.SelectMany(m => m.Steps))
         {
             if (layer is not (PermutationMixing or LuMixing)) continue;
             string prefix = names[layer];
