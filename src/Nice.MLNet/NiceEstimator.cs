@@ -27,10 +27,12 @@ namespace Nice.MLNet;
 /// <item><term>Exportable to ONNX</term><description>Yes
 /// (<see cref="NiceTransformer.ExportOnnx(System.IO.Stream, bool)"/>) </description></item>
 /// </list>
-/// <para>Create it with <c>mlContext.Transforms.Nice(...)</c>. Training reads the column once into memory (or streams
-/// it every epoch when <see cref="NiceOptions.CacheInMemory"/> is false), holds out
-/// <see cref="NiceOptions.ValidationFraction"/> of the rows, and keeps the weights of the epoch with the best
-/// validation log-likelihood.</para>
+/// <para>Create it with <c>mlContext.Transforms.Nice(...)</c>. Fit first reads up to 10,000 rows to choose the
+/// options left unset (the rule on <see cref="NiceOptions"/>: model size, epochs, batch, ensemble, smoothing, the
+/// columns' kinds), then trains, reading the column once into memory (or streaming it every epoch when
+/// <see cref="NiceOptions.CacheInMemory"/> is false). A single flow holds out
+/// <see cref="NiceOptions.ValidationFraction"/> of the rows and keeps the weights of its best held-out epoch; an
+/// ensemble's members each hold out their own fold.</para>
 /// </remarks>
 public sealed class NiceEstimator : IEstimator<NiceTransformer>
 {
@@ -54,16 +56,21 @@ public sealed class NiceEstimator : IEstimator<NiceTransformer>
     {
         ArgumentNullException.ThrowIfNull(input);
         var (column, d) = InputColumn.Find(input.Schema, options.InputColumnName);
+        options.ValidateFor(d);
         var dq = options.ToDequantization();
         var source = new DataViewRowSource(input, column, d, options.SkipNonFiniteRows, dq);
-        var flow = GlobalRandom.Seeded(options.Seed, () => new NiceFlow(options.ToFlowConfig(d)));
+        var plan = NiceTrainingPlan.For(options, source);
+        var flow = GlobalRandom.Seeded(options.Seed, () => new NiceFlow(plan.Config));
         try
         {
             flow.to(torch.device(options.Device));
-            var history = FlowTrainer.Train(flow, source, options.ToTrainingSettings());
+            var history = FlowTrainer.Train(flow, source, plan.Settings);
             var summary = new NiceTrainingSummary(history.Select(NiceEpochReport.From).ToArray(), source.Rows,
-                source.SkippedRows);
-            return new NiceTransformer(flow, dq, NiceColumns.From(options), options.ScoringBatchSize, summary);
+                source.SkippedRows, plan.Resolved);
+            return new NiceTransformer(flow, dq, NiceColumns.From(options), options.ScoringBatchSize, summary)
+            {
+                TrainingPlan = plan,
+            };
         }
         catch (NonFiniteLossException e)
         {

@@ -45,6 +45,8 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     }
 
     internal NiceFlow Flow => flow;
+    /// <summary>How this model was trained (its held-out rows and folds); null for a model read from a file.</summary>
+    internal NiceTrainingPlan? TrainingPlan { get; init; }
     internal Dequantization? Dequantization => dequantization;
     internal NiceColumns Columns => columns;
     internal FlowScorer Scorer => scorer;
@@ -74,7 +76,7 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     /// <summary>
     /// The scaling layer's log-scales s (length D), h = exp(s) ⊙ y. Like a PCA spectrum (the paper's §3.3), a large sᵢ
     /// marks a dimension the model squeezes (little variation, unimportant) and a small sᵢ one that carries much
-    /// variation: exp(−sᵢ) reads as importance.
+    /// variation: exp(−sᵢ) reads as importance. For an ensemble (<see cref="NiceOptions.EnsembleMembers"/>), flow 0's.
     /// </summary>
     public float[] LogScale
     {
@@ -83,7 +85,7 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
             ThrowIfDisposed();
             using var scope = NewDisposeScope();
             using var _ = no_grad();
-            return flow.Scaling.LogScale.detach().cpu().data<float>().ToArray();
+            return flow.Members[0].Scaling.LogScale.detach().cpu().data<float>().ToArray();
         }
     }
 

@@ -20,7 +20,8 @@ namespace Nice.MLNet.Anomaly;
 internal static class AnomalyPersistence
 {
     private const string Kind = "mlnet.anomaly.score", Threshold = "mlnet.anomaly.threshold",
-        Rate = "mlnet.anomaly.calibrationRate",
+        Rate = "mlnet.anomaly.calibrationRate", Rows = "mlnet.anomaly.calibrationRows",
+        Source = "mlnet.anomaly.calibrationSource",
         Features = "mlnet.anomaly.features", Complexity = "mlnet.anomaly.complexity",
             ScoreColumn = "mlnet.anomaly.scoreColumn", Label = "mlnet.anomaly.predictedLabelColumn";
 
@@ -40,6 +41,11 @@ internal static class AnomalyPersistence
         if (detector.Complexity is { } complexity) metadata[Complexity] = complexity.ToText();
         if (detector.CalibrationFalsePositiveRate is double r) metadata[Rate] = r.ToString("R",
             CultureInfo.InvariantCulture);
+        if (detector.CalibrationSource is { } source)
+        {
+            metadata[Rows] = detector.CalibrationRows.ToString(CultureInfo.InvariantCulture);
+            metadata[Source] = source.ToString();
+        }
         foreach (var (k, v) in NiceModelMetadata.Write(model)) metadata[k] = v;
         var nice = OnnxChain.Build(model.Flow, model.Dequantization, model.InputColumnName, model.LatentColumnName,
             model.LogLikelihoodColumnName, metadata);
@@ -132,6 +138,9 @@ internal static class AnomalyPersistence
             var kind = Enum.Parse<NiceAnomalyScore>(Get(Kind));
             float threshold = float.Parse(Get(Threshold), CultureInfo.InvariantCulture);
             double? rate = m.TryGetValue(Rate, out var rs) ? double.Parse(rs, CultureInfo.InvariantCulture) : null;
+            var calibration = new DetectorCalibration(rate,
+                m.TryGetValue(Rows, out var rows) ? int.Parse(rows, CultureInfo.InvariantCulture) : 0,
+                m.TryGetValue(Source, out var src) ? Enum.Parse<NiceCalibrationSource>(src) : null);
             var columns = new AnomalyColumns(Get(Features), Get(ScoreColumn), Get(Label));
             var complexity = m.TryGetValue(Complexity, out var text) ? InputComplexity.Parse(text)
                 : kind == NiceAnomalyScore.InputComplexity ?
@@ -140,7 +149,7 @@ internal static class AnomalyPersistence
                 : null;
             return new NiceAnomalyDetector(new SharedModel(model), columns, AnomalyScorer.For(model, kind, complexity),
                 complexity?.Compressor ?? NiceComplexityCompressor.Deflate, complexity?.ImageWidth ?? 0, threshold,
-                    rate);
+                    calibration);
         }
         catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
         {
