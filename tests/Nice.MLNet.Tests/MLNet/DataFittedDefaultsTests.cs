@@ -81,6 +81,35 @@ public sealed class DataFittedDefaultsTests
         Assert.ThrowsAny<ArgumentException>(() => NiceColumnKind.Discrete(0));
     }
 
+    /// <summary>n rows of four correlated integer columns with few levels (many exact duplicates).</summary>
+    private static VectorRow[] Integers(int n, int seed) => Fixtures.Correlated(n, seed)
+        .Select(r => new VectorRow { Features = r.Features.Select(v => MathF.Round(v * 1.2f)).ToArray() }).ToArray();
+
+    [Fact]
+    public void IntegerColumns_AreDequantized_SoTheGridCellsProbabilitiesSumToAboutOne()
+    {
+        // A density on integer rows is proper when p(x)·1 (the probability of x's unit cell) summed over every cell is
+        // about 1; treated as continuous, the flow piles density on the grid points and the sum grows far past 1 (the
+        // likelihood of repeated rows grows without bound: memorization).
+        var train = Integers(300, seed: 21);
+        var grid = (from a in Enumerable.Range(-7, 15) from b in Enumerable.Range(-7, 15)
+                    from c in Enumerable.Range(-7, 15) from d in Enumerable.Range(-7, 15)
+                    select new float[] { a, b, c, d }).ToArray();
+        double Mass(bool detect)
+        {
+            using var model = ml.Transforms.Nice(new NiceOptions
+            {
+                HiddenLayers = 2, HiddenWidth = 64, Epochs = 150, EarlyStoppingPatience = 0, BatchSize = 32, Seed = 1,
+                LearningRate = 3e-3, EnsembleMembers = 1, Smoothing = 0, DetectColumnKinds = detect,
+            }).Fit(Fixtures.Data(ml, train));
+            if (detect) Assert.All(model.TrainingSummary!.Resolved!.ColumnKinds, k => Assert.Equal(NiceColumnKind.Discrete(1), k));
+            return model.LogLikelihood(grid).Sum(ll => Math.Exp(ll));
+        }
+        double dequantized = Mass(detect: true), continuous = Mass(detect: false);
+        Assert.True(dequantized is > 0.7 and < 1.3 && continuous > 3,
+            $"sum over the grid cells of p(x): {dequantized:F3} dequantized, {continuous:F3} treated as continuous");
+    }
+
     [Fact]
     public void QuantizedData_KeepTheEarlierDefaults_AndPaperMnistIsThePapersModel()
     {
