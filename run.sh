@@ -46,6 +46,7 @@ case "$cmd" in
     echo
     echo "commands:"
     printf '  %-14s %s\n' test "The test suite (dotnet test; what CI runs)."
+    printf '  %-14s %s\n' notebooks "Pack the library, run the notebooks in the .NET Interactive kernel, save their outputs."
     dotnet "$cli" --list-commands
     echo
     echo "benchmarks of the engine's internals (benchmarks/Nice.MLNet.Benchmarks/README.md):"
@@ -53,6 +54,8 @@ case "$cmd" in
   bench-train|bench-score|bench-memory)
     build_if_stale
     exec dotnet "$bench" "$cmd" "$@" ;;
+  notebooks)   # pack the library, run each notebook in the .NET Interactive C# kernel, write its outputs back
+    exec dotnet run --project "$repo/tools/NotebookRunner" -c Release -- --pack --write "$repo"/notebooks/*.ipynb "$@" ;;
   *)
     build_if_stale
     exec dotnet "$cli" "$cmd" "$@" ;;

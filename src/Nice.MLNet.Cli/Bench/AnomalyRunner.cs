@@ -9,14 +9,6 @@ using Nice.MLNet.Cli.Metrics;
 
 namespace Nice.MLNet.Cli.Bench;
 
-/// <summary>Settings shared by every split of one benchmark run.</summary>
-public sealed record AnomalyBenchSettings(NiceOptions Nice, int ImageWidth, int PcaRank, int Seed);
-
-/// <summary>One method's result on one split: AUC, detection rate at 10 false positives, and the test false-positive
-/// rate at the model's own threshold.</summary>
-/// <remarks>AUC and the detection rate come from ML.NET's anomaly evaluator (<see cref="AnomalyRanking"/>).</remarks>
-public sealed record AnomalyResult(string Method, double Auc, double DetectionRateAt10, double TestFalsePositiveRate);
-
 /// <summary>Trains NICE (scored by raw NLL and by the input-complexity score) and ML.NET's RandomizedPca on a split and
 /// measures them.</summary>
 public static class AnomalyRunner

@@ -3,19 +3,6 @@ using System.Globalization;
 
 namespace Nice.MLNet.Cli.Csv;
 
-/// <summary>How a column is used.</summary>
-public enum CsvColumnKind
-{
-    /// <summary>Every non-missing cell is a number.</summary>
-    Numeric,
-
-    /// <summary>At least one cell is not a number.</summary>
-    Text,
-
-    /// <summary>No cell has a value.</summary>
-    Empty,
-}
-
 /// <summary>One column of a CSV file: its name (from the header, or "column N") and what its data cells hold.</summary>
 public sealed class CsvColumn
 {

@@ -3,12 +3,6 @@ using System.Linq;
 
 namespace Nice.MLNet.Cli.Csv;
 
-/// <summary>A data row left out, with its line and the cell that made it unusable.</summary>
-public sealed record CsvSkippedRow(long Line, string Column, string Value)
-{
-    public override string ToString() => $"line {Line} ({Column}: '{Value}')";
-}
-
 /// <summary>
 /// The rows of a CSV file as feature vectors (the chosen numeric columns, in file order) and, when asked, the label
 /// cell of each. A row whose feature cell is missing or not finite, or whose label is empty, is left out and listed
