@@ -36,7 +36,8 @@ public sealed record NiceColumnKind(NiceColumnType Type, double Step)
         return new(NiceColumnType.Discrete, step);
     }
 
-    /// <summary>A column constant in the training rows, dequantized with noise of width <paramref name="width"/>.</summary>
+    /// <summary>A column constant in the training rows, dequantized with noise of width
+    /// <paramref name="width"/>.</summary>
     internal static NiceColumnKind Constant(double width) => new(NiceColumnType.Constant, width);
 
     /// <inheritdoc/>

@@ -87,7 +87,8 @@ internal static class NiceDefaults
         double trainRows = members >= 2 ? n * (members - 1.0) / members : n * (1 - validation);
         int steps = Math.Max(1, (int)Math.Ceiling(trainRows / batch));
         int epochs = o.Epochs ?? Math.Clamp((int)Math.Ceiling((double)MinSteps / steps), MinEpochs, MaxEpochs);
-        int patience = o.EarlyStoppingPatience ?? Math.Max(MinPatience, (int)Math.Ceiling((double)MinPatienceSteps / steps));
+        int patience = o.EarlyStoppingPatience
+            ?? Math.Max(MinPatience, (int)Math.Ceiling((double)MinPatienceSteps / steps));
         double smoothing = o.Smoothing ?? (!quantized && d <= n && n <= MaxSmoothingRows ? Smoothing : 0);
         return new NiceResolvedOptions(n, d, o.HiddenLayers ?? HiddenLayers, width, epochs, batch, patience,
             validation, members, o.InputNormalization ?? !quantized, smoothing, Kinds(o, scan, quantized));

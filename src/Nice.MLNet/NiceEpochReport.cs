@@ -28,7 +28,8 @@ public sealed record NiceEpochReport(
     {
         string valid = ValidNll is double v ? v.ToString("F3", CultureInfo.InvariantCulture) : "-";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{(Member > 0 ? $"member {Member}  " : "")}epoch {Epoch,4}  train NLL {TrainNll,10:F3}  valid NLL {valid,10}  " +
+            $"{(Member > 0 ? $"member {Member}  " : "")}epoch {Epoch,4}  train NLL {TrainNll,10:F3}  " +
+            $"valid NLL {valid,10}  " +
             $"bits/dim {ValidBitsPerDim ?? TrainBitsPerDim,7:F4}  {Seconds,6:F1}s{(IsBest ? "  *" : "")}");
     }
 }

@@ -130,7 +130,8 @@ public sealed class NiceOptions
 
     /// <summary>
     /// Per-column overrides of the detected kinds, by slot index in [0, D): e.g.
-    /// <c>new Dictionary&lt;int, NiceColumnKind&gt; { [3] = NiceColumnKind.Continuous, [7] = NiceColumnKind.Discrete(0.5) }</c>.
+    /// <c>new Dictionary&lt;int, NiceColumnKind&gt; { [3] = NiceColumnKind.Continuous,
+    /// [7] = NiceColumnKind.Discrete(0.5) }</c>.
     /// Only <see cref="NiceColumnKind.Continuous"/> and <see cref="NiceColumnKind.Discrete"/> may be given (constant
     /// columns are what the data show). Not with <see cref="DequantizationLevels"/>. Default null.
     /// </summary>

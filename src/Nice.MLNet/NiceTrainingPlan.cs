@@ -21,7 +21,8 @@ internal sealed record NiceTrainingPlan(FlowConfig Config, TrainingSettings Sett
             options.ToTrainingSettings(resolved, NiceDefaults.Noise(resolved, scan)), resolved);
     }
 
-    /// <summary>The rows a single flow held out, and the folds of an ensemble (see <see cref="HeldOutRows"/>).</summary>
+    /// <summary>The rows a single flow held out, and the folds of an ensemble (see
+    /// <see cref="HeldOutRows"/>).</summary>
     public HeldOutRows HeldOut(int member = 0)
         => Config.Members is int k ? new HeldOutRows(Settings.Seed, 0, k, member) : Settings.HeldOut;
 }
