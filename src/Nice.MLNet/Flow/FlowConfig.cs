@@ -5,12 +5,15 @@ namespace Nice.MLNet.Flow;
 
 /// <summary>
 /// The architecture of a NICE flow: everything needed to rebuild it before loading its weights. The options' defaults
-/// live in the face (<c>NiceDefaults</c>); the only values given here are the file format's: the last three fields are
+/// live in the face (<c>NiceDefaults</c>); the only values given here are the file format's: the fields after Prior are
 /// NICE's successors, at the paper's model (additive couplings, no mixing, no actnorm) they are left out of the JSON
 /// the ONNX export writes, so a NICE model's file is the same as before they existed and a file without them loads as
 /// NICE. <c>Coupling</c>: additive (NICE) or affine (RealNVP) couplings; <c>Mixing</c>: the invertible mixing between
 /// consecutive couplings (none, fixed permutation, learned LU); <c>ActNorm</c>: an actnorm layer before each coupling
-/// (Glow).
+/// (Glow); <c>InputNorm</c>: a learned per-dimension affine map at the bottom (<see cref="Flow.InputNorm"/>);
+/// <c>Members</c>: null for one flow, K ≥ 2 for a cross-fitted ensemble of K flows of this architecture whose density
+/// is their mean (<see cref="NiceFlow.Members"/>). The fields after <c>Prior</c> are left out of the JSON at their
+/// defaults.
 /// </summary>
 internal sealed record FlowConfig(
     int Dimension,
@@ -25,11 +28,28 @@ internal sealed record FlowConfig(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     NiceMixing Mixing = NiceMixing.None,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    bool ActNorm = false)
+    bool ActNorm = false,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    bool InputNorm = false,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    int? Members = null)
 {
-    /// <summary>True for the paper's model: additive couplings, no mixing, no actnorm.</summary>
+    /// <summary>True for the paper's model: additive couplings, no mixing, no actnorm, no input
+    /// normalization.</summary>
     [JsonIgnore]
-    public bool IsPlainNice => Coupling == NiceCoupling.Additive && Mixing == NiceMixing.None && !ActNorm;
+    public bool IsPlainNice => Coupling == NiceCoupling.Additive && Mixing == NiceMixing.None && !ActNorm && !InputNorm
+        && Members is null;
+
+    /// <summary>True for an ensemble of <see cref="Members"/> ≥ 2 flows of this architecture.</summary>
+    [JsonIgnore]
+    public bool IsEnsemble => Members is not null;
+
+    /// <summary>
+    /// True when the config uses a part that file format 1.1 does not know (<see cref="InputNorm"/>, an ensemble):
+    /// such a model is written as format 1.2, which older readers refuse by name.
+    /// </summary>
+    [JsonIgnore]
+    public bool NeedsFormat12 => InputNorm || Members is not null;
 
     /// <summary>
     /// Throws <see cref="ArgumentOutOfRangeException"/> naming the first field out of range as
@@ -48,7 +68,12 @@ internal sealed record FlowConfig(
         Defined(check, Prior, nameof(Prior));
         Defined(check, Coupling, nameof(Coupling));
         Defined(check, Mixing, nameof(Mixing));
+        if (Members is int k && (k < 2 || k > MaxMembers))
+            check.Fail(nameof(Members), k, $"must be null (one flow) or in [2, {MaxMembers}]");
     }
+
+    /// <summary>The largest ensemble a config may describe.</summary>
+    public const int MaxMembers = 64;
 
     private static void Defined<T>(SettingCheck check, T value, string name) where T : struct, Enum
     {
