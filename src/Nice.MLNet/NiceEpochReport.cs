@@ -15,19 +15,22 @@ namespace Nice.MLNet;
 /// <param name="ValidBitsPerDim">ValidNll in bits per dimension, or null.</param>
 /// <param name="Seconds">Wall time of the epoch, validation included.</param>
 /// <param name="IsBest">True when this epoch's model is the one kept (best validation NLL so far).</param>
+/// <param name="Member">The ensemble member this epoch trained (0 for a single flow; see
+/// <see cref="NiceOptions.EnsembleMembers"/>).</param>
 public sealed record NiceEpochReport(
     int Epoch, double TrainNll, double? ValidNll, double TrainBitsPerDim, double? ValidBitsPerDim, double Seconds,
-        bool IsBest)
+        bool IsBest, int Member = 0)
 {
     internal static NiceEpochReport From(EpochReport r)
-        => new(r.Epoch, r.TrainNll, r.ValidNll, r.TrainBitsPerDim, r.ValidBitsPerDim, r.Seconds, r.IsBest);
+        => new(r.Epoch, r.TrainNll, r.ValidNll, r.TrainBitsPerDim, r.ValidBitsPerDim, r.Seconds, r.IsBest, r.Member);
 
     /// <inheritdoc/>
     public override string ToString()
     {
         string valid = ValidNll is double v ? v.ToString("F3", CultureInfo.InvariantCulture) : "-";
         return string.Create(CultureInfo.InvariantCulture,
-            $"epoch {Epoch,4}  train NLL {TrainNll,10:F3}  valid NLL {valid,10}  " +
+            $"{(Member > 0 ? $"member {Member}  " : "")}epoch {Epoch,4}  train NLL {TrainNll,10:F3}  " +
+            $"valid NLL {valid,10}  " +
             $"bits/dim {ValidBitsPerDim ?? TrainBitsPerDim,7:F4}  {Seconds,6:F1}s{(IsBest ? "  *" : "")}");
     }
 }

@@ -29,10 +29,12 @@ namespace Nice.MLNet;
 /// <item><term>Exportable to ONNX</term><description>Yes
 /// (<see cref="NiceTransformer.ExportOnnx(System.IO.Stream, bool)"/>) </description></item>
 /// </list>
-/// <para>Create it with <c>mlContext.Transforms.Nice(...)</c>. Training reads the column once into memory (or streams
-/// it every epoch when <see cref="NiceOptions.CacheInMemory"/> is false), holds out
-/// <see cref="NiceOptions.ValidationFraction"/> of the rows, and keeps the weights of the epoch with the best
-/// validation log-likelihood.</para>
+/// <para>Create it with <c>mlContext.Transforms.Nice(...)</c>. Fit first reads up to 10,000 rows to choose the
+/// options left unset (the rule on <see cref="NiceOptions"/>: model size, epochs, batch, ensemble, smoothing, the
+/// columns' kinds), then trains, reading the column once into memory (or streaming it every epoch when
+/// <see cref="NiceOptions.CacheInMemory"/> is false). A single flow holds out
+/// <see cref="NiceOptions.ValidationFraction"/> of the rows and keeps the weights of its best held-out epoch; an
+/// ensemble's members each hold out their own fold.</para>
 /// </remarks>
 public sealed class NiceEstimator : IEstimator<NiceTransformer>
 {
@@ -56,17 +58,22 @@ public sealed class NiceEstimator : IEstimator<NiceTransformer>
     {
         ArgumentNullException.ThrowIfNull(input);
         var (column, d) = InputColumn.Find(input.Schema, options.InputColumnName);
+        options.ValidateFor(d);
         var dq = options.ToDequantization();
         var source = new DataViewRowSource(input, column, d, options.SkipNonFiniteRows, dq);
-        var flow = GlobalRandom.Seeded(options.Seed, () => new NiceFlow(options.ToFlowConfig(d)));
+        var plan = NiceTrainingPlan.For(options, source);
+        var flow = GlobalRandom.Seeded(options.Seed, () => new NiceFlow(plan.Config));
         try
         {
             flow.to(torch.device(options.Device));
-            var history = Train(flow, source);
+            var history = Train(flow, source, plan);
             var summary = new NiceTrainingSummary(history.Select(NiceEpochReport.From).ToArray(), source.Rows,
-                source.SkippedRows);
+                source.SkippedRows, plan.Resolved);
             return new NiceTransformer(new LazyFlow(flow), dq, NiceColumns.From(options), options.ScoringBatchSize,
-                summary, new ScoringChoice(options.ScoringEngine, options.Threads, options.Device));
+                summary, new ScoringChoice(options.ScoringEngine, options.Threads, options.Device))
+            {
+                TrainingPlan = plan,
+            };
         }
         catch (NonFiniteLossException e)
         {
@@ -84,10 +91,12 @@ public sealed class NiceEstimator : IEstimator<NiceTransformer>
     /// Trains with libtorch set to <see cref="NiceOptions.Threads"/> (the automatic count when 0) on this thread, and
     /// its previous count restored afterwards.
     /// </summary>
-    private System.Collections.Generic.IReadOnlyList<EpochReport> Train(NiceFlow flow, DataViewRowSource source)
+    private System.Collections.Generic.IReadOnlyList<EpochReport> Train(NiceFlow flow, DataViewRowSource source,
+        NiceTrainingPlan plan)
     {
-        int previous = LibTorchThreads.Set(ThreadPolicy.ForTorch(options.Threads, flow.Config, options.BatchSize));
-        try { return FlowTrainer.Train(flow, source, options.ToTrainingSettings()); }
+        int threads = ThreadPolicy.ForTorch(options.Threads, flow.Config, plan.Settings.BatchSize);
+        int previous = LibTorchThreads.Set(threads);
+        try { return FlowTrainer.Train(flow, source, plan.Settings); }
         finally { LibTorchThreads.Restore(previous); }
     }
 

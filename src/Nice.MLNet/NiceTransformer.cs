@@ -60,6 +60,8 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     /// (which loads libtorch).</summary>
     internal NiceFlow Flow => flow.Flow;
     internal LazyFlow Lazy => flow;
+    /// <summary>How this model was trained (its held-out rows and folds); null for a model read from a file.</summary>
+    internal NiceTrainingPlan? TrainingPlan { get; init; }
     internal Dequantization? Dequantization => dequantization;
     internal NiceColumns Columns => columns;
     /// <summary>The engine that scores rows (<see cref="ScoringEngine"/>).</summary>
@@ -100,7 +102,7 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     /// <summary>
     /// The scaling layer's log-scales s (length D), h = exp(s) ⊙ y. Like a PCA spectrum (the paper's §3.3), a large sᵢ
     /// marks a dimension the model squeezes (little variation, unimportant) and a small sᵢ one that carries much
-    /// variation: exp(−sᵢ) reads as importance.
+    /// variation: exp(−sᵢ) reads as importance. For an ensemble (<see cref="NiceOptions.EnsembleMembers"/>), flow 0's.
     /// </summary>
     public float[] LogScale
     {
@@ -108,7 +110,7 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
         {
             ThrowIfDisposed();
             using var weights = flow.Weights();
-            return weights.Parameter(FlowLayout.ScalingName).ToArray();
+            return weights.Parameter(new FlowLayout(flow.Config).ScalingParameter).ToArray();
         }
     }
 

@@ -9,6 +9,7 @@ internal static class TestConfig
     public static FlowConfig Nice(int Dimension, int Couplings = 4, int HiddenLayers = 5, int HiddenWidth = 1000,
         NiceActivation Activation = NiceActivation.ReLU, NicePartition Partition = NicePartition.Interleaved,
         NicePrior Prior = NicePrior.Logistic, NiceCoupling Coupling = NiceCoupling.Additive,
-        NiceMixing Mixing = NiceMixing.None, bool ActNorm = false)
-        => new(Dimension, Couplings, HiddenLayers, HiddenWidth, Activation, Partition, Prior, Coupling, Mixing, ActNorm);
+        NiceMixing Mixing = NiceMixing.None, bool ActNorm = false, bool InputNorm = false)
+        => new(Dimension, Couplings, HiddenLayers, HiddenWidth, Activation, Partition, Prior, Coupling, Mixing, ActNorm,
+            InputNorm);
 }

@@ -10,7 +10,8 @@ namespace Nice.MLNet.Tabular;
 /// <list type="bullet">
 /// <item><c>mode</c> [flow]: <c>detector</c> = the library's anomaly trainer as a user calls it today (its own 10% validation
 /// split, threshold on the training rows); <c>flow</c> = the prototype below, built on <c>mlContext.Transforms.Nice</c>.</item>
-/// <item><c>preset</c> [none]: <c>default</c> = <c>new NiceOptions()</c> untouched (the paper's MNIST model);
+/// <item><c>preset</c> [none]: <c>default</c> = <c>new NiceOptions()</c> untouched (the library's data-fitted defaults);
+/// <c>paper</c> = <c>NiceOptions.PaperMnist()</c>;
 /// <c>rule</c> = <see cref="DefaultRule"/> from rows and D; none = the keys below.</item>
 /// <item><c>couplings</c> [4], <c>layers</c> [2], <c>width</c> [64], <c>epochs</c> [300], <c>patience</c> [30],
 /// <c>batch</c> [32], <c>lr</c> [1e-3], <c>wd</c> [0]: the flow and its optimizer (epochs = passes over the original rows).</item>
@@ -102,6 +103,12 @@ public sealed class NiceRecipe
     private NiceOptions BaseOptions(int rows, int d, int seed)
     {
         if (Preset == "default") return new NiceOptions { Seed = seed };
+        if (Preset == "paper")
+        {
+            var paper = NiceOptions.PaperMnist();
+            paper.Seed = seed;
+            return paper;
+        }
         if (Preset == "rule")
         {
             var o = DefaultRule(rows, d, seed);

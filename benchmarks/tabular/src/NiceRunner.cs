@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Nice.MLNet.Anomaly;
 
 namespace Nice.MLNet.Tabular;
 
@@ -61,14 +62,20 @@ public static class NiceRunner
         return new NiceOutcome(testScores, threshold, calibration.Length, notes);
     }
 
-    /// <summary>Today's front door: the anomaly trainer with the recipe's options; its threshold is calibrated on the training rows.</summary>
+    /// <summary>The front door: the anomaly trainer with the recipe's options, its threshold as the library calibrates it
+    /// (out of fold for an ensemble, the held-out rows of a single flow).</summary>
     private static NiceOutcome Detector(MLContext ml, float[][] train, float[][] test, NiceRecipe recipe, int seed)
     {
         var options = new NiceAnomalyOptions { Nice = recipe.Options(train.Length, train[0].Length, seed), FalsePositiveRate = 0.01 };
         using var detector = ml.AnomalyDetection.Trainers.Nice(options).Fit(View(ml, train));
         var scores = detector.Score(test);
-        return new NiceOutcome(scores, detector.Threshold, train.Length,
-            $"D={train[0].Length} best-epoch={detector.Model.TrainingSummary?.BestEpoch}");
+        var resolved = detector.Model.TrainingSummary?.Resolved;
+        string kinds = resolved is null ? "" : $" discrete={resolved.ColumnKinds.Count(k => k.Type == NiceColumnType.Discrete)}"
+            + $" const={resolved.ColumnKinds.Count(k => k.Type == NiceColumnType.Constant)} members={resolved.EnsembleMembers}"
+            + $" width={resolved.HiddenWidth} batch={resolved.BatchSize} smoothing={resolved.Smoothing}";
+        return new NiceOutcome(scores, detector.Threshold, detector.CalibrationRows,
+            $"D={train[0].Length}{kinds} calibration={detector.CalibrationSource}"
+            + $" best-epochs={string.Join("/", detector.Model.TrainingSummary?.BestEpochs ?? Array.Empty<int>())}");
     }
 
     /// <summary>
@@ -94,8 +101,8 @@ public static class NiceRunner
         }
         var fitRows = Enumerable.Range(0, copies).SelectMany(_ => fit.Select(Noisy)).ToList();
         random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(fitRows));
-        options.Epochs = Math.Max(1, (int)Math.Ceiling(options.Epochs / (double)copies));
-        options.EarlyStoppingPatience = Math.Max(3, (int)Math.Ceiling(options.EarlyStoppingPatience / (double)copies));
+        options.Epochs = Math.Max(1, (int)Math.Ceiling((options.Epochs ?? 300) / (double)copies));
+        options.EarlyStoppingPatience = Math.Max(3, (int)Math.Ceiling((options.EarlyStoppingPatience ?? 30) / (double)copies));
         IDataView data;
         if (valid.Length == 0)
         {

@@ -17,7 +17,8 @@ public static class TabularBenchmark
 {
     public static readonly Dictionary<string, string> NamedRecipes = new(StringComparer.Ordinal)
     {
-        ["nice-today-default"] = "nice-today-default:mode=detector,preset=default",
+        ["nice-default"] = "nice-default:mode=detector,preset=default",
+        ["nice-paper"] = "nice-paper:mode=detector,preset=paper",
         ["nice-today-cancer"] = "nice-today-cancer:mode=detector,layers=2,width=64,epochs=300,patience=30,batch=32",
         ["nice-proposed"] = "nice-proposed:preset=rule,folds=5,dq=4,jitter=auto,calib=oof",
     };

@@ -56,7 +56,7 @@ public static class DensityBench
             ValidationFraction = s.ValidationFraction, EarlyStoppingPatience = s.Patience, Seed = s.Seed,
             DequantizationLevels = Levels, QuantizationStep = 1, QuantizationOffset = 0,
                 DataDependentInit = s.DataDependentInit,
-            CacheInMemory = true, Progress = Progress(s.Epochs, s.Minutes, log),
+            CacheInMemory = true, EnsembleMembers = 1, Progress = Progress(s.Epochs, s.Minutes, log),
             MaxTrainingTime = s.Minutes is double m ? TimeSpan.FromMinutes(m) : null,
             Threads = torch.get_num_threads(),   // --threads (Fit sets its own count otherwise)
         };

@@ -106,6 +106,7 @@ public sealed class FlowsCommand : Command
                 BatchSize = p.GetValue(batch), Seed = seed, DequantizationLevels = 256, Coupling = v.Coupling,
                     Mixing = v.Mixing,
                 ActNorm = v.ActNorm, MaxTrainingTime = budget > 0 ? TimeSpan.FromSeconds(budget) : null,
+                EnsembleMembers = 1,
                 Progress = r =>
                 {
                     log.WriteLine($"  {v.Name,-19} epoch {r.Epoch,3}: train {r.TrainBitsPerDim:F4}, valid "

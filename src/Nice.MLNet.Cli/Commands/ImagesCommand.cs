@@ -84,7 +84,7 @@ public sealed class ImagesCommand : Command
         var options = new NiceOptions
         {
             Couplings = 4, HiddenLayers = hidden, HiddenWidth = width, Epochs = epochs, BatchSize = 200, Seed = seed,
-            EarlyStoppingPatience = 5, Progress = r => { log.WriteLine(r); log.Flush(); },
+            EarlyStoppingPatience = 5, EnsembleMembers = 1, Progress = r => { log.WriteLine(r); log.Flush(); },
         }.WithPixelQuantization(scaleImage: 1, offsetImage: 0);
         if (loaded is null)
             log.WriteLine($"NICE: 4 additive couplings, {hidden} hidden layers x {width} ReLU units, logistic prior, "

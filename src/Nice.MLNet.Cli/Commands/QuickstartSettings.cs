@@ -13,7 +13,7 @@ internal sealed record QuickstartSettings(int Epochs, int Width, int Seed, Direc
     public NiceOptions Options() => new()
     {
         Couplings = 4, HiddenLayers = 3, HiddenWidth = Width, Epochs = Epochs, BatchSize = 64, Seed = Seed,
-        EarlyStoppingPatience = 8, DataDependentInit = !PlainInit, Progress = Progress(),
+        EarlyStoppingPatience = 8, DataDependentInit = !PlainInit, EnsembleMembers = 1, Progress = Progress(),
     };
 
     private Action<NiceEpochReport> Progress()

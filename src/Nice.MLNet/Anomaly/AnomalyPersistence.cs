@@ -21,7 +21,8 @@ namespace Nice.MLNet.Anomaly;
 internal static class AnomalyPersistence
 {
     private const string Kind = "mlnet.anomaly.score", Threshold = "mlnet.anomaly.threshold",
-        Rate = "mlnet.anomaly.calibrationRate",
+        Rate = "mlnet.anomaly.calibrationRate", Rows = "mlnet.anomaly.calibrationRows",
+        Source = "mlnet.anomaly.calibrationSource",
         Features = "mlnet.anomaly.features", Complexity = "mlnet.anomaly.complexity",
             ScoreColumn = "mlnet.anomaly.scoreColumn", Label = "mlnet.anomaly.predictedLabelColumn";
 
@@ -41,6 +42,11 @@ internal static class AnomalyPersistence
         if (detector.Complexity is { } complexity) metadata[Complexity] = complexity.ToText();
         if (detector.CalibrationFalsePositiveRate is double r) metadata[Rate] = r.ToString("R",
             CultureInfo.InvariantCulture);
+        if (detector.CalibrationSource is { } source)
+        {
+            metadata[Rows] = detector.CalibrationRows.ToString(CultureInfo.InvariantCulture);
+            metadata[Source] = source.ToString();
+        }
         foreach (var (k, v) in NiceModelMetadata.Write(model)) metadata[k] = v;
         using var weights = model.Lazy.Weights();
         var nice = OnnxChain.Build(weights, model.Dequantization, model.InputColumnName, model.LatentColumnName,
@@ -89,9 +95,12 @@ internal static class AnomalyPersistence
         }
         double d = model.Dimension, lnL = model.DequantizationLevels > 0 ? Math.Log(model.DequantizationLevels) : 0;
         string score = detector.ScoreKind == NiceAnomalyScore.Nll
-            ? "ll => -ll"
-            : $"ll => (-ll + {Literal(d * lnL)}) * {Literal(1 / (d * Math.Log(2)))}";
-        return ml.Transforms.Expression(detector.ScoreColumnName, score, model.LogLikelihoodColumnName);
+            ? "-ll"
+            : $"(-ll + {Literal(d * lnL)}) * {Literal(1 / (d * Math.Log(2)))}";
+        // A row with NaN or ±∞ values has log-likelihood NaN (the graph makes it so): it is outside the model's
+        // support, so Score +∞ (1.0/0.0 in ML.NET's expression language) and PredictedLabel true, as in memory.
+        return ml.Transforms.Expression(detector.ScoreColumnName, $"ll => isna(ll) ? 1.0/0.0 : {score}",
+            model.LogLikelihoodColumnName);
     }
 
     private sealed class Row
@@ -131,6 +140,9 @@ internal static class AnomalyPersistence
             var kind = Enum.Parse<NiceAnomalyScore>(Get(Kind));
             float threshold = float.Parse(Get(Threshold), CultureInfo.InvariantCulture);
             double? rate = m.TryGetValue(Rate, out var rs) ? double.Parse(rs, CultureInfo.InvariantCulture) : null;
+            var calibration = new DetectorCalibration(rate,
+                m.TryGetValue(Rows, out var rows) ? int.Parse(rows, CultureInfo.InvariantCulture) : 0,
+                m.TryGetValue(Source, out var src) ? Enum.Parse<NiceCalibrationSource>(src) : null);
             var columns = new AnomalyColumns(Get(Features), Get(ScoreColumn), Get(Label));
             var complexity = m.TryGetValue(Complexity, out var text) ? InputComplexity.Parse(text)
                 : kind == NiceAnomalyScore.InputComplexity ?
@@ -139,7 +151,7 @@ internal static class AnomalyPersistence
                 : null;
             return new NiceAnomalyDetector(new SharedModel(model), columns, AnomalyScorer.For(model, kind, complexity),
                 complexity?.Compressor ?? NiceComplexityCompressor.Deflate, complexity?.ImageWidth ?? 0, threshold,
-                    rate);
+                    calibration);
         }
         catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
         {

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Microsoft.ML;
+using Nice.MLNet.Flow;
 using Nice.MLNet.Mapping;
 
 namespace Nice.MLNet.Anomaly;
@@ -41,12 +43,94 @@ internal static class Calibration
     /// <paramref name="scorer"/> (the (1 − α) empirical quantile of their scores, scored in batches), and the fraction
     /// it flags.
     /// </summary>
-    public static (float Threshold, double Rate) Threshold(NiceTransformer model, AnomalyScorer scorer,
+    public static (float Threshold, double Rate, int Rows) Threshold(NiceTransformer model, AnomalyScorer scorer,
         IDataView normalData, string featureColumn, double falsePositiveRate)
     {
         var scores = Scores(model, scorer, normalData, featureColumn);
         float threshold = ThresholdCalibration.ForFalsePositiveRate(scores, falsePositiveRate);
-        return (threshold, ThresholdCalibration.Rate(scores, threshold));
+        return (threshold, ThresholdCalibration.Rate(scores, threshold), scores.Length);
+    }
+
+    /// <summary>
+    /// The threshold of a model just fitted on <paramref name="trainingData"/>, from rows it did not train on: for an
+    /// ensemble every training row scored by the member whose fold held it out; for a single flow the rows it held
+    /// out; the training rows themselves only when none were held out. Returns the threshold, the fraction of those
+    /// rows it flags, how many rows there were and where they came from.
+    /// </summary>
+    public static (float Threshold, double Rate, int Rows, NiceCalibrationSource Source) HeldOut(
+        NiceTransformer model, AnomalyScorer scorer, IDataView trainingData, NiceOptions options,
+        double falsePositiveRate)
+    {
+        var plan = model.TrainingPlan
+            ?? throw new InvalidOperationException("Only a model fitted in this process knows its held-out rows.");
+        var (column, d) = InputColumn.Find(trainingData.Schema, options.InputColumnName, model.Dimension);
+        var source = new DataViewRowSource(trainingData, column, d, options.SkipNonFiniteRows, model.Dequantization);
+        var members = model.Flow.Members;
+        var scores = new List<float>();
+        NiceCalibrationSource kind;
+        if (members.Count > 1)
+        {
+            kind = NiceCalibrationSource.OutOfFold;
+            var scorers = members.Select(m => new FlowScorer(m, model.Dequantization)).ToArray();
+            try
+            {
+                ScoreRows(source, model.ScoringBatchSize, scorer, scores,
+                    row => Split.FoldOf(row, plan.Settings.Seed, members.Count),
+                    scorers.Select(m => (RowScorer)((x, n, ll) => m.Score(x, n, null, ll))).ToArray());
+            }
+            finally
+            {
+                foreach (var s in scorers) s.Dispose();
+            }
+        }
+        else
+        {
+            var heldOut = plan.HeldOut();
+            kind = NiceCalibrationSource.Holdout;
+            RowScorer[] whole = { (x, n, ll) => model.Scorer.Score(x, n, null, ll) };
+            ScoreRows(source, model.ScoringBatchSize, scorer, scores, row => heldOut.Contains(row) ? 0 : -1, whole);
+            if (scores.Count == 0)
+            {
+                kind = NiceCalibrationSource.TrainingRows;
+                ScoreRows(source, model.ScoringBatchSize, scorer, scores, _ => 0, whole);
+            }
+        }
+        var all = scores.ToArray();
+        float threshold = ThresholdCalibration.ForFalsePositiveRate(all, falsePositiveRate);
+        return (threshold, ThresholdCalibration.Rate(all, threshold), all.Length, kind);
+    }
+
+    /// <summary>Writes log p(x) of the first rows of a row-major batch (values, rows, log-likelihoods).</summary>
+    private delegate void RowScorer(float[] values, int rows, float[] logLikelihood);
+
+    /// <summary>
+    /// Scores each row of <paramref name="source"/> with the scorer <paramref name="pick"/> names for its index (−1 =
+    /// skip the row), batched per scorer, and adds the anomaly scores to <paramref name="scores"/>.
+    /// </summary>
+    private static void ScoreRows(IRowSource source, int batch, AnomalyScorer scorer, List<float> scores,
+        Func<long, int> pick, IReadOnlyList<RowScorer> scorers)
+    {
+        int d = source.Dimension;
+        var pending = scorers.Select(_ => new List<float>()).ToArray();
+        var ll = new float[batch];
+        void Flush(int k)
+        {
+            int rows = pending[k].Count / d;
+            if (rows == 0) return;
+            var values = pending[k].ToArray();
+            scorers[k](values, rows, ll);
+            for (int r = 0; r < rows; r++) scores.Add(scorer.Score(ll[r], values.AsSpan(r * d, d)));
+            pending[k].Clear();
+        }
+        long row = 0;
+        foreach (var values in source.ReadRows())
+        {
+            int k = pick(row++);
+            if (k < 0) continue;
+            pending[k].AddRange(values.Span);
+            if (pending[k].Count == batch * d) Flush(k);
+        }
+        for (int k = 0; k < scorers.Count; k++) Flush(k);
     }
 
     /// <summary>

@@ -45,6 +45,9 @@ public sealed class InputComplexityScoreFactory : CustomMappingFactory<InputComp
 
     internal static void Map(Input input, Output output)
     {
-        output.Score = InputComplexity.Parse(input.Coder).Score(input.LogLikelihood, input.Features);
+        // NaN log-likelihood = a row with NaN or ±∞ values: +∞, as AnomalyScorer gives in memory.
+        output.Score = float.IsNaN(input.LogLikelihood)
+            ? float.PositiveInfinity
+            : InputComplexity.Parse(input.Coder).Score(input.LogLikelihood, input.Features);
     }
 }

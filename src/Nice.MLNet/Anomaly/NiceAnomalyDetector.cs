@@ -15,7 +15,9 @@ namespace Nice.MLNet.Anomaly;
 /// Single (&gt; 0 = anomaly) or a 2-value key; ML.NET refuses a Boolean label (convert it with
 /// <c>mlContext.Transforms.Conversion.ConvertType("Label", outputKind: DataKind.Single)</c>, or evaluate with
 /// <see cref="Microsoft.ML.NiceAnomalyCatalog.EvaluateChecked"/>, which says so). A row with NaN or infinite features
-/// is outside the model's support: Score +∞ and PredictedLabel true.
+/// is outside the model's support: Score +∞ and PredictedLabel true — in memory, in <c>PredictionEngine</c> and in a
+/// zip loaded by <c>mlContext.Model.Load</c>. A finite row never scores NaN: one whose values overflow float32 inside
+/// the flow is scored in float64 in memory, and gets log-likelihood −∞ (Score +∞) in the saved ONNX graph.
 /// </summary>
 /// <remarks>
 /// The state is the NICE model (<see cref="Model"/>), <see cref="ScoreKind"/> (with the complexity coder's compressor,
@@ -34,7 +36,7 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable, IBatchMappe
 
     internal NiceAnomalyDetector(SharedModel shared, AnomalyColumns columns, AnomalyScorer scorer,
         NiceComplexityCompressor compressor,
-        int imageWidth, float threshold, double? calibrationRate)
+        int imageWidth, float threshold, DetectorCalibration calibration)
     {
         this.shared = shared;
         this.columns = columns;
@@ -42,7 +44,7 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable, IBatchMappe
         this.compressor = compressor;
         this.imageWidth = imageWidth;
         Threshold = threshold;
-        CalibrationFalsePositiveRate = calibrationRate;
+        Calibration = calibration;
     }
 
     internal SharedModel Shared => shared;
@@ -58,9 +60,24 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable, IBatchMappe
     /// <summary>PredictedLabel = Score &gt; Threshold.</summary>
     public float Threshold { get; }
 
-    /// <summary>The fraction of the calibration rows (the training data, unless re-calibrated) scoring above
+    internal DetectorCalibration Calibration { get; }
+
+    /// <summary>The fraction of the calibration rows (<see cref="CalibrationSource"/>) scoring above
     /// <see cref="Threshold"/>; null after <see cref="ChangeThreshold(float)"/>.</summary>
-    public double? CalibrationFalsePositiveRate { get; }
+    public double? CalibrationFalsePositiveRate => Calibration.Rate;
+
+    /// <summary>How many rows set <see cref="Threshold"/> (0 after <see cref="ChangeThreshold(float)"/>).</summary>
+    public int CalibrationRows => Calibration.Rows;
+
+    /// <summary>
+    /// Which rows set <see cref="Threshold"/>: after Fit, rows the model did not train on —
+    /// <see cref="NiceCalibrationSource.OutOfFold"/> for an ensemble (every training row, scored by the member that
+    /// held it out), <see cref="NiceCalibrationSource.Holdout"/> for a single flow — or
+    /// <see cref="NiceCalibrationSource.TrainingRows"/> when none were held out;
+    /// <see cref="NiceCalibrationSource.GivenRows"/> after re-calibration on given rows; null after
+    /// <see cref="ChangeThreshold(float)"/>.
+    /// </summary>
+    public NiceCalibrationSource? CalibrationSource => Calibration.Source;
 
     /// <summary>The compressor of the complexity score (used when <see cref="ScoreKind"/> is
     /// <see cref="NiceAnomalyScore.InputComplexity"/>).</summary>
@@ -126,7 +143,8 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable, IBatchMappe
         ThrowIfDisposed();
         if (float.IsNaN(threshold))
             throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must not be NaN.");
-        return new NiceAnomalyDetector(shared.Acquire(), columns, scorer, compressor, imageWidth, threshold, null);
+        return new NiceAnomalyDetector(shared.Acquire(), columns, scorer, compressor, imageWidth, threshold,
+            DetectorCalibration.None);
     }
 
     /// <summary>
@@ -150,11 +168,14 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable, IBatchMappe
         ThresholdCalibration.CheckRate(falsePositiveRate);
         var model = Model;
         InputComplexity? complexity = score == NiceAnomalyScore.InputComplexity
-            ? scorer.Complexity ?? Calibration.Complexity(model, compressor, imageWidth, normalData, columns.Features)
+            ? scorer.Complexity ?? Anomaly.Calibration.Complexity(model, compressor, imageWidth, normalData,
+                columns.Features)
             : scorer.Complexity;
         var next = AnomalyScorer.For(model, score, complexity);
-        var (threshold, rate) = Calibration.Threshold(model, next, normalData, columns.Features, falsePositiveRate);
-        return new NiceAnomalyDetector(shared.Acquire(), columns, next, compressor, imageWidth, threshold, rate);
+        var (threshold, rate, rows) = Anomaly.Calibration.Threshold(model, next, normalData, columns.Features,
+            falsePositiveRate);
+        return new NiceAnomalyDetector(shared.Acquire(), columns, next, compressor, imageWidth, threshold,
+            new DetectorCalibration(rate, rows, NiceCalibrationSource.GivenRows));
     }
 
     void ICanSaveModel.Save(ModelSaveContext ctx)

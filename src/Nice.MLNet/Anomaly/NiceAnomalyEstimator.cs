@@ -7,9 +7,11 @@ namespace Nice.MLNet.Anomaly;
 
 /// <summary>
 /// Trains a NICE flow (Dinh, Krueger &amp; Bengio, arXiv:1410.8516) on normal rows by maximum likelihood and calibrates
-/// an anomaly threshold on the same rows. Rows are scored by their exact log-likelihood log p(x) = Σᵢ log p_H(hᵢ) + Σᵢ
-/// sᵢ turned into a <see cref="NiceAnomalyScore"/>; the threshold is the (1 − α) empirical quantile of the training
-/// scores for the target false-positive rate α (<see cref="NiceAnomalyOptions.FalsePositiveRate"/>, default 1%).
+/// an anomaly threshold on rows it did not train on. Rows are scored by their exact log-likelihood log p(x) = Σᵢ log
+/// p_H(hᵢ) + Σᵢ sᵢ turned into a <see cref="NiceAnomalyScore"/>; the threshold is the (1 − α) empirical quantile of
+/// held-out scores for the target false-positive rate α (<see cref="NiceAnomalyOptions.FalsePositiveRate"/>, default
+/// 1%): each training row scored by the ensemble member that held it out, or a single flow's held-out rows
+/// (<see cref="NiceAnomalyDetector.CalibrationSource"/>).
 /// </summary>
 /// <remarks>
 /// <para>Estimator characteristics:</para>
@@ -41,8 +43,8 @@ public sealed class NiceAnomalyEstimator : IEstimator<NiceAnomalyDetector>
         this.options.Validate();
     }
 
-    /// <summary>Trains the flow on <paramref name="input"/>'s feature column, then scores the same rows to set the
-    /// threshold.</summary>
+    /// <summary>Trains the flow on <paramref name="input"/>'s feature column, then scores the rows it held out (each
+    /// training row, for an ensemble) to set the threshold.</summary>
     public NiceAnomalyDetector Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -54,10 +56,10 @@ public sealed class NiceAnomalyEstimator : IEstimator<NiceAnomalyDetector>
                     options.FeatureColumnName)
                 : null;
             var scorer = AnomalyScorer.For(model, options.Score, complexity);
-            var (threshold, rate) = Calibration.Threshold(model, scorer, input, options.FeatureColumnName,
+            var (threshold, rate, rows, source) = Calibration.HeldOut(model, scorer, input, options.Nice,
                 options.FalsePositiveRate);
             return new NiceAnomalyDetector(new SharedModel(model), options.Columns, scorer, options.Compressor,
-                options.ImageWidth, threshold, rate);
+                options.ImageWidth, threshold, new DetectorCalibration(rate, rows, source));
         }
         catch
         {

@@ -23,8 +23,10 @@ public static class NiceAnomalyCatalog
     /// <see cref="NiceAnomalyScore"/>).</param>
     /// <param name="falsePositiveRate">Target fraction of training rows flagged, in [0, 1). Default 0.01 (99th
     /// percentile).</param>
-    /// <param name="epochs">Maximum passes over the data.</param>
-    /// <param name="hiddenWidth">Units per hidden layer of the coupling MLPs (the paper: 1000).</param>
+    /// <param name="epochs">Maximum passes over the data; null = chosen from the data (see
+    /// <see cref="NiceOptions"/>'s rule).</param>
+    /// <param name="hiddenWidth">Units per hidden layer of the coupling MLPs (the paper: 1000); null = chosen from the
+    /// data.</param>
     /// <param name="dequantizationLevels">Levels of quantized data (256 for 8-bit pixels, with values 0…L−1); 0 =
     /// continuous.</param>
     /// <param name="seed">Seed of initialization, shuffling, split and noise.</param>
@@ -37,8 +39,8 @@ public static class NiceAnomalyCatalog
         string featureColumnName = NiceDefaults.InputColumnName,
         NiceAnomalyScore score = NiceAnomalyDefaults.Score,
         double falsePositiveRate = NiceAnomalyDefaults.FalsePositiveRate,
-        int epochs = NiceDefaults.Epochs,
-        int hiddenWidth = NiceDefaults.HiddenWidth,
+        int? epochs = null,
+        int? hiddenWidth = null,
         int dequantizationLevels = NiceDefaults.DequantizationLevels,
         int seed = NiceDefaults.Seed)
         => new(new NiceAnomalyOptions

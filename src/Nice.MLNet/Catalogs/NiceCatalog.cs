@@ -14,8 +14,10 @@ public static class NiceCatalog
     /// <param name="inputColumnName">A known-size vector of Single, D ≥ 2.</param>
     /// <param name="latentColumnName">Output: the latent code (vector of D Single).</param>
     /// <param name="logLikelihoodColumnName">Output: log p(x) in nats (Single).</param>
-    /// <param name="epochs">Maximum passes over the data.</param>
-    /// <param name="hiddenWidth">Units per hidden layer of the coupling MLPs (the paper: 1000).</param>
+    /// <param name="epochs">Maximum passes over the data; null = chosen from the data (see
+    /// <see cref="NiceOptions"/>'s rule).</param>
+    /// <param name="hiddenWidth">Units per hidden layer of the coupling MLPs (the paper: 1000); null = chosen from the
+    /// data.</param>
     /// <param name="seed">Seed of initialization, shuffling, split and noise.</param>
     /// <example><code>
     /// var model = mlContext.Transforms.Nice("Features").Fit(train);
@@ -25,8 +27,8 @@ public static class NiceCatalog
         string inputColumnName = NiceDefaults.InputColumnName,
         string latentColumnName = NiceDefaults.LatentColumnName,
         string logLikelihoodColumnName = NiceDefaults.LogLikelihoodColumnName,
-        int epochs = NiceDefaults.Epochs,
-        int hiddenWidth = NiceDefaults.HiddenWidth,
+        int? epochs = null,
+        int? hiddenWidth = null,
         int seed = NiceDefaults.Seed)
         => new(new NiceOptions
         {

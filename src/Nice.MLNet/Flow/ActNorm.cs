@@ -28,14 +28,14 @@ internal sealed class ActNorm : FlowLayer
 
     public Parameter LogScale => logs;
 
-    /// <summary>Data-dependent initialization from rows <paramref name="x"/> [N, D], N ≥ 2: b = −mean, logs = −log
-    /// max(std, 1e-3).</summary>
+    /// <summary>Data-dependent initialization from rows <paramref name="x"/> [N, D], N ≥ 2: b = −mean, logs = −log std,
+    /// with the scale-relative floor of <see cref="DataInit.Floored"/>.</summary>
     public void InitializeFrom(Tensor x)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         bias.copy_(-x.mean(new long[] { 0 }));
-        logs.copy_(-x.std(0).clamp_min(1e-3).log());
+        logs.copy_(-DataInit.Floored(x.std(0)).log());
     }
 
     public override (Tensor Y, Tensor LogDet) Forward(Tensor x)

@@ -9,16 +9,14 @@ namespace Nice.MLNet.Flow;
 /// <summary>Mini-batches of raw input rows (CPU tensors of shape [B, D]) for one training run.</summary>
 internal abstract class BatchFeed : IDisposable
 {
-    protected BatchFeed(IRowSource source, int seed, double validationFraction)
+    protected BatchFeed(IRowSource source, HeldOutRows heldOut)
     {
         Source = source;
-        Seed = seed;
-        ValidationFraction = validationFraction;
+        HeldOut = heldOut;
     }
 
     protected IRowSource Source { get; }
-    protected int Seed { get; }
-    protected double ValidationFraction { get; }
+    protected HeldOutRows HeldOut { get; }
 
     /// <summary>Training rows seen so far (exact after the first epoch).</summary>
     public long TrainRows { get; protected set; }
@@ -30,12 +28,12 @@ internal abstract class BatchFeed : IDisposable
     /// <summary>The validation rows in order, in batches.</summary>
     public abstract IEnumerable<Tensor> ValidBatches(int batchSize);
 
-    /// <summary>Row 0 always trains, so a non-empty source never leaves training empty.</summary>
-    protected bool IsValidation(long row) => row > 0 && Split.IsValidation(row, Seed, ValidationFraction);
+    /// <summary>True when the run holds row <paramref name="row"/> out (see <see cref="HeldOutRows"/>).</summary>
+    protected bool IsValidation(long row) => HeldOut.Contains(row);
 
     public static BatchFeed Create(IRowSource source, TrainingSettings s)
-        => s.CacheInMemory ? new CachedFeed(source, s.Seed, s.ValidationFraction)
-                           : new StreamingFeed(source, s.Seed, s.ValidationFraction, s.ShufflePoolRows);
+        => s.CacheInMemory ? new CachedFeed(source, s.HeldOut)
+                           : new StreamingFeed(source, s.HeldOut, s.ShufflePoolRows);
 
     public virtual void Dispose() { }
 }

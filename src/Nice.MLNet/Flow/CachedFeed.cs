@@ -12,7 +12,7 @@ internal sealed class CachedFeed : BatchFeed
     private readonly Tensor train;
     private readonly Tensor valid;
 
-    public CachedFeed(IRowSource source, int seed, double validationFraction) : base(source, seed, validationFraction)
+    public CachedFeed(IRowSource source, HeldOutRows heldOut) : base(source, heldOut)
     {
         var t = new List<float>();
         var v = new List<float>();

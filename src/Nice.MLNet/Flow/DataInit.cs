@@ -35,7 +35,7 @@ internal static class DataInit
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var mean = x.mean(new long[] { 0 });
-        var std = x.std(0).clamp_min(1e-3);
+        var std = Floored(x.std(0));
         var shift = mean.clone();
         foreach (var layer in flow.Couplings.OfType<AdditiveCoupling>())
         {
@@ -60,6 +60,26 @@ internal static class DataInit
         flow.Scaling.LogScale.fill_(Math.Log(Prior.StandardDeviation(flow.Config.Prior)));
     }
 
+    /// Per-dimension standard deviations with a floor relative to the data's own scale: 10⁻³ × the root mean square of
+    /// the dimensions' non-zero standard deviations (1 when every dimension is constant). Data in any units, × a, get
+    /// the same initialization as data × 1 (the floor scales with a); a dimension constant in these rows gets a
+    /// log-scale log(σ_prior / floor), about 7 nats above the typical dimension's.
+    /// </summary>
+    public static Tensor Floored(Tensor std)
+    {
+        using var scope = NewDisposeScope();
+        var positive = std.gt(0);
+        long count = positive.sum().item<long>();
+        var floor = count == 0
+            ? ones(1, dtype: std.dtype, device: std.device)
+            : (std.square() * positive).sum().div(count).sqrt().mul(RelativeFloor);
+        return std.maximum(floor).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The floor of a standard deviation as a fraction of the data's typical one (see
+    /// <see cref="Floored"/>).</summary>
+    public const double RelativeFloor = 1e-3;
+
     /// <summary>True when the per-dimension mean and standard deviation of <paramref name="x"/> are finite.</summary>
     private static bool FiniteStatistics(Tensor x)
     {
@@ -70,10 +90,10 @@ internal static class DataInit
 
     /// <summary>
     /// The general form, for flows with actnorm, mixings or affine couplings: pushes the rows up the flow one layer at
-    /// a time. An <see cref="ActNorm"/> takes b = −mean, logs = −log std of the rows it sees (Glow's data-dependent
-    /// init); a coupling lowers the shift part of its output bias by the mean of the features it updates (its log-scale
-    /// part is left at zero), so those features leave it centred; mixings are left as they are; then s = log(σ_prior /
-    /// std) of the rows reaching the top.
+    /// a time. An <see cref="InputNorm"/> standardizes the rows it sees; an <see cref="ActNorm"/> takes b = −mean, logs
+    /// = −log std of the rows it sees (Glow's data-dependent init); a coupling lowers the shift part of its output bias
+    /// by the mean of the features it updates (its log-scale part is left at zero), so those features leave it centred;
+    /// mixings are left as they are; then s = log(σ_prior / std) of the rows reaching the top.
     /// </summary>
     private static void ApplyLayerByLayer(NiceFlow flow, Tensor x)
     {
@@ -85,6 +105,9 @@ internal static class DataInit
             switch (layer)
             {
                 case ActNorm norm:
+                    norm.InitializeFrom(h);
+                    break;
+                case InputNorm norm:
                     norm.InitializeFrom(h);
                     break;
                 case ICoupling coupling:
@@ -102,7 +125,7 @@ internal static class DataInit
             }
             h = layer.Forward(h).Y;
         }
-        var std = h.std(0).clamp_min(1e-3);
+        var std = Floored(h.std(0));
         flow.Scaling.LogScale.copy_((Prior.StandardDeviation(flow.Config.Prior) / std).log());
     }
 }

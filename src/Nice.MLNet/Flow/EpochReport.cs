@@ -9,6 +9,7 @@ namespace Nice.MLNet.Flow;
 /// <param name="ValidBitsPerDim">ValidNll in bits per dimension, or null.</param>
 /// <param name="Seconds">Wall time of the epoch, validation included.</param>
 /// <param name="IsBest">True when this epoch's weights are the ones kept so far.</param>
+/// <param name="Member">The ensemble member trained (0 for a single flow).</param>
 internal sealed record EpochReport(
     int Epoch, double TrainNll, double? ValidNll, double TrainBitsPerDim, double? ValidBitsPerDim, double Seconds,
-        bool IsBest);
+        bool IsBest, int Member = 0);

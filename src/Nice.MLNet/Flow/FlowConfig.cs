@@ -5,13 +5,16 @@ namespace Nice.MLNet.Flow;
 
 /// <summary>
 /// The architecture of a NICE flow: everything needed to rebuild it before loading its weights. The options' defaults
-/// live in the face (<c>NiceDefaults</c>); the only values given here are the file format's: the last three fields are
+/// live in the face (<c>NiceDefaults</c>); the only values given here are the file format's: the fields after Prior are
 /// NICE's successors, at the paper's model (additive couplings, no mixing, no actnorm) they are left out of the JSON
 /// the ONNX export writes, so a NICE model's file is the same as before they existed and a file without them loads as
 /// NICE. <c>Coupling</c>: additive (NICE) or affine (RealNVP) couplings; <c>Mixing</c>: the invertible mixing between
 /// consecutive couplings (none, fixed permutation, learned LU); <c>ActNorm</c>: an actnorm layer before each coupling
-/// (Glow); <c>Whitening</c>: a fixed affine first layer set from the training rows (<see cref="Flow.Whitening"/>),
-/// the one field that allows <c>Couplings</c> = 0 (the flow is then the whitening and the scaling: a Gaussian).
+/// (Glow); <c>InputNorm</c>: a learned per-dimension affine map at the bottom (<see cref="Flow.InputNorm"/>);
+/// <c>Members</c>: null for one flow, K ≥ 2 for a cross-fitted ensemble of K flows of this architecture whose density
+/// is their mean (<see cref="NiceFlow.Members"/>); <c>Whitening</c>: a fixed affine first layer set from the training
+/// rows (<see cref="Flow.Whitening"/>), the one field that allows <c>Couplings</c> = 0 (the flow is then the whitening
+/// and the scaling: a Gaussian). The fields after <c>Prior</c> are left out of the JSON at their defaults.
 /// </summary>
 internal sealed record FlowConfig(
     int Dimension,
@@ -28,12 +31,28 @@ internal sealed record FlowConfig(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     bool ActNorm = false,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    bool InputNorm = false,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    int? Members = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     NiceWhitening Whitening = NiceWhitening.None)
 {
-    /// <summary>True for the paper's model: additive couplings, no mixing, no actnorm.</summary>
+    /// <summary>True for the paper's model: additive couplings, no mixing, no actnorm, no input
+    /// normalization.</summary>
     [JsonIgnore]
-    public bool IsPlainNice => Coupling == NiceCoupling.Additive && Mixing == NiceMixing.None && !ActNorm
-        && Whitening == NiceWhitening.None;
+    public bool IsPlainNice => Coupling == NiceCoupling.Additive && Mixing == NiceMixing.None && !ActNorm && !InputNorm
+        && Members is null && Whitening == NiceWhitening.None;
+
+    /// <summary>True for an ensemble of <see cref="Members"/> ≥ 2 flows of this architecture.</summary>
+    [JsonIgnore]
+    public bool IsEnsemble => Members is not null;
+
+    /// <summary>
+    /// True when the config uses a part that file format 1.1 does not know (<see cref="InputNorm"/>, an ensemble):
+    /// such a model is written as format 1.2, which older readers refuse by name.
+    /// </summary>
+    [JsonIgnore]
+    public bool NeedsFormat12 => InputNorm || Members is not null;
 
     /// <summary>
     /// Throws <see cref="ArgumentOutOfRangeException"/> naming the first field out of range as
@@ -55,7 +74,14 @@ internal sealed record FlowConfig(
         Defined(check, Coupling, nameof(Coupling));
         Defined(check, Mixing, nameof(Mixing));
         Defined(check, Whitening, nameof(Whitening));
+        if (Members is int k && (k < 2 || k > MaxMembers))
+            check.Fail(nameof(Members), k, $"must be null (one flow) or in [2, {MaxMembers}]");
+        if (Whitening != NiceWhitening.None && Members is not null)
+            check.Fail(nameof(Whitening), Whitening, "is not supported in an ensemble (Members): use one flow");
     }
+
+    /// <summary>The largest ensemble a config may describe.</summary>
+    public const int MaxMembers = 64;
 
     private static void Defined<T>(SettingCheck check, T value, string name) where T : struct, Enum
     {

@@ -40,36 +40,65 @@ internal sealed class FlowLayout
     /// <summary>The whitening module's name (<see cref="NiceFlow.Whitening"/>).</summary>
     public const string WhiteningName = "whitening";
 
+    /// <summary>The input normalization at the bottom: parameters "….logs" and "….bias".</summary>
+    public sealed record InputNormStep(string Prefix) : Step(Prefix);
+
+    /// <summary>
+    /// One flow of the model: its layers below the scaling, bottom first, and its scaling's parameter name. A single
+    /// flow has one member with prefix ""; an ensemble's member k has prefix "members.k." (as
+    /// <c>flow.named_parameters()</c> names it).
+    /// </summary>
+    public sealed record Member(IReadOnlyList<Step> Steps, string Scaling);
+
     /// <summary>The layout of <paramref name="config"/> (validated first).</summary>
     public FlowLayout(FlowConfig config)
     {
         config.Validate();
         Config = config;
+        var parameters = new List<(string, long[])>();
+        var members = new List<Member>();
+        if (config.Members is int k)
+            for (int m = 0; m < k; m++) members.Add(AddMember(config, $"members.{m}.", parameters));
+        else members.Add(AddMember(config, "", parameters));
+        Members = members;
+        Parameters = parameters;
+    }
+
+    /// <summary>One flow's steps and parameters (names prefixed with <paramref name="root"/>), in
+    /// <see cref="NiceFlow"/>'s order.</summary>
+    private static Member AddMember(FlowConfig config, string root, List<(string, long[])> parameters)
+    {
         int d = config.Dimension, w = config.HiddenWidth, i = 0;
         var steps = new List<Step>();
-        var parameters = new List<(string, long[])>();
         if (config.Whitening != NiceWhitening.None)
-            steps.Add(new WhiteningStep(WhiteningName, config.Whitening == NiceWhitening.Full));
+            steps.Add(new WhiteningStep(root + WhiteningName, config.Whitening == NiceWhitening.Full));
+        if (config.InputNorm)
+        {
+            var prefix = $"{root}layers.{i++}";
+            steps.Add(new InputNormStep(prefix));
+            parameters.Add(($"{prefix}.logs", new long[] { d }));
+            parameters.Add(($"{prefix}.bias", new long[] { d }));
+        }
         for (int k = 0; k < config.Couplings; k++)
         {
             // The order NiceFlow adds its layers in: actnorm, mixing (between couplings only), coupling.
             if (config.ActNorm)
             {
-                var prefix = $"layers.{i++}";
+                var prefix = $"{root}layers.{i++}";
                 steps.Add(new ActNormStep(prefix));
                 parameters.Add(($"{prefix}.bias", new long[] { d }));
                 parameters.Add(($"{prefix}.logs", new long[] { d }));
             }
-            if (k > 0 && config.Mixing == NiceMixing.Permutation) steps.Add(new PermutationStep($"layers.{i++}"));
+            if (k > 0 && config.Mixing == NiceMixing.Permutation) steps.Add(new PermutationStep($"{root}layers.{i++}"));
             if (k > 0 && config.Mixing == NiceMixing.LU)
             {
-                var prefix = $"layers.{i++}";
+                var prefix = $"{root}layers.{i++}";
                 steps.Add(new LuStep(prefix));
                 parameters.Add(($"{prefix}.lu", new long[] { d, d }));
             }
             var partition = Partition.For(config.Partition, d, k);
             bool affine = config.Coupling == NiceCoupling.Affine;
-            string coupling = $"layers.{i++}";
+            string coupling = $"{root}layers.{i++}";
             int updated = partition.Second.Length, outputs = affine ? 2 * updated : updated;
             // A layer's own parameters come before its children's in named_parameters().
             if (affine) parameters.Add(($"{coupling}.scale", new long[] { updated }));
@@ -87,22 +116,29 @@ internal sealed class FlowLayout
             }
             steps.Add(new CouplingStep(coupling, k, partition, linears, affine));
         }
-        parameters.Add((ScalingName, new long[] { d }));
-        Steps = steps;
-        Parameters = parameters;
+        string scaling = root + ScalingName;
+        parameters.Add((scaling, new long[] { d }));
+        return new Member(steps, scaling);
     }
 
     public FlowConfig Config { get; }
 
     public int Dimension => Config.Dimension;
 
-    /// <summary>Every layer below the scaling, bottom first (as <see cref="NiceFlow.Steps"/>).</summary>
-    public IReadOnlyList<Step> Steps { get; }
+    /// <summary>The flows of the model: one, or an ensemble's K members (<see cref="NiceFlow.Members"/>).</summary>
+    public IReadOnlyList<Member> Members { get; }
+
+    /// <summary>Every layer below the scaling of every member, bottom first, member after member.</summary>
+    public IEnumerable<Step> Steps => Members.SelectMany(m => m.Steps);
+
+    /// <summary>The name of the scaling vector s the model reports (<c>LogScale</c>): member 0's for an
+    /// ensemble.</summary>
+    public string ScalingParameter => Members[0].Scaling;
 
     /// <summary>Every trained parameter's name and shape, in <c>named_parameters()</c> order.</summary>
     public IReadOnlyList<(string Name, long[] Shape)> Parameters { get; }
 
-    /// <summary>The scaling layer's log-scale vector s.</summary>
+    /// <summary>The scaling layer's log-scale vector s (of a single flow; see <see cref="Member.Scaling"/>).</summary>
     public const string ScalingName = "scaling.s";
 
     /// <summary>κ = 1/√D, the scale of LU mixing's off-diagonal parts (see <see cref="LuMixing"/>).</summary>

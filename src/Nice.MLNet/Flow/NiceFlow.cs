@@ -12,12 +12,15 @@ namespace Nice.MLNet.Flow;
 /// couplings cₖ on alternating partitions and a diagonal scaling S = exp(s) on top, and the exact log-likelihood log
 /// p(x) = Σᵢ log p_H(fᵢ(x)) + Σᵢ sᵢ. Knows nothing of ML.NET. Optionally (<see cref="FlowConfig"/>) with NICE's
 /// successors: RealNVP's affine couplings, a fixed permutation or Glow's learned LU mixing between couplings, and
-/// Glow's actnorm before each coupling; log p(x) then adds their log-determinants.
+/// Glow's actnorm before each coupling; log p(x) then adds their log-determinants. With
+/// <see cref="FlowConfig.Members"/> = K it is an ensemble of K such flows (<see cref="Members"/>), whose density is
+/// their mixture's, (1/K) Σₖ pₖ(x) — one model for everything outside the engine.
 /// </summary>
 internal sealed class NiceFlow : nn.Module
 {
     private readonly ModuleList<FlowLayer> layers;
-    private readonly DiagonalScaling scaling;
+    private readonly DiagonalScaling? scaling;
+    private readonly ModuleList<NiceFlow>? members;
     private readonly Whitening? whitening;
 
     public NiceFlow(FlowConfig config) : base(nameof(NiceFlow))
@@ -25,9 +28,18 @@ internal sealed class NiceFlow : nn.Module
         config.Validate();
         Config = config;
         layers = new ModuleList<FlowLayer>();
+        if (config.IsEnsemble)
+        {
+            // K flows of the same architecture, initialized one after the other from the global generator.
+            members = new ModuleList<NiceFlow>();
+            for (int k = 0; k < config.Members!.Value; k++) members.Add(new NiceFlow(config with { Members = null }));
+            RegisterComponents();
+            return;
+        }
         int d = config.Dimension;
         // The whitening is its own module ("whitening.mean", "whitening.weight"), so the couplings keep their names.
         if (config.Whitening != NiceWhitening.None) whitening = new Whitening(d, config.Whitening);
+        if (config.InputNorm) layers.Add(new InputNorm(d));
         for (int k = 0; k < config.Couplings; k++)
         {
             // Glow's step order: actnorm, then the mixing (between couplings only), then the coupling. The plain NICE
@@ -54,29 +66,45 @@ internal sealed class NiceFlow : nn.Module
 
     public int Dimension => Config.Dimension;
 
-    /// <summary>The coupling layers, bottom (nearest the data) first.</summary>
-    public IReadOnlyList<FlowLayer> Couplings => layers.Where(l => l is ICoupling).ToList();
+    /// <summary>True for a cross-fitted ensemble of <see cref="FlowConfig.Members"/> flows (see
+    /// <see cref="Members"/>).</summary>
+    public bool IsEnsemble => members != null;
 
-    /// <summary>Every layer below the scaling (the whitening, actnorms, mixings, couplings), bottom first.</summary>
+    /// <summary>The flows whose densities this one averages: the K members of an ensemble, or this flow
+    /// alone.</summary>
+    public IReadOnlyList<NiceFlow> Members => members != null ? members.ToList() : new[] { this };
+
+    /// <summary>The coupling layers, bottom (nearest the data) first (a single flow's; see
+    /// <see cref="Members"/>).</summary>
+    public IReadOnlyList<FlowLayer> Couplings => Single().layers.Where(l => l is ICoupling).ToList();
+
+    /// <summary>Every layer below the scaling (the whitening, input normalization, actnorms, mixings, couplings),
+    /// bottom first (a single flow's).</summary>
     public IReadOnlyList<FlowLayer> Steps
-        => whitening is null ? layers.ToList() : layers.Prepend<FlowLayer>(whitening).ToList();
+        => Single().whitening is { } w ? layers.Prepend<FlowLayer>(w).ToList() : layers.ToList();
 
-    /// <summary>The fixed first layer, or null when the config has none.</summary>
+    /// <summary>The fixed first layer, or null when the config has none (an ensemble has none).</summary>
     public Whitening? Whitening => whitening;
 
     /// <summary>The seed of the fixed permutation (or LU mixing's P) before coupling <paramref name="k"/> (k ≥
     /// 1).</summary>
     public static ulong PermutationSeed(int k) => 0x4E494345UL + (ulong)k;
 
-    /// <summary>The scaling layer on top.</summary>
-    public DiagonalScaling Scaling => scaling;
+    /// <summary>The scaling layer on top (a single flow's).</summary>
+    public DiagonalScaling Scaling => Single().scaling!;
 
-    /// <summary>Every layer, bottom first, the scaling layer last.</summary>
-    public IEnumerable<FlowLayer> Layers => Steps.Append(scaling);
+    /// <summary>Every layer, bottom first, the scaling layer last (a single flow's).</summary>
+    public IEnumerable<FlowLayer> Layers => Steps.Append<FlowLayer>(scaling!);
 
-    /// <summary>h = f(x) and log|det J_f(x)| per row.</summary>
+    /// <summary>This flow when it is a single one; an ensemble has no single layer stack.</summary>
+    private NiceFlow Single()
+        => members is null ? this : throw new InvalidOperationException(
+            "An ensemble of flows has no single layer stack: use its Members.");
+
+    /// <summary>h = f(x) and log|det J_f(x)| per row (a single flow; an ensemble has no single map).</summary>
     public (Tensor Z, Tensor LogDet) Forward(Tensor x)
     {
+        Single();
         CheckShape(x);
         var logDet = zeros(x.shape[0], dtype: x.dtype, device: x.device);
         var h = x;
@@ -89,18 +117,28 @@ internal sealed class NiceFlow : nn.Module
         return (h, logDet);
     }
 
-    /// <summary>x = f⁻¹(h).</summary>
+    /// <summary>x = f⁻¹(h) (of member 0 for an ensemble, whose <see cref="Encode"/> latent is member 0's).</summary>
     public Tensor Inverse(Tensor z)
     {
+        if (members != null) return members[0].Inverse(z);
         CheckShape(z);
         var x = z;
         foreach (var layer in Layers.Reverse()) x = layer.Inverse(x);
         return x;
     }
 
-    /// <summary>h = f(x) and log p(x) = Σᵢ log p_H(hᵢ) + log|det J_f(x)| per row, in nats.</summary>
+    /// <summary>
+    /// h = f(x) and log p(x) = Σᵢ log p_H(hᵢ) + log|det J_f(x)| per row, in nats. For an ensemble of K flows, the
+    /// density of their mixture, log p(x) = log((1/K) Σₖ pₖ(x)) (log-mean-exp), and member 0's latent code.
+    /// </summary>
     public (Tensor Z, Tensor LogLikelihood) Encode(Tensor x)
     {
+        if (members != null)
+        {
+            var encoded = members.Select(m => m.Encode(x)).ToList();
+            var lls = stack(encoded.Select(e => e.LogLikelihood).ToArray(), 1);
+            return (encoded[0].Z, lls.logsumexp(1) - Math.Log(encoded.Count));
+        }
         var (z, logDet) = Forward(x);
         return (z, Prior.LogProb(Config.Prior, z) + logDet);
     }
@@ -112,13 +150,33 @@ internal sealed class NiceFlow : nn.Module
     /// <paramref name="temperature"/>.</summary>
     public Tensor Sample(long n, double temperature = 1.0, Generator? generator = null)
     {
+        if (members != null) return SampleMixture(n, temperature, generator);
         using var scope = NewDisposeScope();
         var h = Prior.Sample(Config.Prior, n, Dimension, temperature, generator).to(Device);
         return Inverse(h).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Exact draws from an ensemble's mixture: each draw picks a member uniformly (from
+    /// <paramref name="generator"/>), then samples from it.
+    /// </summary>
+    private Tensor SampleMixture(long n, double temperature, Generator? generator)
+    {
+        using var scope = NewDisposeScope();
+        int k = members!.Count;
+        var pick = randint(k, new[] { n }, generator: generator).cpu().data<long>().ToArray();
+        var x = zeros(new[] { n, (long)Dimension }, device: Device);
+        for (int m = 0; m < k; m++)
+        {
+            var rows = Enumerable.Range(0, (int)n).Where(i => pick[i] == m).Select(i => (long)i).ToArray();
+            if (rows.Length == 0) continue;
+            x.index_copy_(0, tensor(rows, device: Device), members[m].Sample(rows.Length, temperature, generator));
+        }
+        return x.MoveToOuterDisposeScope();
+    }
+
     /// <summary>The device holding the parameters.</summary>
-    public Device Device => scaling.LogScale.device;
+    public Device Device => members != null ? members[0].Device : scaling!.LogScale.device;
 
     /// <summary>
     /// A copy of this flow with every floating-point parameter and buffer in <paramref name="dtype"/> (e.g. float64 to
@@ -134,7 +192,8 @@ internal sealed class NiceFlow : nn.Module
             {
                 var source = named_parameters().ToDictionary(p => p.name, p => p.parameter);
                 foreach (var (name, p) in copy.named_parameters()) p.copy_(source[name]);
-                foreach (var (mine, theirs) in Steps.Zip(copy.Steps))
+                foreach (var (mine, theirs) in Members.SelectMany(m => m.Steps).Zip(copy.Members.SelectMany(m
+                    => m.Steps)))
                 {
                     if (mine is PermutationMixing pm) ((PermutationMixing)theirs).SetPermutation(pm.Permutation);
                     if (mine is LuMixing lu)
@@ -167,8 +226,10 @@ internal sealed class NiceFlow : nn.Module
         if (disposing)
         {
             foreach (var l in layers) l.Dispose();
-            scaling.Dispose();
+            scaling?.Dispose();
             whitening?.Dispose();
+            if (members != null)
+                foreach (var m in members) m.Dispose();
         }
         base.Dispose(disposing);
     }

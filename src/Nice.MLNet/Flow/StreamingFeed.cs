@@ -14,8 +14,7 @@ internal sealed class StreamingFeed : BatchFeed
 {
     private readonly int poolRows;
 
-    public StreamingFeed(IRowSource source, int seed, double validationFraction, int poolRows) : base(source, seed,
-        validationFraction)
+    public StreamingFeed(IRowSource source, HeldOutRows heldOut, int poolRows) : base(source, heldOut)
         => this.poolRows = poolRows;
 
     public override IEnumerable<Tensor> TrainBatches(int batchSize, Random random)

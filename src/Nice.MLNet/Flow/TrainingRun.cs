@@ -34,8 +34,8 @@ internal sealed class TrainingRun : IDisposable
         this.flow = flow;
         s = settings;
         device = torch.device(s.Device);
-        random = new Random(s.Seed);
-        noise = new Generator((ulong)(uint)s.Seed + 1);
+        random = new Random(s.StreamSeed);
+        noise = new Generator((ulong)(uint)s.StreamSeed + 1);
         feed = BatchFeed.Create(source, s);
         s.Cancellation.ThrowIfCancellationRequested();
         if (!flow.HasStarted)
@@ -94,7 +94,7 @@ internal sealed class TrainingRun : IDisposable
         int d = flow.Dimension;
         return new EpochReport(epoch, trainNll, validNll, Units.BitsPerDim(-trainNll, d, s.Dequantization),
             validNll is double v ? Units.BitsPerDim(-v, d, s.Dequantization) : null,
-            epochClock.Elapsed.TotalSeconds, isBest);
+            epochClock.Elapsed.TotalSeconds, isBest, s.Member);
     }
 
     /// <summary>Mean −log p(x) over the training rows without a step (epoch 0), with its own dequantization
@@ -178,7 +178,7 @@ internal sealed class TrainingRun : IDisposable
     private double? ValidationNll()
     {
         flow.eval();
-        validNoise.manual_seed(s.Seed + 2L);
+        validNoise.manual_seed(s.StreamSeed + 2L);
         double sum = 0;
         long rows = 0;
         using (no_grad())
@@ -230,10 +230,10 @@ internal sealed class TrainingRun : IDisposable
             return;
         }
         using var scope = NewDisposeScope();
-        using var generator = new Generator((ulong)(uint)s.Seed + 3);
+        using var generator = new Generator((ulong)(uint)s.StreamSeed + 3);
         var batches = new List<Tensor>();
         long rows = 0;
-        foreach (var raw in feed.TrainBatches(Math.Max(s.BatchSize, 500), new Random(s.Seed + 3)))
+        foreach (var raw in feed.TrainBatches(Math.Max(s.BatchSize, 500), new Random(s.StreamSeed + 3)))
         {
             batches.Add(ToFlowSpace(raw, generator));
             raw.Dispose();
@@ -244,7 +244,8 @@ internal sealed class TrainingRun : IDisposable
 
     private Tensor ToFlowSpace(Tensor raw, Generator generator)
     {
-        var x = s.Dequantization is null ? raw : s.Dequantization.ToFlow(raw, noise: true, generator);
+        var noisy = s.Noise is null ? raw : s.Noise.Apply(raw, generator);
+        var x = s.Dequantization is null ? noisy : s.Dequantization.ToFlow(noisy, noise: true, generator);
         return x.device == device ? x : x.to(device);
     }
 

@@ -31,6 +31,24 @@ internal sealed record TrainingSettings
     /// <summary>Rows held by the streaming shuffle pool (memory bound when not caching).</summary>
     public required int ShufflePoolRows { get; init; }
     public required Dequantization? Dequantization { get; init; }
+    /// <summary>Per-column dequantization and smoothing noise on the training rows (null = none).</summary>
+    public TrainingNoise? Noise { get; init; }
+    /// <summary>
+    /// K ≥ 2: cross-fitting — the rows fall into K folds (by a seeded hash of the row index) and this run holds out
+    /// fold <see cref="ValidationFold"/> instead of <see cref="ValidationFraction"/>; 0 = no folds.
+    /// </summary>
+    public int Folds { get; init; }
+    /// <summary>The fold this run holds out, in [0, <see cref="Folds"/>).</summary>
+    public int ValidationFold { get; init; }
+    /// <summary>An ensemble member's index: its shuffling and noise streams are seeded with <see cref="Seed"/> +
+    /// 7919·Member (the folds with <see cref="Seed"/> itself, the same for every member).</summary>
+    public int Member { get; init; }
+
+    /// <summary>The rows this run holds out.</summary>
+    public HeldOutRows HeldOut => new(Seed, ValidationFraction, Folds, ValidationFold);
+
+    /// <summary>The seed of this run's shuffling, noise and initialization streams.</summary>
+    public int StreamSeed => unchecked(Seed + 7919 * Member);
     /// <summary>Start with the flow mapping the data to zero mean and the prior's scale (see
     /// <see cref="DataInit"/>).</summary>
     public required bool DataDependentInit { get; init; }
@@ -81,5 +99,9 @@ internal sealed record TrainingSettings
         if (WhiteningShrinkage is double a && !(a >= 0 && a <= 1))
             check.Fail(nameof(WhiteningShrinkage), a, "must be in [0, 1] (null = Ledoit–Wolf)");
         Dequantization?.Validate();
+        Noise?.Validate();
+        if (Folds == 1 || Folds < 0) check.Fail(nameof(Folds), Folds, "must be 0 (no folds) or >= 2");
+        if (Folds >= 2 && (ValidationFold < 0 || ValidationFold >= Folds))
+            check.Fail(nameof(ValidationFold), ValidationFold, $"must be in [0, {Folds})");
     }
 }

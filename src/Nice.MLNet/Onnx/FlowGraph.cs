@@ -12,8 +12,10 @@ namespace Nice.MLNet.Onnx;
 /// <c>flow.named_parameters()</c>. NICE's successors: an affine coupling adds Slice [â | t], Tanh, Mul by c, Exp and
 /// Mul (Sub, Neg, Exp when inverting); a permutation is a Gather; LU mixing builds W = P·L·Ũ from its packed parameter
 /// with Trilu, EyeLike and MatMul, then Gemm (transB = 1), and inverts with W⁻¹ computed at export in float64; actnorm
-/// is Add, Exp, Mul. The fixed parts (permutations, LU's P and signs) are initializers named after their buffers
-/// ("….perm", "….sign"), so the import reads them back. The whitening is Sub, then Gemm (transB = 1) or Mul, with its
+/// is Add, Exp, Mul; the input normalization Mul, Exp, Add. The fixed parts (permutations, LU's P and signs) are
+/// initializers named after their buffers ("….perm", "….sign"), so the import reads them back. An ensemble's K members
+/// are K such sub-graphs side by side (initializers "members.k.…"); its log-likelihood is their log-mean-exp (Max, Sub,
+/// Exp, Sum, Log) and its latent code member 0's. The whitening is Sub, then Gemm (transB = 1) or Mul, with its
 /// log-det from the weight's diagonal (EyeLike, Mul, ReduceSum, Log); its μ and W are initializers "whitening.mean" and
 /// "whitening.weight"; a full one's inverse is Gemm by W⁻¹ computed at export in float64.
 /// </summary>
@@ -24,11 +26,13 @@ internal sealed class FlowGraph
     private readonly OnnxModelBuilder b;
     private readonly FlowConfig config;
     private readonly FlowWeights weights;
-    private readonly string logScale;
-    private readonly List<Step> steps = new();
+    private readonly List<MemberNodes> members = new();
 
     /// <summary>One layer below the scaling, as the initializers its nodes read.</summary>
     private abstract record Step;
+
+    /// <summary>One flow: its layers below the scaling, and the scaling's log-scale s.</summary>
+    private sealed record MemberNodes(List<Step> Steps, string LogScale);
 
     /// <summary>
     /// An additive (<paramref name="Scale"/> null) or affine coupling; an affine net outputs [â, t],
@@ -46,6 +50,9 @@ internal sealed class FlowGraph
 
     private sealed record ActNormNodes(string Bias, string LogScale) : Step;
 
+    /// <summary>The input normalization y = x ⊙ exp(a) + b.</summary>
+    private sealed record InputNormNodes(string LogScale, string Bias) : Step;
+
     /// <summary>
     /// The fixed whitening y = W(x − μ): μ and W ([D, D] lower triangular, or the diagonal [D]); the inverse graph of
     /// a full one adds W⁻¹ (computed at export in float64).
@@ -62,7 +69,16 @@ internal sealed class FlowGraph
         this.weights = weights;
         config = weights.Config;
         int d = config.Dimension;
-        foreach (var layer in weights.Layout.Steps)
+        foreach (var member in weights.Layout.Members)
+            members.Add(Member(member, d));
+    }
+
+    /// <summary>The initializers of one flow (every member of an ensemble in turn), named as in the whole
+    /// flow.</summary>
+    private MemberNodes Member(FlowLayout.Member member, int d)
+    {
+        var steps = new List<Step>();
+        foreach (var layer in member.Steps)
         {
             string prefix = layer.Prefix;
             switch (layer)
@@ -97,6 +113,9 @@ internal sealed class FlowGraph
                         b.Initializer($"{prefix}.sign", weights.Sign(prefix), d),
                         (float)FlowLayout.LuOffDiagonalScale(d)));
                     break;
+                case FlowLayout.InputNormStep:
+                    steps.Add(new InputNormNodes(Weight($"{prefix}.logs"), Weight($"{prefix}.bias")));
+                    break;
                 case FlowLayout.ActNormStep:
                     steps.Add(new ActNormNodes(Weight($"{prefix}.bias"), Weight($"{prefix}.logs")));
                     break;
@@ -114,7 +133,7 @@ internal sealed class FlowGraph
                         $"The ONNX export does not know the layer {layer.GetType().Name}.");
             }
         }
-        logScale = Weight(FlowLayout.ScalingName);
+        return new MemberNodes(steps, Weight(member.Scaling));
     }
 
     /// <summary>The parameter <paramref name="name"/> as an initializer of the same name (copied once, by the
@@ -129,13 +148,42 @@ internal sealed class FlowGraph
     {
         int d = config.Dimension;
         b.Input(input, batched ? new long?[] { null, d } : new long?[] { d });
-        string x = batched ? input : b.Node("Reshape", input, b.Int64s(1, d));
-        if (dq != null) x = ToFlow(x, dq);
-        var logDets = new List<string>();
-        foreach (var step in steps) x = StepForward(step, x, logDets);
-        string z = b.Node("Mul", new[] { x, b.Node("Exp", logScale) }, batched ? latent : null);
+        string raw = batched ? input : b.Node("Reshape", input, b.Int64s(1, d));
+        string x = dq != null ? ToFlow(raw, dq) : raw;
+        var outputs = members.Select(m => MemberForward(m, x)).ToList();
+        var (rowNaN, rowNaNs) = NonFiniteRowFlags(raw);
+        string z = b.Node("Add", new[] { outputs[0].Z, rowNaNs }, batched ? latent : null);
         if (!batched) b.Node("Reshape", new[] { z, b.Int64s(d) }, latent);
+        string ll = outputs.Count == 1 ? outputs[0].LogLikelihood : LogMeanExp(outputs.Select(o => o.LogLikelihood));
+        // A finite row whose float32 computation overflowed (∞ − ∞ inside the flow) has a density too small for
+        // float32: −∞, never NaN. A row with NaN or ±∞ values gets NaN, as in memory (FlowScorer).
+        ll = b.Node("Where", b.Node("IsNaN", ll), b.Scalar(float.NegativeInfinity), ll);
+        b.Node("Add", new[] { ll, rowNaN }, logLikelihood);
 
+        b.Output(latent, batched ? new long?[] { null, d } : new long?[] { d });
+        b.Output(logLikelihood, batched ? new long?[] { null } : new long?[] { 1 });
+    }
+
+    /// <summary>
+    /// log((1/K) Σₖ exp(llₖ)) of K log-likelihoods [N]: m + log Σₖ exp(llₖ − m) − log K with m = maxₖ llₖ (elementwise
+    /// Max and Sum, which need no axes), so no exp overflows; rows where every llₖ is −∞ give NaN, which the caller
+    /// turns into −∞.
+    /// </summary>
+    private string LogMeanExp(IEnumerable<string> lls)
+    {
+        var list = lls.ToArray();
+        string max = b.Node("Max", list);
+        string sum = b.Node("Sum", list.Select(ll => b.Node("Exp", b.Node("Sub", ll, max))).ToArray());
+        return b.Node("Add", b.Node("Add", max, b.Node("Log", sum)), b.Scalar((float)-Math.Log(list.Length)));
+    }
+
+    /// <summary>One flow's latent h = f(x) [N, D] and log p(x) [N] from flow-space rows <paramref name="x"/>.</summary>
+    private (string Z, string LogLikelihood) MemberForward(MemberNodes member, string x)
+    {
+        int d = config.Dimension;
+        var logDets = new List<string>();
+        foreach (var step in member.Steps) x = StepForward(step, x, logDets);
+        string z = b.Node("Mul", x, b.Node("Exp", member.LogScale));
         string perDim = config.Prior switch
         {
             // −softplus(h) − softplus(−h) = −|h| − 2·softplus(−|h|): Softplus only ever sees arguments ≤ 0, so never
@@ -145,13 +193,23 @@ internal sealed class FlowGraph
             _ => throw new ArgumentOutOfRangeException(nameof(config.Prior), config.Prior, "Unknown prior."),
         };
         string prior = b.Node("ReduceSum", new[] { perDim, b.Int64s(1) }, null, OnnxAttribute.Of("keepdims", 0));
-        string logDet = b.Node("ReduceSum", new[] { logScale, b.Int64s(0) }, null, OnnxAttribute.Of("keepdims", 1));
+        string logDet = b.Node("ReduceSum", new[] { member.LogScale, b.Int64s(0) }, null,
+            OnnxAttribute.Of("keepdims", 1));
         foreach (var part in logDets) logDet = b.Node("Add", logDet, part);
         if (config.Prior == NicePrior.Gaussian) logDet = b.Node("Add", logDet, b.Scalar(-d * HalfLog2Pi));
-        b.Node("Add", new[] { prior, logDet }, logLikelihood);
+        return (z, b.Node("Add", prior, logDet));
+    }
 
-        b.Output(latent, batched ? new long?[] { null, d } : new long?[] { d });
-        b.Output(logLikelihood, batched ? new long?[] { null } : new long?[] { 1 });
+    /// <summary>
+    /// Per row of <paramref name="raw"/> [N, D]: 0 when every value is finite, NaN otherwise (Σⱼ xⱼ·0 is NaN exactly
+    /// when some xⱼ is NaN or ±∞), as [N] and as [N, 1]; adding it gives such rows NaN outputs.
+    /// </summary>
+    private (string Row, string Column) NonFiniteRowFlags(string raw)
+    {
+        string zeroed = b.Node("Mul", raw, b.Scalar(0f));
+        string axis = b.Int64s(1);
+        return (b.Node("ReduceSum", new[] { zeroed, axis }, null, OnnxAttribute.Of("keepdims", 0)),
+            b.Node("ReduceSum", new[] { zeroed, axis }, null, OnnxAttribute.Of("keepdims", 1)));
     }
 
     /// <summary>Latent [N, D] (or [D]) → features [N, D] (or [D]) on the raw data scale.</summary>
@@ -160,8 +218,10 @@ internal sealed class FlowGraph
         int d = config.Dimension;
         b.Input(input, batched ? new long?[] { null, d } : new long?[] { d });
         string z = batched ? input : b.Node("Reshape", input, b.Int64s(1, d));
-        string x = b.Node("Mul", z, b.Node("Exp", b.Node("Neg", logScale)));
-        for (int k = steps.Count - 1; k >= 0; k--) x = StepInverse(steps[k], x);
+        // An ensemble's latent code is member 0's (NiceFlow.Encode), so its inverse is member 0's too.
+        var member = members[0];
+        string x = b.Node("Mul", z, b.Node("Exp", b.Node("Neg", member.LogScale)));
+        for (int k = member.Steps.Count - 1; k >= 0; k--) x = StepInverse(member.Steps[k], x);
         if (dq != null) x = FromFlow(x, dq);
         b.Node(batched ? "Identity" : "Reshape", batched ? new[] { x } : new[] { x, b.Int64s(d) }, features);
         b.Output(features, batched ? new long?[] { null, d } : new long?[] { d });
@@ -209,6 +269,10 @@ internal sealed class FlowGraph
                 logDets.Add(b.Node("ReduceSum", new[] { logS, b.Int64s(0) }, null, OnnxAttribute.Of("keepdims", 1)));
                 return b.Node("Gemm", new[] { x, w }, null, OnnxAttribute.Of("transB", 1));
             }
+            case InputNormNodes n:
+                logDets.Add(b.Node("ReduceSum", new[] { n.LogScale, b.Int64s(0) }, null,
+                    OnnxAttribute.Of("keepdims", 1)));
+                return b.Node("Add", b.Node("Mul", x, b.Node("Exp", n.LogScale)), n.Bias);
             case ActNormNodes n:
                 logDets.Add(b.Node("ReduceSum", new[] { n.LogScale, b.Int64s(0) }, null,
                     OnnxAttribute.Of("keepdims", 1)));
@@ -259,6 +323,8 @@ internal sealed class FlowGraph
                 string inverse = b.Initializer($"{lu.Prefix}.inverse_weight", weights.LuInverse(lu.Prefix), d, d);
                 return b.Node("Gemm", new[] { y, inverse }, null, OnnxAttribute.Of("transB", 1));
             }
+            case InputNormNodes n:
+                return b.Node("Mul", b.Node("Sub", y, n.Bias), b.Node("Exp", b.Node("Neg", n.LogScale)));
             case ActNormNodes n:
                 return b.Node("Sub", b.Node("Mul", y, b.Node("Exp", b.Node("Neg", n.LogScale))), n.Bias);
             case WhiteningNodes w:

@@ -96,8 +96,8 @@ internal static class NiceOnnx
                 + "(not written by Nice.MLNet's exporter, or truncated).");
         if (!NiceOnnxMetadata.IsKnownFormat(format))
             throw new InvalidDataException($"Unsupported Nice.MLNet ONNX format '{format}'; this version reads "
-                + $"formats {NiceOnnxMetadata.FormatVersion}, {NiceOnnxMetadata.SuccessorsFormatVersion} and "
-                + $"{NiceOnnxMetadata.WhiteningFormatVersion}.");
+                + $"formats {NiceOnnxMetadata.FormatVersion}, {NiceOnnxMetadata.SuccessorsFormatVersion}, "
+                + $"{NiceOnnxMetadata.InputNormFormatVersion} and {NiceOnnxMetadata.WhiteningFormatVersion}.");
         var config = NiceOnnxMetadata.ReadConfig(contents.Metadata);
         var dq = NiceOnnxMetadata.ReadDequantization(contents.Metadata);
         var (kind, batched) = NiceOnnxMetadata.ReadShape(contents.Metadata);
@@ -136,7 +136,7 @@ internal static class NiceOnnx
                 }
                 var names = flow.named_modules()
                     .ToDictionary(m => (object)m.module, m => m.name, ReferenceEqualityComparer.Instance);
-                foreach (var layer in flow.Steps)
+                foreach (var layer in flow.Members.SelectMany(m => m.Steps))
                 {
                     if (layer is PermutationMixing permutation)
                         permutation.SetPermutation(weights.Permutation(names[layer]));
@@ -171,10 +171,11 @@ internal static class NiceOnnx
                 + $"model stores only {stored:0} float values.");
     }
 
-    /// <summary>The number of trainable parameters of a flow with this config.</summary>
+    /// <summary>The number of trainable parameters of a flow with this config (all members of an ensemble).</summary>
     public static double ParameterCount(FlowConfig c)
     {
-        double w = c.HiddenWidth, d = c.Dimension, total = d;
+        if (c.Members is int members) return members * ParameterCount(c with { Members = null });
+        double w = c.HiddenWidth, d = c.Dimension, total = c.InputNorm ? 3 * d : d;
         for (int k = 0; k < c.Couplings; k++)
         {
             var p = Partition.For(c.Partition, c.Dimension, k);

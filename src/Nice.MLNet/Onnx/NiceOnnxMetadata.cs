@@ -23,6 +23,11 @@ internal static class NiceOnnxMetadata
     /// predates them refuses them by name instead of failing on a missing weight. This version reads both.
     /// </summary>
     public const string SuccessorsFormatVersion = "1.1";
+    /// <summary>
+    /// The format of models using a part format 1.1 does not know (<see cref="FlowConfig.NeedsFormat12"/>: the input
+    /// normalization layer); a reader that predates it refuses such a model by name.
+    /// </summary>
+    public const string InputNormFormatVersion = "1.2";
 
     /// <summary>
     /// The format of models with a whitening layer (<see cref="Flow.Whitening"/>: the initializers "whitening.mean"
@@ -33,11 +38,13 @@ internal static class NiceOnnxMetadata
     /// <summary>The format a model of this config is written in.</summary>
     public static string FormatFor(FlowConfig config)
         => config.Whitening != NiceWhitening.None ? WhiteningFormatVersion
-            : config.IsPlainNice ? FormatVersion : SuccessorsFormatVersion;
+            : config.IsPlainNice ? FormatVersion
+            : config.NeedsFormat12 ? InputNormFormatVersion
+            : SuccessorsFormatVersion;
 
-    /// <summary>True for the formats this version reads.</summary>
+    /// <summary>True for every format this version reads.</summary>
     public static bool IsKnownFormat(string format)
-        => format is FormatVersion or SuccessorsFormatVersion or WhiteningFormatVersion;
+        => format is FormatVersion or SuccessorsFormatVersion or InputNormFormatVersion or WhiteningFormatVersion;
     public const string ConfigKey = "nice.config";
     /// <summary>Present only when the graph dequantizes its input.</summary>
     public const string DequantizationKey = "nice.dequantization";

@@ -62,7 +62,52 @@ public sealed class AnomalyPersistenceTests : IDisposable
         Assert.Equal(kind, full.ScoreKind);
         Assert.Equal(detector.Compressor, full.Compressor);
         Assert.Equal(imageWidth, full.ImageWidth);
+        Assert.Equal(NiceCalibrationSource.Holdout, full.CalibrationSource);
+        Assert.Equal(detector.CalibrationRows, full.CalibrationRows);
+        Assert.Equal(detector.CalibrationFalsePositiveRate, full.CalibrationFalsePositiveRate);
         Assert.Equal(a, Fixtures.Column(full.Transform(test), "Score"));
+    }
+
+    [Theory]
+    [InlineData(NiceAnomalyScore.Nll, 1)]
+    [InlineData(NiceAnomalyScore.BitsPerDim, 1)]
+    [InlineData(NiceAnomalyScore.InputComplexity, 1)]
+    [InlineData(NiceAnomalyScore.Nll, 3)]
+    public void SavedDetector_GivesNonFiniteRowsInfiniteScoreAndTrue_AndExtremeRowsNoNaN_AfterReload(NiceAnomalyScore kind, int members)
+    {
+        var train = Fixtures.Data(ml, Fixtures.Correlated(200));
+        var options = AnomalyFixtures.Small(kind, epochs: 1);
+        options.Nice.EnsembleMembers = members;   // 3: a cross-fitted ensemble, one graph per member in the zip
+        using var detector = ml.AnomalyDetection.Trainers.Nice(options).Fit(train);
+        var rows = Fixtures.Correlated(7, seed: 8);
+        rows[1].Features[2] = float.NaN;
+        rows[2].Features[0] = float.PositiveInfinity;
+        rows[3].Features[3] = float.NegativeInfinity;
+        rows[4].Features[1] = float.MaxValue;
+        rows[5].Features[0] = -float.MaxValue;
+        string path = Path.Combine(dir, $"nonfinite-{kind}-{members}.zip");
+        ml.Model.Save(detector, train.Schema, path);
+        var loaded = new MLContext().Model.Load(path, out _);
+        var test = Fixtures.Data(ml, rows);
+        foreach (var (name, view) in new[] { ("in memory", detector.Transform(test)), ("reloaded", loaded.Transform(test)) })
+        {
+            var scores = Fixtures.Column(view, "Score");
+            var flagged = AnomalyFixtures.BoolColumn(view, "PredictedLabel");
+            foreach (int i in new[] { 1, 2, 3 })
+            {
+                Assert.True(float.IsPositiveInfinity(scores[i]), $"{name}, row {i}: score {scores[i]}");
+                Assert.True(flagged[i], $"{name}, row {i} is flagged");
+            }
+            Assert.All(scores, s => Assert.False(float.IsNaN(s), $"{name}: no NaN score"));
+            Assert.True(flagged[4] && flagged[5], $"{name}: extreme rows {scores[4]}, {scores[5]} are flagged");
+            Assert.True(float.IsFinite(scores[0]) && float.IsFinite(scores[6]), $"{name}: ordinary rows score finite");
+        }
+        var inMemory = Fixtures.Column(detector.Transform(test), "Score");
+        var reloaded = Fixtures.Column(loaded.Transform(test), "Score");
+        foreach (int i in new[] { 0, 6 }) Approx.Equal(inMemory[i], reloaded[i], 1e-3, $"row {i}, fitted vs reloaded");
+        var engine = ml.Model.CreatePredictionEngine<VectorRow, AnomalyPrediction>(loaded);
+        var one = engine.Predict(rows[1]);
+        Assert.True(float.IsPositiveInfinity(one.Score) && one.PredictedLabel, "PredictionEngine on the reloaded model");
     }
 
     [Fact]

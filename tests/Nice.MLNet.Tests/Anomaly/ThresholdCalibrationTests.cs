@@ -3,6 +3,7 @@ using System.Linq;
 using Microsoft.ML;
 using Nice.MLNet.Anomaly;
 using Nice.MLNet.Tests.MLNet;
+using Nice.MLNet.Flow;
 using Xunit;
 
 namespace Nice.MLNet.Tests.Anomaly;
@@ -121,12 +122,15 @@ public class ThresholdCalibrationTests
     public void RateOutsideZeroToOne_Throws(double rate)
         => Assert.Throws<ArgumentOutOfRangeException>(() => ThresholdCalibration.ForFalsePositiveRate(new[] { 1f, 2f }, rate));
 
-    // Through a fitted detector: Fit calibrates on its training rows, ChangeThreshold(data, α) on others.
+    // Through a fitted detector: Fit calibrates on rows the model did not train on (out of fold, held out, or the training
+    // rows when none were held out), ChangeThreshold(data, α) on the rows given.
 
+    /// <summary>One flow that holds out no rows, so it calibrates on its training rows.</summary>
     private static NiceAnomalyOptions Options(double rate, bool skipNonFinite = false)
     {
         var options = AnomalyFixtures.Small(falsePositiveRate: rate, epochs: 2);
         options.Nice.SkipNonFiniteRows = skipNonFinite;
+        options.Nice.ValidationFraction = 0;
         return options;
     }
 
@@ -152,6 +156,61 @@ public class ThresholdCalibrationTests
         Assert.Equal(flagged, scores.Count(s => s > detector.Threshold));
         Assert.Contains(detector.Threshold, scores);
         Assert.Equal(flagged / (double)n, detector.CalibrationFalsePositiveRate);
+        Assert.Equal(NiceCalibrationSource.TrainingRows, detector.CalibrationSource);
+        Assert.Equal(n, detector.CalibrationRows);
+    }
+
+    [Fact]
+    public void FittedSingleFlow_CalibratesOnTheRowsItHeldOut()
+    {
+        var rows = Fixtures.Correlated(700, seed: 16);
+        var options = AnomalyFixtures.Small(falsePositiveRate: 0.05, epochs: 2);
+        using var detector = ml.AnomalyDetection.Trainers.Nice(options).Fit(Fixtures.Data(ml, rows));
+        // The rows the flow held out to pick its epoch: the engine's seeded hash of the row index (row 0 always trains).
+        var heldOut = Enumerable.Range(0, rows.Length).Where(i => i > 0 && Split.IsValidation(i, options.Nice.Seed, 0.1))
+            .Select(i => rows[i]).ToArray();
+        Assert.Equal(NiceCalibrationSource.Holdout, detector.CalibrationSource);
+        Assert.Equal(heldOut.Length, detector.CalibrationRows);
+        var scores = DistinctScores(detector, Fixtures.Data(ml, heldOut));
+        Assert.Equal(heldOut.Length * 5 / 100, scores.Count(s => s > detector.Threshold));
+        Assert.Contains(detector.Threshold, scores);
+    }
+
+    [Fact]
+    public void FittedEnsemble_CalibratesOnEveryTrainingRow_ScoredByTheMemberThatHeldItOut()
+    {
+        var rows = Fixtures.Correlated(300, seed: 17);
+        var options = AnomalyFixtures.Small(falsePositiveRate: 0.1, epochs: 2);
+        options.Nice.EnsembleMembers = 3;
+        using var detector = ml.AnomalyDetection.Trainers.Nice(options).Fit(Fixtures.Data(ml, rows));
+        Assert.Equal(NiceCalibrationSource.OutOfFold, detector.CalibrationSource);
+        Assert.Equal(300, detector.CalibrationRows);
+        var members = detector.Model.Flow.Members;
+        Assert.Equal(3, members.Count);
+        var outOfFold = new float[rows.Length];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            using var scorer = new FlowScorer(members[Split.FoldOf(i, options.Nice.Seed, 3)], null);
+            var ll = new float[1];
+            scorer.Score(rows[i].Features, 1, null, ll);
+            outOfFold[i] = -ll[0];
+        }
+        Assert.Equal(ThresholdCalibration.ForFalsePositiveRate(outOfFold, 0.1), detector.Threshold);
+        // The ensemble's own scores of its training rows are another thing: every member but one saw each row.
+        var ensemble = detector.Score(rows.Select(r => r.Features).ToArray());
+        Assert.NotEqual(ThresholdCalibration.ForFalsePositiveRate(ensemble, 0.1), detector.Threshold);
+    }
+
+    [Fact]
+    public void DefaultDetector_FlagsAboutTheRequestedRateOfNewNormalRows()
+    {
+        // Defaults only: 600 rows is the small-data regime (a 5-member ensemble, out-of-fold threshold).
+        var options = new NiceAnomalyOptions { FalsePositiveRate = 0.05, Nice = new NiceOptions { Seed = 2 } };
+        using var detector = ml.AnomalyDetection.Trainers.Nice(options).Fit(Fixtures.Data(ml, Fixtures.Correlated(600, seed: 18)));
+        Assert.Equal(NiceCalibrationSource.OutOfFold, detector.CalibrationSource);
+        var fresh = Fixtures.Data(ml, Fixtures.Correlated(4000, seed: 19));
+        double measured = AnomalyFixtures.BoolColumn(detector.Transform(fresh), "PredictedLabel").Count(p => p) / 4000.0;
+        Assert.InRange(measured, 0.04, 0.06);
     }
 
     [Fact]
@@ -187,6 +246,7 @@ public class ThresholdCalibrationTests
         DistinctScores(detector, data);
         Assert.Equal(7 + 30, predicted.Count(p => p));
         Assert.Equal(7 / 700.0, detector.CalibrationFalsePositiveRate);
+        Assert.Equal(700, detector.CalibrationRows);
     }
 
     [Fact]
@@ -198,5 +258,7 @@ public class ThresholdCalibrationTests
         DistinctScores(recalibrated, other);
         Assert.Equal(135, AnomalyFixtures.BoolColumn(recalibrated.Transform(other), "PredictedLabel").Count(p => p));
         Assert.Equal(0.3, recalibrated.CalibrationFalsePositiveRate);
+        Assert.Equal(NiceCalibrationSource.GivenRows, recalibrated.CalibrationSource);
+        Assert.Equal(450, recalibrated.CalibrationRows);
     }
 }

@@ -48,6 +48,27 @@ public class FlowLayoutTests
     }
 
     [Theory]
+    [InlineData(false, null)]
+    [InlineData(true, null)]
+    [InlineData(true, 3)]
+    [InlineData(false, 2)]
+    public void Layout_OfInputNormAndEnsembles_NamesEveryMembersParametersAndLayers(bool inputNorm, int? members)
+    {
+        var config = TestConfig.Nice(5, Couplings: 3, HiddenLayers: 1, HiddenWidth: 4, Mixing: NiceMixing.LU,
+            ActNorm: true, InputNorm: inputNorm) with { Members = members };
+        using var flow = new NiceFlow(config);
+        var layout = new FlowLayout(config);
+
+        Assert.Equal(flow.named_parameters().Select(p => (p.name, string.Join(",", p.parameter.shape))),
+            layout.Parameters.Select(p => (p.Name, string.Join(",", p.Shape))));
+        var names = flow.named_modules().ToDictionary(m => (object)m.module, m => m.name);
+        Assert.Equal(flow.Members.SelectMany(m => m.Steps).Select(l => names[l]), layout.Steps.Select(s => s.Prefix));
+        Assert.Equal(members ?? 1, layout.Members.Count);
+        Assert.Equal(flow.Members.Select(m => names[m.Scaling] + ".s"), layout.Members.Select(m => m.Scaling));
+        Assert.Equal(inputNorm ? layout.Members.Count : 0, layout.Steps.Count(s => s is FlowLayout.InputNormStep));
+    }
+
+    [Theory]
     [InlineData(NiceWhitening.Full, 0)]
     [InlineData(NiceWhitening.Diagonal, 2)]
     [InlineData(NiceWhitening.Full, 2)]

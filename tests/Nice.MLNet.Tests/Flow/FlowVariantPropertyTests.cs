@@ -24,8 +24,10 @@ public class FlowVariantPropertyTests
             yield return new object[] { coupling, mixing, actNorm, partition };
     }
 
+    /// <summary>The contiguous-partition variants also carry the input normalization at the bottom.</summary>
     private static FlowConfig Config(NiceCoupling coupling, NiceMixing mixing, bool actNorm, NicePartition partition, int d)
-        => new(d, Couplings: 3, HiddenLayers: 2, HiddenWidth: 8, NiceActivation.LeakyReLU, partition, NicePrior.Logistic, coupling, mixing, actNorm);
+        => new(d, Couplings: 3, HiddenLayers: 2, HiddenWidth: 8, NiceActivation.LeakyReLU, partition, NicePrior.Logistic, coupling, mixing, actNorm,
+            InputNorm: partition == NicePartition.Contiguous);
 
     /// <summary>LU layers start with sign = +1; give them mixed signs (and another P) so the tests see the sign's role.</summary>
     internal static void MixSigns(NiceFlow flow)
@@ -199,7 +201,7 @@ public class FlowVariantPropertyTests
     {
         using var scope = NewDisposeScope();
         const int d = 7;
-        using var flow = GlobalRandom.Seeded(3, () => new NiceFlow(TestConfig.Nice(d, 3, 2, 8, Coupling: coupling, Mixing: mixing, ActNorm: actNorm)));
+        using var flow = GlobalRandom.Seeded(3, () => new NiceFlow(TestConfig.Nice(d, 3, 2, 8, Coupling: coupling, Mixing: mixing, ActNorm: actNorm, InputNorm: actNorm)));
         using var _ = no_grad();
         var x = randn(new long[] { 10, d }, generator: new Generator(3));
         foreach (var layer in flow.Layers)
@@ -208,7 +210,7 @@ public class FlowVariantPropertyTests
             Assert.True(ld.abs().max().item<float>() <= 1e-5, $"{layer.GetName()} should start volume preserving");
             switch (layer)
             {
-                case ICoupling or ActNorm:
+                case ICoupling or ActNorm or InputNorm:
                     Assert.True((y - x).abs().max().item<float>() == 0, $"{layer.GetName()} should start as the identity");
                     break;
                 case LuMixing lu:

@@ -25,6 +25,7 @@ internal static class Fixtures
     public static NiceOptions Small(int epochs = 3) => new()
     {
         Couplings = 4, HiddenLayers = 2, HiddenWidth = 32, Epochs = epochs, BatchSize = 64, Seed = 1,
+        EnsembleMembers = 1,
     };
 
     /// <summary>n rows of a correlated 4-D Gaussian.</summary>

@@ -47,7 +47,7 @@ public sealed class ThreadsTests
         var ml = new MLContext(1);
         var data = Fixtures.Data(ml, Fixtures.Correlated(200));
         var small = Fixtures.Small(epochs: 2);
-        int expected = requested > 0 ? requested : ThreadPolicy.ForTorch(0, small.ToFlowConfig(4), small.BatchSize);
+        int expected = requested > 0 ? requested : ThreadPolicy.ForTorch(0, small.ToFlowConfig(4), small.BatchSize!.Value);
         int before = torch.get_num_threads();
         int callers = expected == 2 ? 3 : 2;
         torch.set_num_threads(callers);

@@ -95,8 +95,10 @@ public class TransformerApiTests
         var parameters = model.GetParameters();
         var s = parameters.Single(p => p.Name == "scaling.s");
         Assert.Equal(model.LogScale, s.Values);
-        // 4 couplings × (2 hidden + output) linear layers × (weight + bias), plus s.
-        Assert.Equal(4 * 3 * 2 + 1, parameters.Count);
+        // 4 couplings × (2 hidden + output) linear layers × (weight + bias), plus s, plus the input normalization's
+        // log-scale and bias (on by default: NiceOptions.InputNormalization).
+        Assert.Equal(4 * 3 * 2 + 1 + 2, parameters.Count);
+        Assert.Equal(new[] { "layers.0.logs", "layers.0.bias" }, parameters.Take(2).Select(p => p.Name));
         var history = model.TrainingSummary!.History;
         Assert.Equal(new[] { 1, 2, 3 }, history.Select(h => h.Epoch));
         Assert.All(history, h => Assert.True(h.ValidNll.HasValue && h.Seconds >= 0));

@@ -78,6 +78,47 @@ public class OnnxExportTests
     }
 
     [Theory]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    public void ForwardGraph_GivesNaNForNonFiniteRows_AndMinusInfinityNotNaNWhenAFiniteRowOverflows(bool dequantize,
+        bool batched)
+    {
+        using var scope = NewDisposeScope();
+        const int d = 5, n = 6;
+        using var flow = TestUtil.RandomFlow(Config(NicePartition.Interleaved, NicePrior.Logistic, d, NiceActivation.ReLU), seed: 3, scale: 0.4);
+        var dq = dequantize ? Levels16 : null;
+        var rows = Floats(RawRows(n, d, dq, seed: 5));
+        rows[1 * d + 2] = float.NaN;
+        rows[2 * d + 0] = float.PositiveInfinity;
+        rows[3 * d + 4] = float.NegativeInfinity;
+        rows[4 * d + 1] = float.MaxValue;   // finite: overflows inside the float32 graph
+        rows[5 * d + 0] = -float.MaxValue;
+        var expected = new float[n];
+        using (no_grad())
+        using (var clean = tensor(rows.Select(v => float.IsFinite(v) ? v : 0f).ToArray(), new long[] { n, d }))
+            expected = Floats(flow.LogLikelihood(dq?.ToFlow(clean, noise: false) ?? clean));
+        var onnx = NiceOnnx.ExportForward(flow, dq, batched);
+        using var ort = new Ort(onnx);
+        for (int row = 0; row < n; row++)
+        {
+            var outputs = batched ? ort.Run("Features", rows, n, d) : ort.Run("Features", rows[(row * d)..((row + 1) * d)], d);
+            float ll = outputs["LogLikelihood"].Values[batched ? row : 0];
+            var latent = batched ? outputs["Latent"].Values[(row * d)..((row + 1) * d)] : outputs["Latent"].Values;
+            if (row is 1 or 2 or 3)
+            {
+                Assert.True(float.IsNaN(ll), $"row {row}: a row with NaN or ±∞ gets NaN, got {ll}");
+                Assert.All(latent, v => Assert.True(float.IsNaN(v)));
+            }
+            else if (row is 4 or 5 && !dequantize)
+                Assert.True(ll == float.NegativeInfinity || float.IsFinite(ll) && ll < expected[0], $"row {row}: {ll}");
+            else if (row == 0)
+                OnnxAssert.Close(new[] { expected[0] }, new[] { ll }, Tolerance, "an ordinary row");
+            Assert.False(row is 0 or 4 or 5 && float.IsNaN(ll), $"row {row}: finite rows never give NaN");
+        }
+    }
+
+    [Theory]
     [InlineData(NicePartition.Interleaved, NiceActivation.ReLU, false, true)]
     [InlineData(NicePartition.Contiguous, NiceActivation.LeakyReLU, false, false)]
     [InlineData(NicePartition.Interleaved, NiceActivation.LeakyReLU, true, true)]

@@ -35,11 +35,11 @@ public sealed class OnnxVariantTests : IDisposable
             yield return new object[] { coupling, mixing, actNorm, layout };
     }
 
-    /// <summary>Layout 0: interleaved, logistic prior, dequantized, batched. Layout 1: contiguous, Gaussian, raw, one row at a time.</summary>
+    /// <summary>Layout 0: interleaved, logistic prior, dequantized, batched. Layout 1: contiguous, Gaussian, raw, one row at a time, with the input normalization.</summary>
     private static (FlowConfig Config, Dequantization? Dq, bool Batched) Setup(NiceCoupling coupling, NiceMixing mixing, bool actNorm, int layout, int d = 7)
         => layout == 0
             ? (TestConfig.Nice(d, 3, 2, 12, NiceActivation.ReLU, NicePartition.Interleaved, NicePrior.Logistic, coupling, mixing, actNorm), Levels16, true)
-            : (TestConfig.Nice(d, 3, 2, 12, NiceActivation.LeakyReLU, NicePartition.Contiguous, NicePrior.Gaussian, coupling, mixing, actNorm), null, false);
+            : (TestConfig.Nice(d, 3, 2, 12, NiceActivation.LeakyReLU, NicePartition.Contiguous, NicePrior.Gaussian, coupling, mixing, actNorm, InputNorm: true), null, false);
 
     private static NiceFlow Random(FlowConfig config, int seed)
     {
@@ -157,6 +157,20 @@ public sealed class OnnxVariantTests : IDisposable
         });
         Assert.True(old.IsPlainNice);
         Assert.Equal(TestConfig.Nice(5, 2, 1, 4), old);
+    }
+
+    [Fact]
+    public void InputNorm_WritesFormat1_2_AndReadsBackTheSameFlow()
+    {
+        using var flow = TestUtil.RandomFlow(TestConfig.Nice(5, 2, 1, 4, InputNorm: true));
+        var bytes = NiceOnnx.ExportForward(flow, null, true);
+        var metadata = OnnxModelContents.Parse(bytes).Metadata;
+        Assert.Equal("1.2", metadata[NiceOnnxMetadata.FormatKey]);
+        Assert.Contains("\"InputNorm\":true", metadata[NiceOnnxMetadata.ConfigKey]);
+        using var model = NiceOnnx.Read(bytes);
+        Assert.Equal(flow.Config, model.Flow.Config);
+        using var x = randn(new long[] { 4, 5 }, generator: new Generator(1));
+        Assert.True(model.Flow.LogLikelihood(x).allclose(flow.LogLikelihood(x), rtol: 0, atol: 0));
     }
 
     [Fact]

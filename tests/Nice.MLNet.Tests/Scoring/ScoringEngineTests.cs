@@ -96,6 +96,38 @@ public class ScoringEngineTests
         AssertClose(z, zo, "latent");
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData(3)]
+    public void OnnxRuntime_OfInputNormAndEnsembles_MatchesTorchSharp_FromTheFlowAndFromSavedWeights(int? members)
+    {
+        const int d = 6, rows = 128;
+        var config = TestConfig.Nice(d, Couplings: 3, HiddenLayers: 2, HiddenWidth: 16, Mixing: NiceMixing.LU,
+            InputNorm: true) with { Members = members };
+        using var flow = new LazyFlow(TestUtil.RandomFlow(config, seed: 7, scale: 0.2));
+        using var torch = new TorchScoringEngine(flow, null, 0);
+        using var ort = new OrtScoringEngine(flow, null, 1, () => torch);
+        var x = Rows(rows, d, seed: 8, scale: 2);
+        var (z, ll) = Score(torch, x, rows, d);
+        var (zo, llo) = Score(ort, x, rows, d);
+        Assert.All(ll, v => Assert.True(float.IsFinite(v)));
+        AssertClose(ll, llo, "log-likelihood");
+        AssertClose(z, zo, "latent");
+
+        var bytes = NiceOnnx.ExportForward(flow.Flow, null, batched: true);
+        using var read = NiceOnnx.Read(bytes);
+        using var saved = new OrtScoringEngine(read.Lazy, null, 1,
+            () => throw new InvalidOperationException("no row overflows here"));
+        var (zs, lls) = Score(saved, x, rows, d);
+        Assert.False(read.Lazy.HasFlow, "scoring a saved model on ONNX Runtime built the TorchSharp flow");
+        AssertClose(ll, lls, "log-likelihood (saved)");
+        AssertClose(z, zs, "latent (saved)");
+        using var rebuilt = new TorchScoringEngine(read.Lazy, null, 0);
+        var (zr, llr) = Score(rebuilt, x, rows, d);
+        AssertClose(ll, llr, "log-likelihood (rebuilt flow)");
+        AssertClose(z, zr, "latent (rebuilt flow)");
+    }
+
     [Fact]
     public void OnnxRuntime_RowsWithNaNOrInfinity_GetNaN_AndLeaveTheOthersAlone()
     {
