@@ -60,6 +60,7 @@ internal static class DataInit
         flow.Scaling.LogScale.fill_(Math.Log(Prior.StandardDeviation(flow.Config.Prior)));
     }
 
+    /// <summary>
     /// Per-dimension standard deviations with a floor relative to the data's own scale: 10⁻³ × the root mean square of
     /// the dimensions' non-zero standard deviations (1 when every dimension is constant). Data in any units, × a, get
     /// the same initialization as data × 1 (the floor scales with a); a dimension constant in these rows gets a

@@ -83,7 +83,7 @@ public class FlowLayoutTests
             layout.Parameters.Select(p => (p.Name, string.Join(",", p.Shape))));
         var names = flow.named_modules().ToDictionary(m => (object)m.module, m => m.name);
         Assert.Equal(flow.Steps.Select(l => names[l]), layout.Steps.Select(s => s.Prefix));
-        var first = Assert.IsType<FlowLayout.WhiteningStep>(layout.Steps[0]);
+        var first = Assert.IsType<FlowLayout.WhiteningStep>(layout.Steps.First());
         Assert.Equal(kind == NiceWhitening.Full, first.Full);
         Assert.Same(flow.Whitening, flow.Steps[0]);
     }
