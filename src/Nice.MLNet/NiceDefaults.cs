@@ -24,6 +24,7 @@ internal static class NiceDefaults
     public const NiceCoupling Coupling = NiceCoupling.Additive;
     public const NiceMixing Mixing = NiceMixing.None;
     public const bool ActNorm = false;
+    public const NiceWhitening Whitening = NiceWhitening.None;
 
     public const double LearningRate = 1e-3;
     public const double Beta1 = 0.9;
@@ -83,7 +84,11 @@ internal static class NiceDefaults
         int n = scan.Rows, d = scan.Dimension;
         bool quantized = o.DequantizationLevels > 0;
         if (quantized) return Unchanged(o, n, d);
-        int members = o.EnsembleMembers ?? (n >= MinEnsembleRows && n <= SmallDataRows ? EnsembleMembers : 1);
+        // A whitened flow starts at the data's Gaussian (NiceOptions.Whitening): one flow, no input normalization and
+        // no smoothing unless asked for (with Couplings = 0 it is the closed-form Gaussian).
+        bool whitened = o.Whitening != NiceWhitening.None;
+        int members = o.EnsembleMembers
+            ?? (!whitened && n >= MinEnsembleRows && n <= SmallDataRows ? EnsembleMembers : 1);
         double validation = o.ValidationFraction ?? ValidationFraction;
         int width = o.HiddenWidth ?? Math.Clamp(WidthPerDimension * d, MinHiddenWidth, MaxHiddenWidth);
         int batch = o.BatchSize ?? Math.Clamp(n / BatchDivisor, MinBatchSize, MaxBatchSize);
@@ -92,9 +97,9 @@ internal static class NiceDefaults
         int epochs = o.Epochs ?? Math.Clamp((int)Math.Ceiling((double)MinSteps / steps), MinEpochs, MaxEpochs);
         int patience = o.EarlyStoppingPatience
             ?? Math.Max(MinPatience, (int)Math.Ceiling((double)MinPatienceSteps / steps));
-        double smoothing = o.Smoothing ?? (!quantized && d <= n && n <= MaxSmoothingRows ? Smoothing : 0);
+        double smoothing = o.Smoothing ?? (!whitened && d <= n && n <= MaxSmoothingRows ? Smoothing : 0);
         return new NiceResolvedOptions(n, d, o.HiddenLayers ?? HiddenLayers, width, epochs, batch, patience,
-            validation, members, o.InputNormalization ?? !quantized, smoothing, Kinds(o, scan, quantized));
+            validation, members, o.InputNormalization ?? !whitened, smoothing, Kinds(o, scan, quantized));
     }
 
     /// <summary>

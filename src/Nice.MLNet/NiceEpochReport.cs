@@ -5,7 +5,8 @@ namespace Nice.MLNet;
 
 /// <summary>One epoch of training: mean negative log-likelihoods in nats per row, bits per dimension, and wall
 /// time.</summary>
-/// <param name="Epoch">1-based epoch number.</param>
+/// <param name="Epoch">1-based epoch number; 0 reports the start of a flow with
+/// <see cref="NiceOptions.Whitening"/> (the fitted Gaussian, before any step).</param>
 /// <param name="TrainNll">Mean −log p(x) over the epoch's training batches (nats per row).</param>
 /// <param name="ValidNll">Mean −log p(x) on the validation rows after the epoch, or null without a validation
 /// split.</param>

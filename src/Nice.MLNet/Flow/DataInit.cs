@@ -21,6 +21,11 @@ internal static class DataInit
     /// </summary>
     public static void Apply(NiceFlow flow, Tensor x)
     {
+        if (flow.Whitening is not null)
+        {
+            StartAtWhitening(flow);
+            return;
+        }
         if (x.shape[0] < 2 || !FiniteStatistics(x)) return;
         if (!flow.Config.IsPlainNice)
         {
@@ -41,6 +46,18 @@ internal static class DataInit
             shift.index_fill_(0, second, 0);
         }
         flow.Scaling.LogScale.copy_((Prior.StandardDeviation(flow.Config.Prior) / std).log());
+    }
+
+    /// <summary>
+    /// The start of a flow whose first layer is a (fitted) <see cref="Whitening"/>: the data leave it with zero mean
+    /// and unit covariance, so every other layer keeps its identity start and s = log σ_prior. The untrained flow is
+    /// then the whitening's Gaussian (under the Gaussian prior, N(μ, Σ) exactly), and training starts from it.
+    /// </summary>
+    public static void StartAtWhitening(NiceFlow flow)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        flow.Scaling.LogScale.fill_(Math.Log(Prior.StandardDeviation(flow.Config.Prior)));
     }
 
     /// <summary>

@@ -2,7 +2,7 @@ namespace Nice.MLNet.Flow;
 
 /// <summary>One epoch of training as the engine reports it (the ML.NET face shows it as
 /// <c>NiceEpochReport</c>).</summary>
-/// <param name="Epoch">1-based epoch number.</param>
+/// <param name="Epoch">1-based epoch number; 0 for the start of a flow with a whitening layer (no step taken).</param>
 /// <param name="TrainNll">Mean −log p(x) over the epoch's training batches, nats per row.</param>
 /// <param name="ValidNll">Mean −log p(x) on the validation rows after the epoch; null without validation rows.</param>
 /// <param name="TrainBitsPerDim">TrainNll in bits per dimension.</param>

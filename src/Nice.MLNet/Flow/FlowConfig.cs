@@ -12,8 +12,9 @@ namespace Nice.MLNet.Flow;
 /// consecutive couplings (none, fixed permutation, learned LU); <c>ActNorm</c>: an actnorm layer before each coupling
 /// (Glow); <c>InputNorm</c>: a learned per-dimension affine map at the bottom (<see cref="Flow.InputNorm"/>);
 /// <c>Members</c>: null for one flow, K ≥ 2 for a cross-fitted ensemble of K flows of this architecture whose density
-/// is their mean (<see cref="NiceFlow.Members"/>). The fields after <c>Prior</c> are left out of the JSON at their
-/// defaults.
+/// is their mean (<see cref="NiceFlow.Members"/>); <c>Whitening</c>: a fixed affine first layer set from the training
+/// rows (<see cref="Flow.Whitening"/>), the one field that allows <c>Couplings</c> = 0 (the flow is then the whitening
+/// and the scaling: a Gaussian). The fields after <c>Prior</c> are left out of the JSON at their defaults.
 /// </summary>
 internal sealed record FlowConfig(
     int Dimension,
@@ -32,13 +33,15 @@ internal sealed record FlowConfig(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     bool InputNorm = false,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    int? Members = null)
+    int? Members = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    NiceWhitening Whitening = NiceWhitening.None)
 {
     /// <summary>True for the paper's model: additive couplings, no mixing, no actnorm, no input
     /// normalization.</summary>
     [JsonIgnore]
     public bool IsPlainNice => Coupling == NiceCoupling.Additive && Mixing == NiceMixing.None && !ActNorm && !InputNorm
-        && Members is null;
+        && Members is null && Whitening == NiceWhitening.None;
 
     /// <summary>True for an ensemble of <see cref="Members"/> ≥ 2 flows of this architecture.</summary>
     [JsonIgnore]
@@ -60,7 +63,9 @@ internal sealed record FlowConfig(
         var check = new SettingCheck(owner);
         if (Dimension < 2) check.Fail(nameof(Dimension), Dimension,
             "must be >= 2 (NICE needs at least 2 input dimensions to split)");
-        check.AtLeast(Couplings, 1, nameof(Couplings), "the paper uses 4");
+        if (Whitening == NiceWhitening.None) check.AtLeast(Couplings, 1, nameof(Couplings),
+            "the paper uses 4; 0 needs Whitening = Diagonal or Full");
+        else check.AtLeast(Couplings, 0, nameof(Couplings), "the paper uses 4");
         check.AtLeast(HiddenLayers, 1, nameof(HiddenLayers), "the paper uses 5");
         check.AtLeast(HiddenWidth, 1, nameof(HiddenWidth), "the paper uses 1000");
         Defined(check, Activation, nameof(Activation));
@@ -68,8 +73,11 @@ internal sealed record FlowConfig(
         Defined(check, Prior, nameof(Prior));
         Defined(check, Coupling, nameof(Coupling));
         Defined(check, Mixing, nameof(Mixing));
+        Defined(check, Whitening, nameof(Whitening));
         if (Members is int k && (k < 2 || k > MaxMembers))
             check.Fail(nameof(Members), k, $"must be null (one flow) or in [2, {MaxMembers}]");
+        if (Whitening != NiceWhitening.None && Members is not null)
+            check.Fail(nameof(Whitening), Whitening, "is not supported in an ensemble (Members): use one flow");
     }
 
     /// <summary>The largest ensemble a config may describe.</summary>

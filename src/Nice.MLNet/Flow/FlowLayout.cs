@@ -31,6 +31,15 @@ internal sealed class FlowLayout
     /// <summary>An actnorm: parameters "….bias" and "….logs".</summary>
     public sealed record ActNormStep(string Prefix) : Step(Prefix);
 
+    /// <summary>
+    /// The fixed whitening (<see cref="Whitening"/>), first when the config has one: no parameters, persistent buffers
+    /// "whitening.mean" [D] and "whitening.weight" ([D, D] lower triangular when <paramref name="Full"/>, else [D]).
+    /// </summary>
+    public sealed record WhiteningStep(string Prefix, bool Full) : Step(Prefix);
+
+    /// <summary>The whitening module's name (<see cref="NiceFlow.Whitening"/>).</summary>
+    public const string WhiteningName = "whitening";
+
     /// <summary>The input normalization at the bottom: parameters "….logs" and "….bias".</summary>
     public sealed record InputNormStep(string Prefix) : Step(Prefix);
 
@@ -61,6 +70,8 @@ internal sealed class FlowLayout
     {
         int d = config.Dimension, w = config.HiddenWidth, i = 0;
         var steps = new List<Step>();
+        if (config.Whitening != NiceWhitening.None)
+            steps.Add(new WhiteningStep(root + WhiteningName, config.Whitening == NiceWhitening.Full));
         if (config.InputNorm)
         {
             var prefix = $"{root}layers.{i++}";

@@ -21,6 +21,7 @@ internal sealed class NiceFlow : nn.Module
     private readonly ModuleList<FlowLayer> layers;
     private readonly DiagonalScaling? scaling;
     private readonly ModuleList<NiceFlow>? members;
+    private readonly Whitening? whitening;
 
     public NiceFlow(FlowConfig config) : base(nameof(NiceFlow))
     {
@@ -36,6 +37,8 @@ internal sealed class NiceFlow : nn.Module
             return;
         }
         int d = config.Dimension;
+        // The whitening is its own module ("whitening.mean", "whitening.weight"), so the couplings keep their names.
+        if (config.Whitening != NiceWhitening.None) whitening = new Whitening(d, config.Whitening);
         if (config.InputNorm) layers.Add(new InputNorm(d));
         for (int k = 0; k < config.Couplings; k++)
         {
@@ -75,9 +78,13 @@ internal sealed class NiceFlow : nn.Module
     /// <see cref="Members"/>).</summary>
     public IReadOnlyList<FlowLayer> Couplings => Single().layers.Where(l => l is ICoupling).ToList();
 
-    /// <summary>Every layer below the scaling (input normalization, actnorms, mixings, couplings), bottom first (a
-    /// single flow's).</summary>
-    public IReadOnlyList<FlowLayer> Steps => Single().layers.ToList();
+    /// <summary>Every layer below the scaling (the whitening, input normalization, actnorms, mixings, couplings),
+    /// bottom first (a single flow's).</summary>
+    public IReadOnlyList<FlowLayer> Steps
+        => Single().whitening is { } w ? layers.Prepend<FlowLayer>(w).ToList() : layers.ToList();
+
+    /// <summary>The fixed first layer, or null when the config has none (an ensemble has none).</summary>
+    public Whitening? Whitening => whitening;
 
     /// <summary>The seed of the fixed permutation (or LU mixing's P) before coupling <paramref name="k"/> (k ≥
     /// 1).</summary>
@@ -87,7 +94,7 @@ internal sealed class NiceFlow : nn.Module
     public DiagonalScaling Scaling => Single().scaling!;
 
     /// <summary>Every layer, bottom first, the scaling layer last (a single flow's).</summary>
-    public IEnumerable<FlowLayer> Layers => Single().layers.Append<FlowLayer>(scaling!);
+    public IEnumerable<FlowLayer> Layers => Steps.Append<FlowLayer>(scaling!);
 
     /// <summary>This flow when it is a single one; an ensemble has no single layer stack.</summary>
     private NiceFlow Single()
@@ -192,6 +199,7 @@ internal sealed class NiceFlow : nn.Module
                     if (mine is LuMixing lu)
                         ((LuMixing)theirs).SetFixed(lu.Permutation,
                             lu.Sign.to(ScalarType.Float32).cpu().data<float>().ToArray());
+                    if (mine is Whitening w) ((Whitening)theirs).CopyFrom(w);
                 }
             }
             // Outside any dispose scope: to() replaces the module's tensors, and the new ones must outlive this call.
@@ -219,6 +227,7 @@ internal sealed class NiceFlow : nn.Module
         {
             foreach (var l in layers) l.Dispose();
             scaling?.Dispose();
+            whitening?.Dispose();
             if (members != null)
                 foreach (var m in members) m.Dispose();
         }

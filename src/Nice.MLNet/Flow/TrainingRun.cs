@@ -38,7 +38,11 @@ internal sealed class TrainingRun : IDisposable
         noise = new Generator((ulong)(uint)s.StreamSeed + 1);
         feed = BatchFeed.Create(source, s);
         s.Cancellation.ThrowIfCancellationRequested();
-        if (s.DataDependentInit && !flow.HasStarted) InitializeFromData();
+        if (!flow.HasStarted)
+        {
+            if (flow.Whitening is { } whitening) FitWhitening(whitening);
+            if (s.DataDependentInit) InitializeFromData();
+        }
         flow.HasStarted = true;
         parameters = flow.parameters().ToArray();
         optimizer = new AdamOptimizer(parameters, s.LearningRate, s.Beta1, s.Beta2, s.AdamEpsilon, s.WeightDecay,
@@ -55,17 +59,23 @@ internal sealed class TrainingRun : IDisposable
         clock.Start();
         try
         {
+            // A flow with a whitening layer starts at a Gaussian fitted in closed form: epoch 0 scores that start, so
+            // training keeps it unless an epoch beats it on the validation rows; with no couplings it is the model.
+            if (flow.Whitening is not null)
+            {
+                var start = Stopwatch.StartNew();
+                double? validNll = ValidationNll();
+                var report = Report(0, TrainingNll(), validNll, KeepIfBest(validNll), start);
+                reports.Add(report);
+                s.Progress?.Invoke(report);
+                if (flow.Couplings.Count == 0) return reports;
+            }
             for (int epoch = 1; epoch <= s.Epochs; epoch++)
             {
                 var epochClock = Stopwatch.StartNew();
                 double trainNll = TrainEpoch(epoch);
                 double? validNll = feed.ValidRows > 0 || epoch == 1 ? ValidationNll() : null;
-                bool isBest = KeepIfBest(validNll);
-                int d = flow.Dimension;
-                var report = new EpochReport(epoch, trainNll, validNll,
-                    Units.BitsPerDim(-trainNll, d, s.Dequantization),
-                    validNll is double v ? Units.BitsPerDim(-v, d, s.Dequantization) : null,
-                    epochClock.Elapsed.TotalSeconds, isBest, s.Member);
+                var report = Report(epoch, trainNll, validNll, KeepIfBest(validNll), epochClock);
                 reports.Add(report);
                 s.Progress?.Invoke(report);
                 if (ShouldStop(validNll)) break;
@@ -77,6 +87,54 @@ internal sealed class TrainingRun : IDisposable
             flow.eval();
         }
         return reports;
+    }
+
+    private EpochReport Report(int epoch, double trainNll, double? validNll, bool isBest, Stopwatch epochClock)
+    {
+        int d = flow.Dimension;
+        return new EpochReport(epoch, trainNll, validNll, Units.BitsPerDim(-trainNll, d, s.Dequantization),
+            validNll is double v ? Units.BitsPerDim(-v, d, s.Dequantization) : null,
+            epochClock.Elapsed.TotalSeconds, isBest, s.Member);
+    }
+
+    /// <summary>Mean −log p(x) over the training rows without a step (epoch 0), with its own dequantization
+    /// noise.</summary>
+    private double TrainingNll()
+    {
+        flow.eval();
+        using var generator = new Generator((ulong)(uint)s.Seed + 4);
+        double sum = 0;
+        long rows = 0;
+        using (no_grad())
+            foreach (var raw in feed.TrainBatches(Math.Max(s.BatchSize, 500), new Random(s.Seed + 4)))
+            {
+                using var batch = raw;
+                using var scope = NewDisposeScope();
+                sum -= flow.LogLikelihood(ToFlowSpace(raw, generator)).sum().item<float>();
+                rows += raw.shape[0];
+            }
+        flow.train();
+        if (rows == 0) throw new InvalidOperationException("The training data has no rows.");
+        return sum / rows;
+    }
+
+    /// <summary>
+    /// Sets the whitening from every training row (not the validation rows), in flow space: two passes in the same
+    /// order with the same dequantization noise (<see cref="Whitening.FitFrom"/>).
+    /// </summary>
+    private void FitWhitening(Whitening whitening)
+    {
+        IEnumerable<Tensor> Pass()
+        {
+            using var generator = new Generator((ulong)(uint)s.Seed + 5);
+            foreach (var raw in feed.TrainBatches(Math.Max(s.BatchSize, 500), new Random(s.Seed + 5)))
+            {
+                var x = ToFlowSpace(raw, generator);
+                if (!ReferenceEquals(x, raw)) raw.Dispose();
+                yield return x;
+            }
+        }
+        whitening.FitFrom(Pass, s.WhiteningShrinkage);
     }
 
     /// <summary>One pass over the shuffled training rows; returns the mean −log p(x) of the rows seen.</summary>
@@ -166,6 +224,11 @@ internal sealed class TrainingRun : IDisposable
     /// <summary>Data-dependent initialization from up to ~4,000 training rows (its own shuffle and noise).</summary>
     private void InitializeFromData()
     {
+        if (flow.Whitening is not null)
+        {
+            DataInit.StartAtWhitening(flow);
+            return;
+        }
         using var scope = NewDisposeScope();
         using var generator = new Generator((ulong)(uint)s.StreamSeed + 3);
         var batches = new List<Tensor>();

@@ -53,6 +53,8 @@ internal sealed record TrainingSettings
     /// <see cref="DataInit"/>).</summary>
     public required bool DataDependentInit { get; init; }
     public required string Device { get; init; }
+    /// <summary>The whitening layer's shrinkage α in [0, 1]; null = Ledoit–Wolf (<see cref="Whitening"/>).</summary>
+    public double? WhiteningShrinkage { get; init; }
     public Action<EpochReport>? Progress { get; init; }
     public CancellationToken Cancellation { get; init; }
 
@@ -94,6 +96,8 @@ internal sealed record TrainingSettings
         check.AtLeast(StreamingGen0Interval, 0, nameof(StreamingGen0Interval), "0 = off");
         if (Device is null || Device != "cpu" && !Device.StartsWith("cuda", StringComparison.Ordinal))
             check.Fail(nameof(Device), Device, "must be \"cpu\" or \"cuda\" (or \"cuda:N\")");
+        if (WhiteningShrinkage is double a && !(a >= 0 && a <= 1))
+            check.Fail(nameof(WhiteningShrinkage), a, "must be in [0, 1] (null = Ledoit–Wolf)");
         Dequantization?.Validate();
         Noise?.Validate();
         if (Folds == 1 || Folds < 0) check.Fail(nameof(Folds), Folds, "must be 0 (no folds) or >= 2");

@@ -15,7 +15,9 @@ namespace Nice.MLNet.Onnx;
 /// is Add, Exp, Mul; the input normalization Mul, Exp, Add. The fixed parts (permutations, LU's P and signs) are
 /// initializers named after their buffers ("….perm", "….sign"), so the import reads them back. An ensemble's K members
 /// are K such sub-graphs side by side (initializers "members.k.…"); its log-likelihood is their log-mean-exp (Max, Sub,
-/// Exp, Sum, Log) and its latent code member 0's.
+/// Exp, Sum, Log) and its latent code member 0's. The whitening is Sub, then Gemm (transB = 1) or Mul, with its
+/// log-det from the weight's diagonal (EyeLike, Mul, ReduceSum, Log); its μ and W are initializers "whitening.mean" and
+/// "whitening.weight"; a full one's inverse is Gemm by W⁻¹ computed at export in float64.
 /// </summary>
 internal sealed class FlowGraph
 {
@@ -50,6 +52,12 @@ internal sealed class FlowGraph
 
     /// <summary>The input normalization y = x ⊙ exp(a) + b.</summary>
     private sealed record InputNormNodes(string LogScale, string Bias) : Step;
+
+    /// <summary>
+    /// The fixed whitening y = W(x − μ): μ and W ([D, D] lower triangular, or the diagonal [D]); the inverse graph of
+    /// a full one adds W⁻¹ (computed at export in float64).
+    /// </summary>
+    private sealed record WhiteningNodes(string Prefix, string Mean, string Weight, bool Full) : Step;
 
     /// <summary>
     /// Adds every weight of the flow (float32) and every index set to <paramref name="builder"/>, in the flow's layer
@@ -111,6 +119,15 @@ internal sealed class FlowGraph
                 case FlowLayout.ActNormStep:
                     steps.Add(new ActNormNodes(Weight($"{prefix}.bias"), Weight($"{prefix}.logs")));
                     break;
+                case FlowLayout.WhiteningStep whitening:
+                {
+                    var (mean, weight) = weights.Whitening(prefix);
+                    steps.Add(new WhiteningNodes(prefix, b.Initializer($"{prefix}.mean", mean, d),
+                        whitening.Full ? b.Initializer($"{prefix}.weight", weight, d, d)
+                            : b.Initializer($"{prefix}.weight", weight, d),
+                        whitening.Full));
+                    break;
+                }
                 default:
                     throw new InvalidOperationException(
                         $"The ONNX export does not know the layer {layer.GetType().Name}.");
@@ -260,6 +277,20 @@ internal sealed class FlowGraph
                 logDets.Add(b.Node("ReduceSum", new[] { n.LogScale, b.Int64s(0) }, null,
                     OnnxAttribute.Of("keepdims", 1)));
                 return b.Node("Mul", b.Node("Add", x, n.Bias), b.Node("Exp", n.LogScale));
+            case WhiteningNodes w:
+            {
+                // y = (x − μ) Wᵀ, log|det| = Σ log Wᵢᵢ (W lower triangular); diagonal: y = (x − μ) ⊙ w, Σ log wᵢ.
+                string centred = b.Node("Sub", x, w.Mean);
+                string diagonal = w.Full
+                    ? b.Node("ReduceSum", new[] { b.Node("Mul", w.Weight, b.Node("EyeLike", w.Weight)), b.Int64s(1) },
+                        null, OnnxAttribute.Of("keepdims", 0))
+                    : w.Weight;
+                logDets.Add(b.Node("ReduceSum", new[] { b.Node("Log", diagonal), b.Int64s(0) }, null,
+                    OnnxAttribute.Of("keepdims", 1)));
+                return w.Full
+                    ? b.Node("Gemm", new[] { centred, w.Weight }, null, OnnxAttribute.Of("transB", 1))
+                    : b.Node("Mul", centred, w.Weight);
+            }
             default:
                 throw new InvalidOperationException($"Unknown step {step}.");
         }
@@ -296,6 +327,16 @@ internal sealed class FlowGraph
                 return b.Node("Mul", b.Node("Sub", y, n.Bias), b.Node("Exp", b.Node("Neg", n.LogScale)));
             case ActNormNodes n:
                 return b.Node("Sub", b.Node("Mul", y, b.Node("Exp", b.Node("Neg", n.LogScale))), n.Bias);
+            case WhiteningNodes w:
+            {
+                // x = y W⁻ᵀ + μ; diagonal: x = y / w + μ.
+                int d = config.Dimension;
+                string centred = w.Full
+                    ? b.Node("Gemm", new[] { y, b.Initializer($"{w.Prefix}.inverse_weight",
+                        weights.WhiteningInverse(w.Prefix), d, d) }, null, OnnxAttribute.Of("transB", 1))
+                    : b.Node("Div", y, w.Weight);
+                return b.Node("Add", centred, w.Mean);
+            }
             default:
                 throw new InvalidOperationException($"Unknown step {step}.");
         }

@@ -32,5 +32,15 @@ internal abstract class FlowWeights : IDisposable
     public virtual float[] LuInverse(string prefix)
         => throw new NotSupportedException($"The inverse of the LU mixing '{prefix}' needs the flow itself.");
 
+    /// <summary>The fixed μ ("….mean", [D]) and W ("….weight", [D, D] row-major or [D]) of the whitening.</summary>
+    public abstract (float[] Mean, float[] Weight) Whitening(string prefix);
+
+    /// <summary>
+    /// W⁻¹ of a full whitening (row-major D × D, inverted in float64), for the inverse graph. Only a live flow gives
+    /// it; a saved model's inverse graph is built from its flow.
+    /// </summary>
+    public virtual float[] WhiteningInverse(string prefix)
+        => throw new NotSupportedException($"The inverse of the whitening '{prefix}' needs the flow itself.");
+
     public virtual void Dispose() { }
 }

@@ -71,6 +71,22 @@ internal sealed class ModuleWeights : FlowWeights
             .data<float>().ToArray();
     }
 
+    public override (float[] Mean, float[] Weight) Whitening(string prefix)
+    {
+        using var scope = NewDisposeScope();
+        var w = (Flow.Whitening)Layer(prefix);
+        return (Floats(w.Mean), Floats(w.Weight));
+    }
+
+    public override float[] WhiteningInverse(string prefix)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        return Floats(linalg.inv(((Flow.Whitening)Layer(prefix)).Weight.to(ScalarType.Float64)));
+    }
+
+    private static float[] Floats(Tensor t) => t.detach().to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
+
     private FlowLayer Layer(string prefix)
         => layers.TryGetValue(prefix, out var layer)
             ? layer

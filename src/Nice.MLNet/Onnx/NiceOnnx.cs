@@ -96,8 +96,8 @@ internal static class NiceOnnx
                 + "(not written by Nice.MLNet's exporter, or truncated).");
         if (!NiceOnnxMetadata.IsKnownFormat(format))
             throw new InvalidDataException($"Unsupported Nice.MLNet ONNX format '{format}'; this version reads "
-                + $"formats {NiceOnnxMetadata.FormatVersion}, {NiceOnnxMetadata.SuccessorsFormatVersion} and "
-                + $"{NiceOnnxMetadata.InputNormFormatVersion}.");
+                + $"formats {NiceOnnxMetadata.FormatVersion}, {NiceOnnxMetadata.SuccessorsFormatVersion}, "
+                + $"{NiceOnnxMetadata.InputNormFormatVersion} and {NiceOnnxMetadata.WhiteningFormatVersion}.");
         var config = NiceOnnxMetadata.ReadConfig(contents.Metadata);
         var dq = NiceOnnxMetadata.ReadDequantization(contents.Metadata);
         var (kind, batched) = NiceOnnxMetadata.ReadShape(contents.Metadata);
@@ -142,6 +142,11 @@ internal static class NiceOnnx
                         permutation.SetPermutation(weights.Permutation(names[layer]));
                     if (layer is LuMixing lu)
                         lu.SetFixed(weights.Permutation(names[layer]), weights.Sign(names[layer]));
+                    if (layer is Whitening whitening)
+                    {
+                        var (mean, weight) = weights.Whitening(names[layer]);
+                        whitening.Set(mean, weight);
+                    }
                 }
             }
             flow.eval();

@@ -29,15 +29,22 @@ internal static class NiceOnnxMetadata
     /// </summary>
     public const string InputNormFormatVersion = "1.2";
 
+    /// <summary>
+    /// The format of models with a whitening layer (<see cref="Flow.Whitening"/>: the initializers "whitening.mean"
+    /// and "whitening.weight", and possibly no coupling), so that a reader which predates it refuses them by name.
+    /// </summary>
+    public const string WhiteningFormatVersion = "1.3";
+
     /// <summary>The format a model of this config is written in.</summary>
     public static string FormatFor(FlowConfig config)
-        => config.IsPlainNice ? FormatVersion
+        => config.Whitening != NiceWhitening.None ? WhiteningFormatVersion
+            : config.IsPlainNice ? FormatVersion
             : config.NeedsFormat12 ? InputNormFormatVersion
             : SuccessorsFormatVersion;
 
     /// <summary>True for every format this version reads.</summary>
     public static bool IsKnownFormat(string format)
-        => format is FormatVersion or SuccessorsFormatVersion or InputNormFormatVersion;
+        => format is FormatVersion or SuccessorsFormatVersion or InputNormFormatVersion or WhiteningFormatVersion;
     public const string ConfigKey = "nice.config";
     /// <summary>Present only when the graph dequantizes its input.</summary>
     public const string DequantizationKey = "nice.dequantization";

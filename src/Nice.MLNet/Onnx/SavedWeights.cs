@@ -17,6 +17,7 @@ internal sealed class SavedWeights : FlowWeights
     private readonly OnnxModelContents contents;
     private readonly Dictionary<string, long[]> permutations = new(StringComparer.Ordinal);
     private readonly Dictionary<string, float[]> signs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (float[] Mean, float[] Weight)> whitenings = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Checks <paramref name="contents"/> against <paramref name="layout"/>; throws <see cref="InvalidDataException"/>
@@ -39,7 +40,38 @@ internal sealed class SavedWeights : FlowWeights
                         $"The ONNX weight '{name}' holds a non-finite value (NaN or infinity).");
         }
         foreach (var step in layout.Steps)
+        {
             if (step is FlowLayout.PermutationStep or FlowLayout.LuStep) ReadFixed(step);
+            if (step is FlowLayout.WhiteningStep w) ReadWhitening(w);
+        }
+    }
+
+    /// <summary>
+    /// The whitening's μ ("….mean", [D]) and W ("….weight", [D, D] or [D]); refuses other shapes, non-finite values, a
+    /// full W that is not lower triangular, and a diagonal that is not positive.
+    /// </summary>
+    private void ReadWhitening(FlowLayout.WhiteningStep step)
+    {
+        int d = Layout.Dimension;
+        string prefix = step.Prefix;
+        var mean = Initializer($"{prefix}.mean");
+        var weight = Initializer($"{prefix}.weight");
+        long[] weightShape = step.Full ? new long[] { d, d } : new long[] { d };
+        if (!mean.Dims.SequenceEqual(new long[] { d }) || !weight.Dims.SequenceEqual(weightShape))
+            throw new InvalidDataException($"The ONNX whitening '{prefix}' has mean [{string.Join(", ", mean.Dims)}] "
+                + $"and weight [{string.Join(", ", weight.Dims)}]; the config needs [{d}] and "
+                + $"[{string.Join(", ", weightShape)}].");
+        var values = (mean.Floats().ToArray(), weight.Floats().ToArray());
+        try
+        {
+            WhiteningValues.Check(step.Full ? NiceWhitening.Full : NiceWhitening.Diagonal, d, values.Item1,
+                values.Item2);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"The ONNX model's whitening '{prefix}' is invalid: {e.Message}", e);
+        }
+        whitenings[prefix] = values;
     }
 
     /// <summary>
@@ -87,4 +119,7 @@ internal sealed class SavedWeights : FlowWeights
     public override long[] Permutation(string prefix) => (long[])permutations[prefix].Clone();
 
     public override float[] Sign(string prefix) => (float[])signs[prefix].Clone();
+
+    public override (float[] Mean, float[] Weight) Whitening(string prefix)
+        => ((float[])whitenings[prefix].Mean.Clone(), (float[])whitenings[prefix].Weight.Clone());
 }

@@ -16,7 +16,7 @@ public sealed class CliUsageTests
         // command, program, an option its help must show with its default
         { "quickstart", "cli", "--epochs <N>" },
         { "density", "cli", "--preset <paper|reduced>" },
-        { "anomaly", "cli", "--dataset <all|fashion|digits|cancer|trap|tabular>" },
+        { "anomaly", "cli", "--dataset <all|fashion|digits|cancer|trap|tabular|fashion-features>" },
         { "images", "cli", "--inpaint-steps <N>" },
         { "flows", "cli", "--seconds <X>" },
         { "bench-train", "bench", "--steps <N>" },

@@ -42,6 +42,7 @@ public class FlowLayoutTests
                 FlowLayout.CouplingStep => "Coupling",
                 FlowLayout.PermutationStep => "PermutationMixing",
                 FlowLayout.LuStep => "LuMixing",
+                FlowLayout.WhiteningStep => "Whitening",
                 _ => "ActNorm",
             }));
     }
@@ -65,5 +66,25 @@ public class FlowLayoutTests
         Assert.Equal(members ?? 1, layout.Members.Count);
         Assert.Equal(flow.Members.Select(m => names[m.Scaling] + ".s"), layout.Members.Select(m => m.Scaling));
         Assert.Equal(inputNorm ? layout.Members.Count : 0, layout.Steps.Count(s => s is FlowLayout.InputNormStep));
+    }
+
+    [Theory]
+    [InlineData(NiceWhitening.Full, 0)]
+    [InlineData(NiceWhitening.Diagonal, 2)]
+    [InlineData(NiceWhitening.Full, 2)]
+    public void Layout_PutsTheWhiteningFirst_WithNoParameters(NiceWhitening kind, int couplings)
+    {
+        var config = TestConfig.Nice(6, Couplings: couplings, HiddenLayers: 1, HiddenWidth: 4, Prior: NicePrior.Gaussian)
+            with { Whitening = kind };
+        using var flow = new NiceFlow(config);
+        var layout = new FlowLayout(config);
+
+        Assert.Equal(flow.named_parameters().Select(p => (p.name, string.Join(",", p.parameter.shape))),
+            layout.Parameters.Select(p => (p.Name, string.Join(",", p.Shape))));
+        var names = flow.named_modules().ToDictionary(m => (object)m.module, m => m.name);
+        Assert.Equal(flow.Steps.Select(l => names[l]), layout.Steps.Select(s => s.Prefix));
+        var first = Assert.IsType<FlowLayout.WhiteningStep>(layout.Steps.First());
+        Assert.Equal(kind == NiceWhitening.Full, first.Full);
+        Assert.Same(flow.Whitening, flow.Steps[0]);
     }
 }

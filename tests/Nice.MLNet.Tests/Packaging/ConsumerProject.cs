@@ -25,8 +25,13 @@ internal static class ConsumerProject
             </configuration>
             """);
 
-    /// <summary>An executable project referencing the packed library and the native backends.</summary>
-    public static string Csproj(string version, string extraProperties = "") => $"""
+    /// <summary>The package an application adds for ResNet-18 image features (it ships the model files).</summary>
+    public const string ResNet18Reference =
+        """<PackageReference Include="Microsoft.ML.DnnImageFeaturizer.ResNet18" Version="0.23.1" />""";
+
+    /// <summary>An executable project referencing the packed library and the native backends (and
+    /// <paramref name="extraItems"/>, e.g. <see cref="ResNet18Reference"/>).</summary>
+    public static string Csproj(string version, string extraProperties = "", string extraItems = "") => $"""
         <Project Sdk="Microsoft.NET.Sdk">
           <PropertyGroup>
             <OutputType>Exe</OutputType>
@@ -39,6 +44,7 @@ internal static class ConsumerProject
             <PackageReference Include="Nice.MLNet" Version="{version}" />
             <PackageReference Include="{Backend}" Version="2.10.0" />
             <PackageReference Include="Microsoft.ML.OnnxRuntime" Version="1.31.1" />
+            {extraItems}
           </ItemGroup>
         </Project>
         """;

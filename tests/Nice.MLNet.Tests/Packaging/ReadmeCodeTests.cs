@@ -67,7 +67,10 @@ public sealed class ReadmeCodeTests : IDisposable
         foreach (var block in blocks)
         {
             string project = Directory.CreateDirectory(Path.Combine(dir, block.Name)).FullName;
-            File.WriteAllText(Path.Combine(project, block.Name + ".csproj"), ConsumerProject.Csproj(packed.Version));
+            // A block on image features references the model package as the README tells its reader to.
+            string items = block.Code.Contains("ModelSelector.ResNet18") ? ConsumerProject.ResNet18Reference : "";
+            File.WriteAllText(Path.Combine(project, block.Name + ".csproj"),
+                ConsumerProject.Csproj(packed.Version, extraItems: items));
             File.WriteAllText(Path.Combine(project, "Program.cs"), block.Code);
             solution.AppendLine($"  <Project Path=\"{block.Name}/{block.Name}.csproj\" />");
         }

@@ -1,0 +1,111 @@
+using System;
+using System.IO;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms;
+using Microsoft.ML.Transforms.Onnx;
+
+namespace Nice.MLNet.Images;
+
+/// <summary>
+/// The constants and helpers of anomaly detection on pretrained image features
+/// (<c>mlContext.AnomalyDetection.Trainers.ImageFeatures(...)</c>): the input the featurizer expects, in-memory gray
+/// images, and the ML.NET steps in front of it.
+/// </summary>
+/// <remarks>
+/// What ResNet-18 expects, read from the files of <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> 0.23.1
+/// (docs/image-features-design.md §1): planar R, G, B planes on the 0…255 scale at 224×224 (its own preprocessing
+/// graph reorders them to B, G, R and subtracts the ImageNet mean image; there is no scaling). That is exactly
+/// <c>ExtractPixels</c> with its defaults after <c>ResizeImages(224, 224)</c>. Gray images need nothing more: ML.NET
+/// loads them as 32-bit images with R = G = B, and <see cref="GrayImage"/> does the same in memory.
+/// </remarks>
+public static class NiceImageFeatures
+{
+    /// <summary>The featurizer's input size: 224×224.</summary>
+    public const int ImageSize = 224;
+
+    /// <summary>Features per image: ResNet-18's global average pool, 512 values.</summary>
+    public const int EmbeddingSize = 512;
+
+    /// <summary>The model package the application must reference for ResNet-18.</summary>
+    public const string ResNet18Package = "Microsoft.ML.DnnImageFeaturizer.ResNet18";
+
+    /// <summary>
+    /// Where ML.NET's ResNet-18 selector looks for the model files at fit time: <c>DnnImageModels</c> beside the
+    /// application (the package's build step copies them there). A saved model holds the graphs and needs no folder.
+    /// </summary>
+    public static string ModelDirectory => Path.Combine(AppContext.BaseDirectory, "DnnImageModels");
+
+    /// <summary>
+    /// A gray image (one byte per pixel, row-major, <paramref name="width"/> × <paramref name="height"/>) as an
+    /// opaque <see cref="MLImage"/> with B = G = R = the grey level: the three planes the featurizer reads repeat the
+    /// grey channel, as for a gray PNG loaded by <c>LoadImages</c>.
+    /// </summary>
+    public static MLImage GrayImage(ReadOnlySpan<byte> gray, int width, int height)
+    {
+        if (width < 1 || height < 1 || gray.Length != width * height)
+            throw new ArgumentException($"A {width}x{height} gray image needs {width * height} bytes; got "
+                + $"{gray.Length}.", nameof(gray));
+        var bgra = new byte[4 * gray.Length];
+        for (int i = 0; i < gray.Length; i++)
+        {
+            bgra[4 * i] = bgra[4 * i + 1] = bgra[4 * i + 2] = gray[i];
+            bgra[4 * i + 3] = 255;
+        }
+        return MLImage.CreateFromPixels(width, height, MLPixelFormat.Bgra32, bgra);
+    }
+
+    /// <summary>
+    /// The featurizing steps: <c>ResizeImages(224, 224)</c> → <c>ExtractPixels()</c> (defaults: planar R, G, B, 0…255)
+    /// → <c>DnnFeaturizeImage</c> with <paramref name="modelFactory"/> → the 150,528-float pixel columns dropped. Reads
+    /// the MLImage column <paramref name="imageColumnName"/>, writes 512 floats to
+    /// <paramref name="embeddingColumnName"/>. Throws <see cref="FileNotFoundException"/> naming the folder and the
+    /// package when the model files are missing.
+    /// </summary>
+    public static IEstimator<ITransformer> Featurizer(MLContext mlContext,
+        Func<DnnImageFeaturizerInput, EstimatorChain<ColumnCopyingTransformer>> modelFactory,
+        string imageColumnName = "Image", string embeddingColumnName = "ImageEmbedding")
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(modelFactory);
+        string resized = embeddingColumnName + ".Resized", pixels = embeddingColumnName + ".Pixels";
+        DnnImageFeaturizerEstimator featurizer;
+        try
+        {
+            featurizer = mlContext.Transforms.DnnFeaturizeImage(embeddingColumnName, modelFactory, pixels);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException
+                                  || e.Message.Contains(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new FileNotFoundException($"The image featurizer's model files were not found ({e.Message}). "
+                + $"ML.NET's ResNet-18 selector reads them from {ModelDirectory} at fit time: reference the NuGet "
+                + $"package {ResNet18Package} in the application (its build step copies DnnImageModels/ there).", e);
+        }
+        return mlContext.Transforms.ResizeImages(resized, ImageSize, ImageSize, imageColumnName)
+            .Append(mlContext.Transforms.ExtractPixels(pixels, resized))
+            .Append(featurizer)
+            .Append(mlContext.Transforms.DropColumns(resized, pixels));
+    }
+
+    /// <summary>
+    /// The step between the embedding and the density model: <paramref name="transform"/> of
+    /// <paramref name="embeddingColumnName"/> written to <paramref name="featureColumnName"/> (an Expression transform
+    /// computing √max(x, 0), then ML.NET's NormalizeLpNorm for
+    /// <see cref="NiceEmbeddingTransform.SquareRootL2Normalized"/>; or a column copy).
+    /// </summary>
+    public static IEstimator<ITransformer> EmbeddingTransform(MLContext mlContext, NiceEmbeddingTransform transform,
+        string embeddingColumnName = "ImageEmbedding", string featureColumnName = "Features")
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        return transform switch
+        {
+            NiceEmbeddingTransform.SquareRoot
+                => mlContext.Transforms.Expression(featureColumnName, "x => sqrt(max(x, 0))", embeddingColumnName),
+            NiceEmbeddingTransform.SquareRootL2Normalized
+                => mlContext.Transforms.Expression(featureColumnName, "x => sqrt(max(x, 0))", embeddingColumnName)
+                    .Append(mlContext.Transforms.NormalizeLpNorm(featureColumnName)),
+            NiceEmbeddingTransform.None => mlContext.Transforms.CopyColumns(featureColumnName, embeddingColumnName),
+            _ => throw new ArgumentOutOfRangeException(nameof(transform), transform, "Unknown embedding transform."),
+        };
+    }
+}

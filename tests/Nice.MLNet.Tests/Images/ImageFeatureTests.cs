@@ -1,0 +1,211 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
+using Nice.MLNet.Anomaly;
+using Nice.MLNet.Cli.Datasets;
+using Nice.MLNet.Cli.Metrics;
+using Nice.MLNet.Images;
+using SkiaSharp;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Nice.MLNet.Tests.Images;
+
+/// <summary>
+/// The image-feature detector with the real ResNet-18 featurizer on a few dozen Fashion-MNIST images: 40 trousers
+/// (normal) train it once for every test of this class; 10 other trousers and 10 images of other classes are scored.
+/// </summary>
+public sealed class ImageFeatureFixture : IDisposable
+{
+    public const int TrainCount = 40, TestNormal = 10, TestOther = 10;
+
+    public ImageFeatureFixture()
+    {
+        Folder = Directory.CreateTempSubdirectory("nice-image-features-").FullName;
+        var train = Idx.LoadSplit(Idx.FashionMnistFolder, "train", 2000);
+        var test = Idx.LoadSplit(Idx.FashionMnistFolder, "t10k", 200);
+        TrainImages = Pick(train.Pixels, train.Labels, l => l == 1, TrainCount);
+        var normal = Pick(test.Pixels, test.Labels, l => l == 1, TestNormal);
+        var other = Pick(test.Pixels, test.Labels, l => l != 1, TestOther);
+        TestImages = normal.Concat(other).ToArray();
+        TestLabels = Enumerable.Repeat(0f, TestNormal).Concat(Enumerable.Repeat(1f, TestOther)).ToArray();
+
+        var trainData = Ml.Data.LoadFromEnumerable(Counted(TrainImages.Select(g => new ImageRow { Image = Image(g) })));
+        Model = Ml.AnomalyDetection.Trainers.ImageFeatures(
+            m => m.ModelSelector.ResNet18(Ml, m.OutputColumn, m.InputColumn)).Fit(trainData);
+        RowsReadByFit = rowsRead;
+        TestData = Ml.Data.LoadFromEnumerable(TestImages.Select((g, i) => new ImageRow { Image = Image(g), Label = TestLabels[i] }));
+        Scored = Model.Transform(TestData);
+        Scores = Scored.GetColumn<float>("Score").ToArray();
+        ZipPath = Path.Combine(Folder, "detector.zip");
+        Ml.Model.Save(Model, trainData.Schema, ZipPath);
+    }
+
+    public MLContext Ml { get; } = new(seed: 1);
+    public string Folder { get; }
+    public byte[][] TrainImages { get; }
+    public byte[][] TestImages { get; }
+    public float[] TestLabels { get; }
+    public TransformerChain<ITransformer> Model { get; }
+    public IDataView TestData { get; }
+    public IDataView Scored { get; }
+    public float[] Scores { get; }
+    public string ZipPath { get; }
+    public int RowsReadByFit { get; }
+    private int rowsRead;
+
+    public sealed class ImageRow
+    {
+        [ImageType(28, 28)] public MLImage Image { get; set; } = null!;
+        public float Label { get; set; }
+    }
+
+    public static MLImage Image(byte[] gray) => NiceImageFeatures.GrayImage(gray, 28, 28);
+
+    /// <summary>Counts the rows ML.NET reads from the training images, over every cursor it opens.</summary>
+    private IEnumerable<ImageRow> Counted(IEnumerable<ImageRow> rows)
+    {
+        foreach (var row in rows)
+        {
+            rowsRead++;
+            yield return row;
+        }
+    }
+
+    private static byte[][] Pick(float[] pixels, byte[] labels, Func<byte, bool> keep, int count)
+        => Enumerable.Range(0, labels.Length).Where(i => keep(labels[i])).Take(count)
+            .Select(i => pixels.AsSpan(i * 784, 784).ToArray().Select(v => (byte)v).ToArray()).ToArray();
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
+    }
+}
+
+public sealed class ImageFeatureTests : IClassFixture<ImageFeatureFixture>
+{
+    private readonly ImageFeatureFixture f;
+    private readonly ITestOutputHelper output;
+
+    public ImageFeatureTests(ImageFeatureFixture fixture, ITestOutputHelper output)
+    {
+        f = fixture;
+        this.output = output;
+    }
+
+    [Fact]
+    public void Fit_FeaturizesEachTrainingImageOnce_AndScoresOtherClassesAboveTrousers()
+    {
+        Assert.Equal(ImageFeatureFixture.TrainCount, f.RowsReadByFit);
+        var normal = f.Scores.Take(ImageFeatureFixture.TestNormal).ToArray();
+        var other = f.Scores.Skip(ImageFeatureFixture.TestNormal).ToArray();
+        double auc = AnomalyRanking.Evaluate(f.Ml, normal, other).AreaUnderRocCurve;
+        output.WriteLine($"AUROC on {normal.Length} trousers vs {other.Length} others: {auc:F3}");
+        Assert.True(auc >= 0.9, $"AUROC {auc:F3}: a Gaussian on ResNet-18 features should tell trousers from other clothes");
+        var schema = f.Scored.Schema;
+        Assert.Equal(NiceImageFeatures.EmbeddingSize, ((VectorDataViewType)schema["ImageEmbedding"].Type).Size);
+        Assert.Equal(NiceImageFeatures.EmbeddingSize, ((VectorDataViewType)schema["Features"].Type).Size);
+        var embedding = f.Scored.GetColumn<float[]>("ImageEmbedding").First();
+        var features = f.Scored.GetColumn<float[]>("Features").First();
+        // The default NiceEmbeddingTransform.SquareRootL2Normalized: √x, then the vector scaled to unit L2 norm.
+        double norm = Math.Sqrt(embedding.Sum(v => (double)v));
+        for (int i = 0; i < embedding.Length; i++)
+            Assert.Equal(Math.Sqrt(embedding[i]) / norm, features[i], 5);
+        Assert.DoesNotContain(schema, c => c.Name.EndsWith(".Pixels", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void GrayImages_GiveThreeEqualPlanes_AndTheSameEmbeddingInMemoryAsFromGrayPngFiles()
+    {
+        var ml = f.Ml;
+        var images = f.TestImages.Take(3).ToArray();
+        var paths = new List<string>();
+        for (int i = 0; i < images.Length; i++)
+        {
+            string path = Path.Combine(f.Folder, $"gray{i}.png");
+            WriteGrayPng(path, images[i], 28, 28);
+            paths.Add(Path.GetFileName(path));
+        }
+        var memory = ml.Data.LoadFromEnumerable(images.Select(g => new ImageFeatureFixture.ImageRow { Image = ImageFeatureFixture.Image(g) }));
+        var planes = ml.Transforms.ExtractPixels("Pixels", "Image").Fit(memory).Transform(memory).GetColumn<float[]>("Pixels").First();
+        Assert.Equal(3 * 784, planes.Length);
+        Assert.Equal(planes.Take(784), planes.Skip(784).Take(784));
+        Assert.Equal(planes.Take(784), planes.Skip(1568));
+        Assert.Equal(images[0].Select(b => (float)b), planes.Take(784));
+
+        var featurizer = NiceImageFeatures.Featurizer(ml, m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn));
+        var fromMemory = featurizer.Fit(memory).Transform(memory).GetColumn<float[]>("ImageEmbedding").ToArray();
+        var files = ml.Data.LoadFromEnumerable(paths.Select(p => new PathRow { Path = p }));
+        var fromFiles = ml.Transforms.LoadImages("Image", f.Folder, "Path").Append(featurizer).Fit(files).Transform(files)
+            .GetColumn<float[]>("ImageEmbedding").ToArray();
+        for (int i = 0; i < images.Length; i++) Assert.Equal(fromMemory[i], fromFiles[i]);
+        Assert.True(fromMemory[0].Max() > 0.1f && fromMemory[0].Min() >= 0, "ResNet-18's pool features are non-negative, not all zero");
+    }
+
+    /// <summary>A one-channel (Gray8) PNG file, as a scanner or MNIST export would write it.</summary>
+    private static void WriteGrayPng(string path, byte[] gray, int width, int height)
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Gray8, SKAlphaType.Opaque));
+        Assert.Equal(width, bitmap.RowBytes);
+        System.Runtime.InteropServices.Marshal.Copy(gray, 0, bitmap.GetPixels(), gray.Length);
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        using var file = File.Create(path);
+        data.SaveTo(file);
+    }
+
+    public sealed class PathRow
+    {
+        public string Path { get; set; } = "";
+    }
+
+    [Fact]
+    public void TheWholePipeline_SavesAsOneZip_AndLoadsWithModelLoadAndLoadNice_WithTheSameScores()
+    {
+        var loaded = new MLContext().Model.Load(f.ZipPath, out _);
+        var ort = loaded.Transform(f.TestData).GetColumn<float>("Score").ToArray();
+        var nice = f.Ml.Model.LoadNice(f.ZipPath, out _);
+        Assert.Contains(((IEnumerable<ITransformer>)nice).SelectMany(Flatten), t => t is NiceAnomalyDetector);
+        var batched = nice.Transform(f.TestData).GetColumn<float>("Score").ToArray();
+        // Issue 17's criterion: the same scores within 1e-3 (nats, absolute), from ONNX Runtime (Model.Load: featurizer
+        // and density model) and from the batched TorchSharp detector (LoadNice). A float32 score of 512 dimensions sums
+        // 512 terms, so the relative error (to max(|score|, D)) is checked too: it would catch a wrong term that a
+        // large score could hide.
+        foreach (var (name, other) in new[] { ("Model.Load", ort), ("LoadNice", batched) })
+        {
+            double absolute = 0, relative = 0;
+            for (int i = 0; i < f.Scores.Length; i++)
+            {
+                absolute = Math.Max(absolute, Math.Abs(other[i] - f.Scores[i]));
+                relative = Math.Max(relative, Math.Abs(other[i] - f.Scores[i])
+                    / Math.Max(Math.Abs(f.Scores[i]), NiceImageFeatures.EmbeddingSize));
+            }
+            output.WriteLine($"zip {new FileInfo(f.ZipPath).Length / 1e6:F1} MB; scores {f.Scores.Min():F1}…"
+                + $"{f.Scores.Max():F1} nats; {name} vs fitted over {f.Scores.Length} images: max |Δ| {absolute:E2}, "
+                + $"max |Δ| / max(|score|, 512) {relative:E2}");
+            Assert.True(absolute <= 1e-3, $"{name}: scores differ by up to {absolute:E2} nats (issue 17: 1e-3)");
+            Assert.True(relative <= 1e-5, $"{name}: scores differ by up to {relative:E2} (relative)");
+        }
+        Assert.Equal(
+            f.Scored.GetColumn<bool>("PredictedLabel").ToArray(),
+            loaded.Transform(f.TestData).GetColumn<bool>("PredictedLabel").ToArray());
+    }
+
+    private static IEnumerable<ITransformer> Flatten(ITransformer t)
+        => t is IEnumerable<ITransformer> chain ? chain.SelectMany(Flatten) : new[] { t };
+
+    [Fact]
+    public void MissingModelFiles_FailWithTheFolderAndThePackageNamed()
+    {
+        var ml = f.Ml;
+        string nowhere = Path.Combine(f.Folder, "no-models-here");
+        var e = Assert.Throws<FileNotFoundException>(() => ml.AnomalyDetection.Trainers.ImageFeatures(
+            m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn, nowhere)));
+        output.WriteLine(e.Message);
+        Assert.Contains(NiceImageFeatures.ResNet18Package, e.Message);
+        Assert.Contains("no-models-here", e.Message);
+    }
+}

@@ -1,0 +1,190 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Nice.MLNet.Anomaly;
+using Nice.MLNet.Flow;
+using Nice.MLNet.Onnx;
+using Nice.MLNet.Tests.Flow;
+using Nice.MLNet.Tests.MLNet;
+using TorchSharp;
+using Xunit;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace Nice.MLNet.Tests.Onnx;
+
+/// <summary>
+/// The whitening layer through ONNX and ML.NET zips: the forward and inverse graphs compute what TorchSharp computes,
+/// the import rebuilds the same μ and W (format "1.3"; models without whitening keep their format), a damaged W is
+/// refused by name, and estimator and anomaly-detector models (also with no couplings: the Gaussian) round-trip
+/// through <c>Model.Save</c> / <c>Model.Load</c> / <c>NiceTransformer.Load</c> / <c>LoadNice</c>.
+/// </summary>
+public sealed class OnnxWhiteningTests : IDisposable
+{
+    private const double Tolerance = 1e-4;
+    private static readonly Dequantization Levels16 = new(16, 0.5, -1.0);
+    private readonly string dir = Directory.CreateTempSubdirectory("nice-whitening-").FullName;
+    private readonly ITestOutputHelper output;
+
+    public OnnxWhiteningTests(ITestOutputHelper output) => this.output = output;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    public static IEnumerable<object[]> Cases()
+    {
+        foreach (var kind in new[] { NiceWhitening.Diagonal, NiceWhitening.Full })
+        foreach (var couplings in new[] { 0, 2 })
+        foreach (var layout in new[] { 0, 1 })
+            yield return new object[] { kind, couplings, layout };
+    }
+
+    /// <summary>Layout 0: affine couplings, logistic prior, dequantized, batched. Layout 1: additive, Gaussian, raw, one
+    /// row at a time.</summary>
+    private static (FlowConfig Config, Dequantization? Dq, bool Batched) Setup(NiceWhitening kind, int couplings, int layout, int d = 7)
+        => layout == 0
+            ? (new FlowConfig(d, couplings, 2, 12, NiceActivation.ReLU, NicePartition.Interleaved, NicePrior.Logistic,
+                NiceCoupling.Affine, NiceMixing.Permutation, ActNorm: true, Whitening: kind), Levels16, true)
+            : (new FlowConfig(d, couplings, 2, 12, NiceActivation.LeakyReLU, NicePartition.Contiguous, NicePrior.Gaussian,
+                Whitening: kind), null, false);
+
+    private static Tensor RawRows(int n, int d, Dequantization? dq, int seed)
+    {
+        var g = new Generator((ulong)seed);
+        if (dq == null) return randn(new long[] { n, d }, generator: g) * 2;
+        var k = randint(0, dq.Levels, new long[] { n, d }, generator: g).to(ScalarType.Float32);
+        return k * dq.Step + dq.Offset;
+    }
+
+    private static float[] Floats(Tensor t) => t.contiguous().data<float>().ToArray();
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ForwardAndInverseGraphs_MatchTorch(NiceWhitening kind, int couplings, int layout)
+    {
+        using var scope = NewDisposeScope();
+        var (config, dq, batched) = Setup(kind, couplings, layout);
+        int d = config.Dimension;
+        const int n = 6;
+        using var flow = WhiteningTests.RandomWhitenedFlow(config, seed: 40 + couplings + 3 * layout);
+        var raw = RawRows(n, d, dq, seed: 5);
+        using var _ = no_grad();
+        var (z, ll) = flow.Encode(dq?.ToFlow(raw, noise: false) ?? raw);
+        using (var ort = new Ort(NiceOnnx.ExportForward(flow, dq, batched)))
+            for (int row = 0; row < (batched ? 1 : n); row++)
+            {
+                var outputs = batched ? ort.Run("Features", Floats(raw), n, d) : ort.Run("Features", Floats(raw[row]), d);
+                OnnxAssert.Close(Floats(batched ? z : z[row]), outputs["Latent"].Values, Tolerance, $"latent (row {row})");
+                OnnxAssert.Close(batched ? Floats(ll) : new[] { ll[row].item<float>() }, outputs["LogLikelihood"].Values, Tolerance, $"log-likelihood (row {row})");
+            }
+        var latent = randn(new long[] { n, d }, generator: new Generator(58));
+        var x = flow.Inverse(latent);
+        var expected = dq?.FromFlow(x) ?? x;
+        using (var ort = new Ort(NiceOnnx.ExportInverse(flow, dq, batched)))
+            for (int row = 0; row < (batched ? 1 : n); row++)
+            {
+                var outputs = batched ? ort.Run("Latent", Floats(latent), n, d) : ort.Run("Latent", Floats(latent[row]), d);
+                OnnxAssert.Close(Floats(batched ? expected : expected[row]), outputs["Features"].Values, Tolerance, $"features (row {row})");
+            }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Read_OfExport_RebuildsTheSameFlow_WithItsWhitening_InFormat1_3(NiceWhitening kind, int couplings, int layout)
+    {
+        using var scope = NewDisposeScope();
+        var (config, dq, batched) = Setup(kind, couplings, layout);
+        using var flow = WhiteningTests.RandomWhitenedFlow(config, seed: 70 + layout);
+        var bytes = layout == 0 ? NiceOnnx.ExportForward(flow, dq, batched) : NiceOnnx.ExportInverse(flow, dq, batched);
+        var metadata = OnnxModelContents.Parse(bytes).Metadata;
+        Assert.Equal("1.3", metadata[NiceOnnxMetadata.FormatKey]);
+        Assert.Contains($"\"Whitening\":\"{kind}\"", metadata[NiceOnnxMetadata.ConfigKey]);
+        using var model = NiceOnnx.Read(bytes);
+        Assert.Equal(flow.Config, model.Flow.Config);
+        var (a, b) = (flow.Whitening!, model.Flow.Whitening!);
+        Assert.True(a.Mean.eq(b.Mean).all().item<bool>() && a.Weight.eq(b.Weight).all().item<bool>(), "μ and W differ after the round trip");
+        using var _ = no_grad();
+        var x = randn(new long[] { 16, config.Dimension }, generator: new Generator(4));
+        Assert.True(model.Flow.LogLikelihood(x).allclose(flow.LogLikelihood(x), rtol: 0, atol: 0), "the rebuilt flow's log-likelihood differs");
+        Assert.True(model.Flow.Inverse(x).allclose(flow.Inverse(x), rtol: 0, atol: 0), "the rebuilt flow's inverse differs");
+    }
+
+    [Fact]
+    public void Read_RefusesAFullWhiteningWeightThatIsNotLowerTriangular()
+    {
+        const int d = 4;
+        using var flow = WhiteningTests.RandomWhitenedFlow(Setup(NiceWhitening.Full, 1, 1, d).Config, seed: 3);
+        var w = Floats(flow.Whitening!.Weight);
+        var bytes = NiceOnnx.ExportForward(flow, null, true);
+        var pattern = w.SelectMany(BitConverter.GetBytes).ToArray();
+        int at = IndexOf(bytes, pattern);
+        Assert.True(at >= 0, "W's raw data should be in the file");
+        Array.Copy(BitConverter.GetBytes(0.25f), 0, bytes, at + 4 * 1, 4);   // W[0, 1] := 0.25, above the diagonal
+        var e = Assert.Throws<InvalidDataException>(() => NiceOnnx.Read(bytes));
+        Assert.Contains("whitening", e.Message);
+        Assert.Contains("lower triangular", e.Message);
+    }
+
+    private static int IndexOf(byte[] haystack, byte[] needle)
+    {
+        for (int i = 0; i + needle.Length <= haystack.Length; i++)
+            if (haystack.AsSpan(i, needle.Length).SequenceEqual(needle)) return i;
+        return -1;
+    }
+
+    [Theory]
+    [InlineData(0, NiceCoupling.Additive)]
+    [InlineData(2, NiceCoupling.Affine)]
+    public void WhitenedModel_FromTheEstimator_RoundTripsThroughAnMlNetZip(int couplings, NiceCoupling coupling)
+    {
+        var ml = new MLContext(seed: 1);
+        var digits = Fixtures.Digits(ml);
+        var options = new NiceOptions
+        {
+            Couplings = couplings, Coupling = coupling, Whitening = NiceWhitening.Full, Prior = NicePrior.Gaussian,
+            HiddenLayers = 1, HiddenWidth = 16, Epochs = 2, BatchSize = 64, Seed = 1,
+        };
+        using var model = ml.Transforms.Nice(options).Fit(digits);
+        var history = model.TrainingSummary!.History;
+        output.WriteLine(string.Join("\n", history));
+        Assert.Equal(0, history[0].Epoch);
+        Assert.Equal(couplings == 0 ? 1 : 3, history.Count);
+        string path = Path.Combine(dir, "whitened.zip");
+        ml.Model.Save(model, digits.Schema, path);
+
+        var fitted = Fixtures.Column(model.Transform(digits), "LogLikelihood");
+        var reloaded = Fixtures.Column(new MLContext().Model.Load(path, out _).Transform(digits), "LogLikelihood");
+        double worst = 0;
+        for (int i = 0; i < fitted.Length; i++)
+            worst = Math.Max(worst, Math.Abs(fitted[i] - reloaded[i]) / Math.Max(1, Math.Abs(fitted[i])));
+        output.WriteLine($"Model.Load (ONNX Runtime) vs the fitted model: max relative difference {worst:E2} over {fitted.Length} rows");
+        Assert.True(worst <= 1e-5, $"ONNX Runtime and TorchSharp differ by up to {worst:E2} (relative)");
+
+        using var nice = NiceTransformer.Load(ml, path);
+        Assert.Equal(fitted, Fixtures.Column(nice.Transform(digits), "LogLikelihood"));
+        Assert.Equal(model.Sample(4, 0.7, seed: 2), nice.Sample(4, 0.7, seed: 2));
+    }
+
+    [Fact]
+    public void GaussianAnomalyDetector_SavesAndLoadsWithLoadNice_AndModelLoad()
+    {
+        var ml = new MLContext(seed: 1);
+        var digits = Fixtures.Digits(ml);
+        var options = new NiceAnomalyOptions
+        {
+            Nice = new NiceOptions { Couplings = 0, Whitening = NiceWhitening.Full, Prior = NicePrior.Gaussian },
+        };
+        var detector = ml.AnomalyDetection.Trainers.Nice(options).Fit(digits);
+        string path = Path.Combine(dir, "gauss-detector.zip");
+        ml.Model.Save(detector, digits.Schema, path);
+        var expected = Fixtures.Column(detector.Transform(digits), "Score");
+        var batched = Fixtures.Column(ml.Model.LoadNice(path, out _).Transform(digits), "Score");
+        Assert.Equal(expected, batched);
+        var ort = Fixtures.Column(new MLContext().Model.Load(path, out _).Transform(digits), "Score");
+        double worst = expected.Zip(ort, (a, b) => Math.Abs(a - b) / Math.Max(1, Math.Abs(a))).Max();
+        output.WriteLine($"Gaussian detector: Model.Load vs fitted max relative score difference {worst:E2}");
+        Assert.True(worst <= 1e-5, $"scores differ by up to {worst:E2} (relative)");
+    }
+}
