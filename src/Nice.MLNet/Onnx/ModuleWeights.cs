@@ -85,7 +85,8 @@ internal sealed class ModuleWeights : FlowWeights
         return Floats(linalg.inv(((Flow.Whitening)Layer(prefix)).Weight.to(ScalarType.Float64)));
     }
 
-    private static float[] Floats(Tensor t) => t.detach().to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
+    private static float[] Floats(Tensor t)
+        => t.detach().to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
 
     private FlowLayer Layer(string prefix)
         => layers.TryGetValue(prefix, out var layer)
