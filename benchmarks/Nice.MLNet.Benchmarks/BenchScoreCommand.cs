@@ -59,6 +59,7 @@ public sealed class BenchScoreCommand : Command
             Couplings = p.GetValue(couplings), HiddenLayers = p.GetValue(hidden), HiddenWidth = p.GetValue(width),
                 Epochs = 1, BatchSize = 256,
             ValidationFraction = 0, ScoringBatchSize = batch,
+            EnsembleMembers = 1, InputNormalization = false, Smoothing = 0, DetectColumnKinds = false,   // plain NICE
         }).Fit(ml.Data.TakeRows(data, 2_000)));
         var flat = RandomRows(rows, d, 1).SelectMany(r => r.Features).ToArray();
 

@@ -29,6 +29,8 @@ public static class TrainCommand
             Couplings = shape.Couplings, HiddenLayers = shape.HiddenLayers, HiddenWidth = shape.Width,
             Epochs = epochs, BatchSize = batch, ValidationFraction = 0, EarlyStoppingPatience = 0, Seed = 1,
             DataDependentInit = false, Threads = threads,
+            // The paper's plain NICE, as PyTorch builds it: not the tabular rule's ensemble and input normalization.
+            EnsembleMembers = 1, InputNormalization = false, Smoothing = 0, DetectColumnKinds = false,
             Progress = r => rates.Add(rows / r.Seconds),
         }).Fit(view);
         Result.Print(new Dictionary<string, object?>

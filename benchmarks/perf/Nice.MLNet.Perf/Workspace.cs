@@ -40,6 +40,8 @@ public sealed class Workspace
             Couplings = shape.Couplings, HiddenLayers = shape.HiddenLayers, HiddenWidth = shape.Width,
             Epochs = 1, BatchSize = 256, ValidationFraction = 0, Seed = 1, ScoringBatchSize = 512,
             ScoringEngine = NiceScoringEngine.TorchSharp,   // the expected scores below are TorchSharp's
+            // The paper's plain NICE, as PyTorch builds it: not the tabular rule's ensemble and input normalization.
+            EnsembleMembers = 1, InputNormalization = false, Smoothing = 0, DetectColumnKinds = false,
         }).Fit(view);
         ml.Model.Save(model, view.Schema, Zip);
         using (var f = File.Create(Onnx)) model.ExportOnnx(f);
