@@ -83,6 +83,10 @@ internal sealed class NiceFlow : nn.Module
     public IReadOnlyList<FlowLayer> Steps
         => Single().whitening is { } w ? layers.Prepend<FlowLayer>(w).ToList() : layers.ToList();
 
+    /// <summary>Every member's <see cref="Steps"/>, member after member (this flow's own when it is a single
+    /// one).</summary>
+    public IEnumerable<FlowLayer> AllSteps => Members.SelectMany(m => m.Steps);
+
     /// <summary>The fixed first layer, or null when the config has none (an ensemble has none).</summary>
     public Whitening? Whitening => whitening;
 
@@ -192,8 +196,7 @@ internal sealed class NiceFlow : nn.Module
             {
                 var source = named_parameters().ToDictionary(p => p.name, p => p.parameter);
                 foreach (var (name, p) in copy.named_parameters()) p.copy_(source[name]);
-                foreach (var (mine, theirs) in Members.SelectMany(m => m.Steps).Zip(copy.Members.SelectMany(m
-                    => m.Steps)))
+                foreach (var (mine, theirs) in AllSteps.Zip(copy.AllSteps))
                 {
                     if (mine is PermutationMixing pm) ((PermutationMixing)theirs).SetPermutation(pm.Permutation);
                     if (mine is LuMixing lu)

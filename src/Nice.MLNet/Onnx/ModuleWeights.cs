@@ -32,7 +32,7 @@ internal sealed class ModuleWeights : FlowWeights
                     $"The ONNX export does not know the parameters {string.Join(", ", unknown)}.");
             var names = flow.named_modules()
                 .ToDictionary(m => (object)m.module, m => m.name, ReferenceEqualityComparer.Instance);
-            foreach (var layer in flow.Members.SelectMany(m => m.Steps)) layers[names[layer]] = layer;
+            foreach (var layer in flow.AllSteps) layers[names[layer]] = layer;
         }
         catch
         {

@@ -136,7 +136,7 @@ internal static class NiceOnnx
                 }
                 var names = flow.named_modules()
                     .ToDictionary(m => (object)m.module, m => m.name, ReferenceEqualityComparer.Instance);
-                foreach (var layer in flow.Members.SelectMany(m => m.Steps))
+                foreach (var layer in flow.AllSteps)
                 {
                     if (layer is PermutationMixing permutation)
                         permutation.SetPermutation(weights.Permutation(names[layer]));
