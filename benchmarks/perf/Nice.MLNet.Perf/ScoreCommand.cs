@@ -14,7 +14,8 @@ namespace Nice.MLNet.Perf;
 /// <c>library</c> = NiceTransformer.LogLikelihood on each batch with the TorchSharp engine, <c>transform</c> = IDataView
 /// Transform read through a cursor (both columns) with the library's default engine (ONNX Runtime on the CPU),
 /// <c>transform-torch</c> = the same on the TorchSharp engine (the default before phase 2), <c>ort</c> = a bare ONNX
-/// Runtime InferenceSession on the exported graph, with its values checked against the library's TorchSharp ones.
+/// Runtime InferenceSession on the exported graph (or <c>--onnx FILE</c>), with its values checked against the library's
+/// TorchSharp ones; <c>read</c> = ML.NET reading the same cached view's input column, no model.
 /// --threads N goes to the loaded model (<c>NiceTransformer.Load(..., threads: N)</c>) and to the bare session; 0 =
 /// automatic. First pass = warm-up, then --reps timed passes.
 /// </summary>
@@ -28,6 +29,7 @@ public static class ScoreCommand
         int rows = args.Int("rows", 5120), batch = args.Int("batch", 512), reps = args.Int("reps", 3);
         int threads = args.Int("threads", 0);
         bool spin = args.String("ort-spin", "1") != "0";
+        string onnx = args.String("onnx", ws.Onnx);
         args.ThrowOnUnknown();
         var data = Workspace.ReadFloats(ws.Data, (long)rows * shape.Dimension);
         var result = new Dictionary<string, object?> { ["engine"] = engine };
@@ -36,9 +38,10 @@ public static class ScoreCommand
             "library" => Library(ws, data, shape.Dimension, rows, batch, threads),
             "transform" => Transform(ws, data, shape.Dimension, rows, NiceScoringEngine.Auto, threads),
             "transform-torch" => Transform(ws, data, shape.Dimension, rows, NiceScoringEngine.TorchSharp, threads),
-            "ort" => Ort(ws, data, shape.Dimension, rows, batch, threads, spin, result),
+            "ort" => Ort(ws, onnx, data, shape.Dimension, rows, batch, threads, spin, result),
+            "read" => Read(data, shape.Dimension, rows),
             _ => throw new ArgumentException(
-                $"--engine: '{engine}' is not library, transform, transform-torch or ort."),
+                $"--engine: '{engine}' is not library, transform, transform-torch, ort or read."),
         };
         var rates = new List<double>();
         for (int rep = 0; rep <= reps; rep++)
@@ -81,7 +84,23 @@ public static class ScoreCommand
         };
     }
 
-    private static Action Ort(Workspace ws, float[] data, int d, int rows, int batch, int threads, bool spin,
+    /// <summary>ML.NET's own cost of reading the input column of the same cached view, without any model: what
+    /// <c>transform</c> pays before a row reaches the library.</summary>
+    private static Action Read(float[] data, int d, int rows)
+    {
+        var ml = new MLContext(1);
+        var view = ml.Data.Cache(ml.Data.LoadFromEnumerable(Workspace.Rows(data, d, rows), Workspace.Definition(d)));
+        return () =>
+        {
+            var col = view.Schema["Features"];
+            using var cursor = view.GetRowCursor(new[] { col });
+            var features = cursor.GetGetter<VBuffer<float>>(col);
+            VBuffer<float> x = default;
+            while (cursor.MoveNext()) features(ref x);
+        };
+    }
+
+    private static Action Ort(Workspace ws, string onnx, float[] data, int d, int rows, int batch, int threads, bool spin,
         Dictionary<string, object?> result)
     {
         var options = new SessionOptions
@@ -91,7 +110,7 @@ public static class ScoreCommand
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
         if (!spin) options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        var session = new InferenceSession(ws.Onnx, options);
+        var session = new InferenceSession(onnx, options);
         string input = session.InputNames[0];
         var outputs = session.OutputNames.ToArray();   // Latent [N, D], LogLikelihood [N]
         var run = new RunOptions();

@@ -8,7 +8,9 @@ namespace Nice.MLNet.Onnx;
 /// <summary>
 /// Writes a <see cref="NiceFlow"/> as ONNX nodes, op for op as TorchSharp computes it: Gather of the two index sets,
 /// the coupling MLP as Gemm(transB = 1) + Relu/LeakyRelu(0.01), Add (Sub when inverting), Concat, Gather with the
-/// inverse permutation, then Mul by exp(s). Trained weights are initializers named as in
+/// inverse permutation, then Mul by exp(s). The forward graph keeps its rows in the order of the couplings' index sets
+/// (<see cref="GraphLayout"/>), so a coupling there is Slice, Slice, the MLP, Add and Concat, with one Gather into
+/// that order and one back to x's order for the latent output. Trained weights are initializers named as in
 /// <c>flow.named_parameters()</c>. NICE's successors: an affine coupling adds Slice [â | t], Tanh, Mul by c, Exp and
 /// Mul (Sub, Neg, Exp when inverting); a permutation is a Gather; LU mixing builds W = P·L·Ũ from its packed parameter
 /// with Trilu, EyeLike and MatMul, then Gemm (transB = 1), and inverts with W⁻¹ computed at export in float64; actnorm
@@ -38,7 +40,7 @@ internal sealed class FlowGraph
     /// An additive (<paramref name="Scale"/> null) or affine coupling; an affine net outputs [â, t],
     /// |I₂| = <paramref name="Updated"/> each.
     /// </summary>
-    private sealed record CouplingNodes(string First, string Second, string Unpermute,
+    private sealed record CouplingNodes(string Prefix, Partition Partition,
         IReadOnlyList<(string Weight, string Bias)> Linears, string? Scale, int Updated) : Step;
 
     private sealed record PermutationNodes(string Perm, string Inverse) : Step;
@@ -90,11 +92,7 @@ internal sealed class FlowGraph
                         .Select(name => (Weight: Weight($"{name}.weight"), Bias: Weight($"{name}.bias")))
                         .ToList();
                     string? scale = coupling.Affine ? Weight($"{prefix}.scale") : null;
-                    steps.Add(new CouplingNodes(
-                        b.Initializer($"{prefix}.first", partition.First, partition.First.Length),
-                        b.Initializer($"{prefix}.second", partition.Second, partition.Second.Length),
-                        b.Initializer($"{prefix}.unpermute", partition.Inverse, partition.Inverse.Length),
-                        linears, scale, partition.Second.Length));
+                    steps.Add(new CouplingNodes(prefix, partition, linears, scale, partition.Second.Length));
                     break;
                 }
                 case FlowLayout.PermutationStep:
@@ -182,14 +180,16 @@ internal sealed class FlowGraph
     {
         int d = config.Dimension;
         var logDets = new List<string>();
-        foreach (var step in member.Steps) x = StepForward(step, x, logDets);
-        string z = b.Node("Mul", x, b.Node("Exp", member.LogScale));
+        var layout = new GraphLayout(b, d);
+        foreach (var step in member.Steps) x = StepForward(step, x, logDets, layout);
+        // z in the layout's order for the prior (a sum over dimensions), in x's order for the latent output.
+        string zLaid = b.Node("Mul", x, b.Node("Exp", layout.Vector(member.LogScale)));
         string perDim = config.Prior switch
         {
             // −softplus(h) − softplus(−h) = −|h| − 2·softplus(−|h|): Softplus only ever sees arguments ≤ 0, so never
             // overflows.
-            NicePrior.Logistic => LogisticLogDensity(z),
-            NicePrior.Gaussian => b.Node("Mul", b.Node("Mul", z, z), b.Scalar(-0.5f)),
+            NicePrior.Logistic => LogisticLogDensity(zLaid),
+            NicePrior.Gaussian => b.Node("Mul", b.Node("Mul", zLaid, zLaid), b.Scalar(-0.5f)),
             _ => throw new ArgumentOutOfRangeException(nameof(config.Prior), config.Prior, "Unknown prior."),
         };
         string prior = b.Node("ReduceSum", new[] { perDim, b.Int64s(1) }, null, OnnxAttribute.Of("keepdims", 0));
@@ -197,7 +197,7 @@ internal sealed class FlowGraph
             OnnxAttribute.Of("keepdims", 1));
         foreach (var part in logDets) logDet = b.Node("Add", logDet, part);
         if (config.Prior == NicePrior.Gaussian) logDet = b.Node("Add", logDet, b.Scalar(-d * HalfLog2Pi));
-        return (z, b.Node("Add", prior, logDet));
+        return (layout.ToInput(zLaid), b.Node("Add", prior, logDet));
     }
 
     /// <summary>
@@ -228,29 +228,29 @@ internal sealed class FlowGraph
     }
 
     /// <summary>
-    /// One layer's forward nodes; its log|det J| (shape [N] or [1]) goes to <paramref name="logDets"/> unless it is 0.
+    /// One layer's forward nodes on <paramref name="x"/> in <paramref name="layout"/>'s column order; its log|det J|
+    /// (shape [N] or [1]) goes to <paramref name="logDets"/> unless it is 0.
     /// </summary>
-    private string StepForward(Step step, string x, List<string> logDets)
+    private string StepForward(Step step, string x, List<string> logDets, GraphLayout layout)
     {
         switch (step)
         {
             case CouplingNodes { Scale: null } c:
             {
-                string x1 = Gather(x, c.First), x2 = Gather(x, c.Second);
-                string y2 = b.Node("Add", x2, Mlp(x1, c));
-                return Gather(b.Node("Concat", new[] { x1, y2 }, null, OnnxAttribute.Of("axis", 1)), c.Unpermute);
+                var (x1, x2, merge) = layout.Split(x, c.Partition.First, c.Partition.Second);
+                return merge(x1, b.Node("Add", x2, Mlp(x1, c)));
             }
             case CouplingNodes c:
             {
                 // y₂ = x₂ ⊙ exp(a) + t, a = c ⊙ tanh(â); log|det| = Σ a.
-                string x1 = Gather(x, c.First), x2 = Gather(x, c.Second);
+                var (x1, x2, merge) = layout.Split(x, c.Partition.First, c.Partition.Second);
                 var (a, t) = ScaleAndShift(x1, c);
                 string y2 = b.Node("Add", b.Node("Mul", x2, b.Node("Exp", a)), t);
                 logDets.Add(b.Node("ReduceSum", new[] { a, b.Int64s(1) }, null, OnnxAttribute.Of("keepdims", 0)));
-                return Gather(b.Node("Concat", new[] { x1, y2 }, null, OnnxAttribute.Of("axis", 1)), c.Unpermute);
+                return merge(x1, y2);
             }
             case PermutationNodes p:
-                return Gather(x, p.Perm);
+                return layout.Permute(x, p.Perm);
             case LuNodes lu:
             {
                 // W = P·L·Ũ, L = κ·tril(lu, −1) + I, Ũ = κ·triu(lu, 1) + diag(sign ⊙ exp(diag(lu))); y = x Wᵀ;
@@ -267,20 +267,22 @@ internal sealed class FlowGraph
                 string w = b.Node("Gather", new[] { b.Node("MatMul", l, u), lu.Perm }, null,
                     OnnxAttribute.Of("axis", 0));
                 logDets.Add(b.Node("ReduceSum", new[] { logS, b.Int64s(0) }, null, OnnxAttribute.Of("keepdims", 1)));
-                return b.Node("Gemm", new[] { x, w }, null, OnnxAttribute.Of("transB", 1));
+                return b.Node("Gemm", new[] { x, layout.Matrix(w) }, null, OnnxAttribute.Of("transB", 1));
             }
             case InputNormNodes n:
                 logDets.Add(b.Node("ReduceSum", new[] { n.LogScale, b.Int64s(0) }, null,
                     OnnxAttribute.Of("keepdims", 1)));
-                return b.Node("Add", b.Node("Mul", x, b.Node("Exp", n.LogScale)), n.Bias);
+                return b.Node("Add", b.Node("Mul", x, b.Node("Exp", layout.Vector(n.LogScale))),
+                    layout.Vector(n.Bias));
             case ActNormNodes n:
                 logDets.Add(b.Node("ReduceSum", new[] { n.LogScale, b.Int64s(0) }, null,
                     OnnxAttribute.Of("keepdims", 1)));
-                return b.Node("Mul", b.Node("Add", x, n.Bias), b.Node("Exp", n.LogScale));
+                return b.Node("Mul", b.Node("Add", x, layout.Vector(n.Bias)),
+                    b.Node("Exp", layout.Vector(n.LogScale)));
             case WhiteningNodes w:
             {
                 // y = (x − μ) Wᵀ, log|det| = Σ log Wᵢᵢ (W lower triangular); diagonal: y = (x − μ) ⊙ w, Σ log wᵢ.
-                string centred = b.Node("Sub", x, w.Mean);
+                string centred = b.Node("Sub", x, layout.Vector(w.Mean));
                 string diagonal = w.Full
                     ? b.Node("ReduceSum", new[] { b.Node("Mul", w.Weight, b.Node("EyeLike", w.Weight)), b.Int64s(1) },
                         null, OnnxAttribute.Of("keepdims", 0))
@@ -288,8 +290,8 @@ internal sealed class FlowGraph
                 logDets.Add(b.Node("ReduceSum", new[] { b.Node("Log", diagonal), b.Int64s(0) }, null,
                     OnnxAttribute.Of("keepdims", 1)));
                 return w.Full
-                    ? b.Node("Gemm", new[] { centred, w.Weight }, null, OnnxAttribute.Of("transB", 1))
-                    : b.Node("Mul", centred, w.Weight);
+                    ? b.Node("Gemm", new[] { centred, layout.Matrix(w.Weight) }, null, OnnxAttribute.Of("transB", 1))
+                    : b.Node("Mul", centred, layout.Vector(w.Weight));
             }
             default:
                 throw new InvalidOperationException($"Unknown step {step}.");
@@ -303,17 +305,19 @@ internal sealed class FlowGraph
         {
             case CouplingNodes { Scale: null } c:
             {
-                string y1 = Gather(y, c.First), y2 = Gather(y, c.Second);
+                var (first, second, unpermute) = IndexSets(c);
+                string y1 = Gather(y, first), y2 = Gather(y, second);
                 string x2 = b.Node("Sub", y2, Mlp(y1, c));
-                return Gather(b.Node("Concat", new[] { y1, x2 }, null, OnnxAttribute.Of("axis", 1)), c.Unpermute);
+                return Gather(b.Node("Concat", new[] { y1, x2 }, null, OnnxAttribute.Of("axis", 1)), unpermute);
             }
             case CouplingNodes c:
             {
                 // x₂ = (y₂ − t) ⊙ exp(−a).
-                string y1 = Gather(y, c.First), y2 = Gather(y, c.Second);
+                var (first, second, unpermute) = IndexSets(c);
+                string y1 = Gather(y, first), y2 = Gather(y, second);
                 var (a, t) = ScaleAndShift(y1, c);
                 string x2 = b.Node("Mul", b.Node("Sub", y2, t), b.Node("Exp", b.Node("Neg", a)));
-                return Gather(b.Node("Concat", new[] { y1, x2 }, null, OnnxAttribute.Of("axis", 1)), c.Unpermute);
+                return Gather(b.Node("Concat", new[] { y1, x2 }, null, OnnxAttribute.Of("axis", 1)), unpermute);
             }
             case PermutationNodes p:
                 return Gather(y, p.Inverse);
@@ -340,6 +344,16 @@ internal sealed class FlowGraph
             default:
                 throw new InvalidOperationException($"Unknown step {step}.");
         }
+    }
+
+    /// <summary>A coupling's index sets I₁, I₂ and the inverse permutation of I₁ ++ I₂ as initializers named after the
+    /// coupling (the inverse graph's; the forward graph slices instead, see <see cref="GraphLayout"/>).</summary>
+    private (string First, string Second, string Unpermute) IndexSets(CouplingNodes c)
+    {
+        var p = c.Partition;
+        return (b.Initializer($"{c.Prefix}.first", p.First, p.First.Length),
+            b.Initializer($"{c.Prefix}.second", p.Second, p.Second.Length),
+            b.Initializer($"{c.Prefix}.unpermute", p.Inverse, p.Inverse.Length));
     }
 
     /// <summary>An affine coupling's a = c ⊙ tanh(â) and t from the net's output [â, t].</summary>

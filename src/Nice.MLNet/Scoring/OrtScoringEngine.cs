@@ -12,7 +12,8 @@ namespace Nice.MLNet.Scoring;
 /// (<see cref="NiceOnnx.ExportForward(FlowWeights, Dequantization?, bool, IReadOnlyDictionary{string, string}?,
 /// string, string, string)"/>, dequantization at the bin centre included), built in memory from the weights on the
 /// first batch — without TorchSharp when the model was read from a file — and released with the engine. The session
-/// has its own thread count (<c>IntraOpNumThreads</c>), so scoring never changes libtorch's. Outputs are written
+/// has its own thread count (<c>IntraOpNumThreads</c>, threads that sleep rather than spin while they wait), so
+/// scoring never changes libtorch's. Outputs are written
 /// straight into the caller's arrays. Rows with NaN/∞ are scored as zeros and get NaN; a finite row whose float32
 /// result is not finite goes to the overflow engine (TorchSharp's float64 rescoring).
 /// </summary>
@@ -164,6 +165,9 @@ internal sealed class OrtScoringEngine : IScoringEngine
                     ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
                     GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
                 };
+                // Waiting threads sleep instead of spinning, as libtorch's do under the library's passive wait
+                // policy: a spinning thread takes the core its descheduled partner needs on a busy machine.
+                options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
                 return session = new InferenceSession(graph, options);
             }
             catch (Exception e) when (e is DllNotFoundException
