@@ -24,8 +24,14 @@ namespace Nice.MLNet.Onnx;
 /// </para>
 /// <para>
 /// It is a checksum, not a signature: an editor who recomputes E defeats it, as one who rewrites the graph's nodes
-/// does. The Nice.MLNet loaders check the SHA-256 content hash of the whole file (<see cref="ContentHash"/>), and refuse
-/// a file that carries this check but has lost its hash.
+/// does. The Nice.MLNet loaders check the SHA-256 content hash of the whole file (<see cref="ContentHash"/>), and
+/// refuse a file that carries this check but has lost its hash.
+/// </para>
+/// <para>
+/// No new format marker: the flow is described as before (config, weights, metadata), and a reader of formats 1–1.3
+/// reads such a graph as it did (it looks up the weights by name and ignores other initializers and outputs); only the
+/// zip's chain changed, to a CustomMapping of a new contract (<c>Persistence.CheckedLogLikelihoodFactory</c>), which an
+/// older Nice.MLNet does not have.
 /// </para>
 /// </summary>
 internal static class WeightIntegrity
@@ -34,7 +40,7 @@ internal static class WeightIntegrity
     /// on 0…M − 1 and spreads neighbours apart).</summary>
     public const long Modulus = 1L << 23, Multiplier = 5_184_471;
 
-    /// <summary>The number of values one fingerprint covers (the last chunk of an initializer may hold fewer).</summary>
+    /// <summary>The number of values one fingerprint covers (an initializer's last chunk may hold fewer).</summary>
     public const int ChunkLength = 4096;
 
     /// <summary>The initializer holding the expected fingerprints E, one per chunk (float64 [T]).</summary>
