@@ -36,16 +36,21 @@ internal static class NiceOnnx
     /// <summary>
     /// The forward graph of <see cref="ExportForward(NiceFlow, Dequantization?, bool, IReadOnlyDictionary{string,
     /// string}?, string, string, string)"/> from weights alone: a saved model's (<see cref="SavedWeights"/>) needs no
-    /// TorchSharp, and gives the same bytes as its flow would.
+    /// TorchSharp, and gives the same bytes as its flow would. With <paramref name="integrityName"/> the graph checks
+    /// its own weights and has a third output of that name, shaped like the log-likelihood: 1 when the weights match
+    /// the fingerprints written here, else 0 (<see cref="WeightIntegrity"/>).
     /// </summary>
     public static byte[] ExportForward(FlowWeights weights, Dequantization? dq, bool batched,
         IReadOnlyDictionary<string, string>? metadata = null, string inputName = "Features",
-        string latentName = "Latent", string logLikelihoodName = "LogLikelihood")
+        string latentName = "Latent", string logLikelihoodName = "LogLikelihood", string? integrityName = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
         dq?.Validate();
         var builder = new OnnxModelBuilder();
         new FlowGraph(builder, weights).Forward(dq, batched, inputName, latentName, logLikelihoodName);
+        if (integrityName != null)
+            WeightIntegrity.Add(builder, integrityName, logLikelihoodName,
+                batched ? new long?[] { null } : new long?[] { 1 });
         return builder.Build("NiceForward",
             NiceOnnxMetadata.Compose(weights.Config, dq, NiceGraphKind.Forward, batched, metadata));
     }
@@ -104,8 +109,13 @@ internal static class NiceOnnx
         CheckEnoughWeights(config, contents);
         var weights = new SavedWeights(new FlowLayout(config), contents);
         // Last, so that a file broken in a way the reader can name (a weight of the wrong shape, a bad permutation)
-        // says so; a file that is well-formed but edited says that its content changed.
-        contents.VerifyContentHash();
+        // says so; a file that is well-formed but edited says that its content changed. Every writer of the in-graph
+        // weight check also writes the hash, so a file with the one and without the other lost its hash to an edit.
+        if (!contents.VerifyContentHash() && contents.Initializers.ContainsKey(WeightIntegrity.ExpectedName))
+            throw new InvalidDataException("The Nice.MLNet model was changed after it was saved: it checks its own "
+                + $"weights ('{WeightIntegrity.ExpectedName}') but its content hash "
+                + $"('{NiceOnnxMetadata.ContentHashKey}'), written with that check, was removed (a damaged or edited "
+                + "file).");
         var user = contents.Metadata
             .Where(e => !e.Key.StartsWith(NiceOnnxMetadata.ReservedPrefix, StringComparison.Ordinal))
             .ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);

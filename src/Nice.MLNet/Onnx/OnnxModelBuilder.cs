@@ -26,6 +26,12 @@ internal sealed class OnnxModelBuilder
     /// <summary>TensorProto.DataType INT64.</summary>
     public const int Int64Type = 7;
 
+    /// <summary>TensorProto.DataType BOOL.</summary>
+    public const int BoolType = 9;
+
+    /// <summary>TensorProto.DataType DOUBLE.</summary>
+    public const int DoubleType = 11;
+
     private readonly GraphProto graph = new();
     private readonly HashSet<string> names = new(StringComparer.Ordinal);
     private int counter;
@@ -37,6 +43,20 @@ internal sealed class OnnxModelBuilder
     /// <summary>An int64 initializer (raw_data, little-endian). Returns its name.</summary>
     public string Initializer(string name, ReadOnlySpan<long> data, params long[] dims)
         => AddInitializer(name, Int64Type, MemoryMarshal.AsBytes(data), sizeof(long), dims);
+
+    /// <summary>A float64 initializer (raw_data, little-endian). Returns its name.</summary>
+    public string Initializer(string name, ReadOnlySpan<double> data, params long[] dims)
+        => AddInitializer(name, DoubleType, MemoryMarshal.AsBytes(data), sizeof(double), dims);
+
+    /// <summary>An int64 scalar (shape []) constant with a generated name.</summary>
+    public string Int64Scalar(long value) => Initializer(Fresh("const"), new[] { value });
+
+    /// <summary>
+    /// The initializers added so far, in order: name, TensorProto.DataType and the little-endian raw_data (a view, not
+    /// a copy).
+    /// </summary>
+    public IReadOnlyList<(string Name, int DataType, ReadOnlyMemory<byte> Data)> Initializers()
+        => graph.Initializer.Select(t => (t.Name, t.DataType, t.RawData.Memory)).ToList();
 
     /// <summary>A float32 scalar (shape []) constant with a generated name.</summary>
     public string Scalar(float value) => Initializer(Fresh("const"), new[] { value });

@@ -6,7 +6,10 @@ namespace Nice.MLNet.Persistence;
 /// <summary>
 /// Turns the ONNX graph's log-likelihood output (ML.NET reads an ONNX [1] tensor as Vector&lt;Single, 1&gt;) back into
 /// a <c>Single</c> column in a saved model. Public because ML.NET loads it by name from the model zip
-/// (<c>CustomMappingFactoryAttribute</c>); not meant to be used directly.
+/// (<c>CustomMappingFactoryAttribute</c>); not meant to be used directly. Zips are now saved with
+/// <see cref="CheckedLogLikelihoodFactory"/>, which also refuses altered weights; this one stays so that zips saved
+/// before it still load and score (unchecked by <c>mlContext.Model.Load</c>; <c>mlContext.Model.LoadNice</c> checks
+/// their content hash).
 /// </summary>
 [CustomMappingFactoryAttribute(ContractName)]
 public sealed class LogLikelihoodScalarFactory : CustomMappingFactory<LogLikelihoodScalarFactory.VectorValue,

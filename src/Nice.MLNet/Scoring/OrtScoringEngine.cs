@@ -10,12 +10,12 @@ namespace Nice.MLNet.Scoring;
 /// <summary>
 /// Scoring on ONNX Runtime: an <see cref="InferenceSession"/> on the flow's exact batched forward graph
 /// (<see cref="NiceOnnx.ExportForward(FlowWeights, Dequantization?, bool, IReadOnlyDictionary{string, string}?,
-/// string, string, string)"/>, dequantization at the bin centre included), built in memory from the weights on the
-/// first batch — without TorchSharp when the model was read from a file — and released with the engine. The session
-/// has its own thread count (<c>IntraOpNumThreads</c>, threads that sleep rather than spin while they wait), so
-/// scoring never changes libtorch's. Outputs are written
-/// straight into the caller's arrays. Rows with NaN/∞ are scored as zeros and get NaN; a finite row whose float32
-/// result is not finite goes to the overflow engine (TorchSharp's float64 rescoring).
+/// string, string, string, string?)"/> without its integrity output, dequantization at the bin centre included), built
+/// in memory from the weights on the first batch — without TorchSharp when the model was read from a file — and
+/// released with the engine. The session has its own thread count (<c>IntraOpNumThreads</c>, threads that sleep rather
+/// than spin while they wait), so scoring never changes libtorch's. Outputs are written straight into the caller's
+/// arrays. Rows with NaN/∞ are scored as zeros and get NaN; a finite row whose float32 result is not finite goes to the
+/// overflow engine (TorchSharp's float64 rescoring).
 /// </summary>
 internal sealed class OrtScoringEngine : IScoringEngine
 {

@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using System.IO.Compression;
 using System.Linq;
 using Google.Protobuf;
 using Microsoft.ML;
@@ -14,7 +13,8 @@ namespace Nice.MLNet.Tests.MLNet;
 /// <summary>
 /// A model zip whose NICE graph was edited after saving — weights zeroed, one byte flipped, the prior changed in the
 /// metadata — is refused by every Nice.MLNet loader, with the file named, even though the zip itself is valid (its
-/// CRCs are rewritten). A file without a content hash (saved before hashes existed) still loads.
+/// CRCs are rewritten); ML.NET's <c>mlContext.Model.Load</c> refuses to score one whose weights were edited. A file
+/// without a content hash (saved before hashes existed) still loads.
 /// </summary>
 public sealed class ModelIntegrityTests : IDisposable
 {
@@ -41,34 +41,12 @@ public sealed class ModelIntegrityTests : IDisposable
         return path;
     }
 
-    /// <summary>Replaces the zip's one ONNX graph by <paramref name="edit"/>(graph), writing a valid zip.</summary>
-    private static void EditGraph(string path, Func<byte[], byte[]> edit)
-    {
-        using var zip = ZipFile.Open(path, ZipArchiveMode.Update);
-        var entry = zip.Entries.Single(e => e.Name == "OnnxModel");
-        byte[] stored;
-        using (var s = entry.Open())
-        using (var m = new MemoryStream())
-        {
-            s.CopyTo(m);
-            stored = m.ToArray();
-        }
-        var graph = edit(stored[4..]);
-        string name = entry.FullName;
-        entry.Delete();
-        using var output = zip.CreateEntry(name).Open();
-        output.Write(BitConverter.GetBytes(graph.Length));
-        output.Write(graph);
-    }
-
-    private static byte[] EditModel(byte[] onnx, Action<ModelProto> edit)
-    {
-        var model = ModelProto.Parser.ParseFrom(onnx);
-        edit(model);
-        return model.ToByteArray();
-    }
-
-    private void AssertRefusedByEveryLoader(string path, bool detector)
+    /// <summary>
+    /// The Nice.MLNet loaders refuse the file by name; with <paramref name="weightsEdited"/>, ML.NET's own
+    /// <c>mlContext.Model.Load</c> (in a fresh context) loads it but refuses to score it, through Transform and
+    /// through a PredictionEngine, because the graph checks its own weights.
+    /// </summary>
+    private void AssertRefusedByEveryLoader(string path, bool detector, bool weightsEdited = true)
     {
         var a = Assert.Throws<InvalidDataException>(() => NiceTransformer.Load(ml, path));
         Assert.Contains(path, a.Message);
@@ -80,6 +58,20 @@ public sealed class ModelIntegrityTests : IDisposable
             var c = Assert.Throws<InvalidDataException>(() => NiceAnomalyDetector.Load(ml, path));
             Assert.Contains(path, c.Message);
         }
+        if (!weightsEdited) return;
+        var fresh = new MLContext(2);
+        var loaded = fresh.Model.Load(path, out _);
+        var data = Fixtures.Data(fresh, Fixtures.Correlated(5, seed: 3));
+        var d = AltersAreRefused.Scoring(
+            () => Fixtures.Column(loaded.Transform(data), detector ? "Score" : "LogLikelihood"));
+        Assert.Contains("altered after it was saved", d.Message);
+        var row = Fixtures.Correlated(1, seed: 4)[0];
+        if (detector)
+            Assert.Throws<InvalidDataException>(
+                () => fresh.Model.CreatePredictionEngine<VectorRow, Anomaly.AnomalyPrediction>(loaded).Predict(row));
+        else
+            Assert.Throws<InvalidDataException>(
+                () => fresh.Model.CreatePredictionEngine<VectorRow, NicePrediction>(loaded).Predict(row));
     }
 
     [Theory]
@@ -88,7 +80,7 @@ public sealed class ModelIntegrityTests : IDisposable
     public void ZeroedWeights_AreRefused(bool detector)
     {
         string path = detector ? SaveDetector() : SaveTransformer();
-        EditGraph(path, onnx => EditModel(onnx, m =>
+        ModelZipEdits.EditGraph(path, onnx => ModelZipEdits.EditModel(onnx, m =>
         {
             var weights = m.Graph.Initializer.First(t => t.RawData.Length >= 256 && t.DataType == 1);
             var raw = weights.RawData.ToByteArray();
@@ -102,7 +94,7 @@ public sealed class ModelIntegrityTests : IDisposable
     public void OneFlippedByteInAWeight_IsRefused()
     {
         string path = SaveTransformer();
-        EditGraph(path, onnx => EditModel(onnx, m =>
+        ModelZipEdits.EditGraph(path, onnx => ModelZipEdits.EditModel(onnx, m =>
         {
             var weights = m.Graph.Initializer.First(t => t.DataType == 1 && t.RawData.Length > 8);
             var raw = weights.RawData.ToByteArray();
@@ -116,23 +108,26 @@ public sealed class ModelIntegrityTests : IDisposable
     public void ThePriorChangedInTheMetadata_IsRefused()
     {
         string path = SaveTransformer();
-        EditGraph(path, onnx => EditModel(onnx, m =>
+        ModelZipEdits.EditGraph(path, onnx => ModelZipEdits.EditModel(onnx, m =>
         {
             var config = m.MetadataProps.Single(e => e.Key == NiceOnnxMetadata.ConfigKey);
             Assert.Contains("\"Logistic\"", config.Value);
             config.Value = config.Value.Replace("\"Logistic\"", "\"Gaussian\"");
         }));
-        AssertRefusedByEveryLoader(path, detector: false);
+        AssertRefusedByEveryLoader(path, detector: false, weightsEdited: false);
     }
 
+    /// <summary>A zip saved before content hashes existed: one saved by the library before the graphs checked their own
+    /// weights (commit 18be65d, <c>SavedBeforeIntegrity/transformer.zip</c>), without its hash.</summary>
     [Fact]
     public void AFileWithoutAHash_AsSavedBeforeHashesExisted_StillLoads()
     {
-        string path = SaveTransformer();
+        string path = Path.Combine(dir, "old.zip");
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "MLNet", "SavedBeforeIntegrity", "transformer.zip"), path);
         var data = Fixtures.Data(ml, Fixtures.Correlated(20, seed: 3));
         float[] before;
         using (var original = NiceTransformer.Load(ml, path)) before = Fixtures.Column(original.Transform(data), "LogLikelihood");
-        EditGraph(path, onnx => EditModel(onnx, m =>
+        ModelZipEdits.EditGraph(path, onnx => ModelZipEdits.EditModel(onnx, m =>
         {
             var hash = m.MetadataProps.Single(e => e.Key == NiceOnnxMetadata.ContentHashKey);
             Assert.StartsWith(ContentHash.Prefix, hash.Value);
@@ -140,5 +135,25 @@ public sealed class ModelIntegrityTests : IDisposable
         }));
         using var old = NiceTransformer.Load(ml, path);
         Assert.Equal(before, Fixtures.Column(old.Transform(data), "LogLikelihood"));
+    }
+
+    /// <summary>
+    /// A zip saved now carries both checks; removing the content hash (to get an edited file past the Nice.MLNet
+    /// loaders as "saved before hashes existed") is itself refused.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ANewFileWhoseHashWasRemoved_IsRefused(bool detector)
+    {
+        string path = detector ? SaveDetector() : SaveTransformer();
+        ModelZipEdits.EditGraph(path, onnx => ModelZipEdits.EditModel(onnx, m =>
+            m.MetadataProps.Remove(m.MetadataProps.Single(e => e.Key == NiceOnnxMetadata.ContentHashKey))));
+        var e = Assert.Throws<InvalidDataException>(() => ml.Model.LoadNice(path, out _));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("content hash", e.Message);
+        Assert.Contains("was removed", e.Message);
+        Assert.Throws<InvalidDataException>(() => NiceTransformer.Load(ml, path));
+        if (detector) Assert.Throws<InvalidDataException>(() => NiceAnomalyDetector.Load(ml, path));
     }
 }
