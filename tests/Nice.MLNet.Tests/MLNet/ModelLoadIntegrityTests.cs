@@ -73,10 +73,9 @@ public sealed class ModelLoadIntegrityTests : IClassFixture<SavedZips>, IDisposa
     {
         if (edit == "swapIndices")
         {
-            // The first coupling's partition: which dimensions pass unchanged. Swapping two changes the order the net
-            // sees them in.
-            var first = m.Graph.Initializer.First(t => t.DataType == 7 && t.Name.EndsWith(".first", StringComparison.Ordinal)
-                && t.RawData.Length >= 16);
+            // The longest int64 initializer: the column order the forward graph gathers the rows into before the
+            // couplings (GraphLayout). Swapping two changes the order the nets see the dimensions in.
+            var first = m.Graph.Initializer.Where(t => t.DataType == 7).OrderByDescending(t => t.RawData.Length).First();
             ModelZipEdits.EditRaw(first, raw =>
             {
                 for (int k = 0; k < 8; k++) (raw[k], raw[8 + k]) = (raw[8 + k], raw[k]);

@@ -102,7 +102,8 @@ public sealed class WeightIntegrityTests
         using var flow = TestUtil.RandomFlow(config, seed: 12, scale: 0.3);
         var model = ModelProto.Parser.ParseFrom(Export(flow, dq, batched: true, integrity: true));
         var hidden = model.Graph.Initializer.First(t => t.DataType == 1 && t.RawData.Length == 300 * 300 * 4);
-        var indices = model.Graph.Initializer.First(t => t.DataType == 7 && t.Name.EndsWith(".first", StringComparison.Ordinal));
+        // The longest int64 initializer: the order the forward graph gathers the columns into (GraphLayout).
+        var indices = model.Graph.Initializer.Where(t => t.DataType == 7).OrderByDescending(t => t.RawData.Length).First();
         var target = edit == "swapIndices" ? indices : hidden;
         var raw = target.RawData.ToByteArray();
         int i = 12_345;
