@@ -98,8 +98,14 @@ internal static class NiceDefaults
         int patience = o.EarlyStoppingPatience
             ?? Math.Max(MinPatience, (int)Math.Ceiling((double)MinPatienceSteps / steps));
         double smoothing = o.Smoothing ?? (!whitened && d <= n && n <= MaxSmoothingRows ? Smoothing : 0);
+        // Fewer rows than columns: the held-out NLL peaks long before the flow stops ranking new rows better
+        // (docs/tabular-design.md), so every flow trains its whole budget and keeps the last epoch.
+        bool earlyStopping = o.EarlyStopping ?? (whitened || n >= d);
         return new NiceResolvedOptions(n, d, o.HiddenLayers ?? HiddenLayers, width, epochs, batch, patience,
-            validation, members, o.InputNormalization ?? !whitened, smoothing, Kinds(o, scan, quantized));
+            validation, members, o.InputNormalization ?? !whitened, smoothing, Kinds(o, scan, quantized))
+        {
+            EarlyStopping = earlyStopping,
+        };
     }
 
     /// <summary>
@@ -114,7 +120,7 @@ internal static class NiceDefaults
         return new NiceResolvedOptions(n, d, o.HiddenLayers ?? PaperHiddenLayers, o.HiddenWidth ?? PaperHiddenWidth,
             o.Epochs ?? FallbackEpochs, o.BatchSize ?? FallbackBatchSize, o.EarlyStoppingPatience ?? FallbackPatience,
             o.ValidationFraction ?? ValidationFraction, o.EnsembleMembers ?? 1, o.InputNormalization ?? false,
-            o.Smoothing ?? 0, kinds);
+            o.Smoothing ?? 0, kinds) { EarlyStopping = o.EarlyStopping ?? true };
     }
 
     /// <summary>

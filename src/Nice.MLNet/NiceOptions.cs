@@ -24,7 +24,8 @@ namespace Nice.MLNet;
 /// 0.1;</item>
 /// <item><see cref="Epochs"/> max(300, ⌈3,000 / steps per epoch⌉), at most 3,000, and
 /// <see cref="EarlyStoppingPatience"/> max(30, ⌈300 / steps per epoch⌉) — at least 3,000 optimizer steps for tiny
-/// data;</item>
+/// data; <see cref="EarlyStopping"/> on, except with fewer rows than columns (n &lt; D), where every flow trains all
+/// its epochs and keeps the last;</item>
 /// <item><see cref="InputNormalization"/> on, <see cref="DetectColumnKinds"/> on, and <see cref="Smoothing"/> 0.5 when
 /// D ≤ n ≤ 1,000 (0 otherwise).</item>
 /// </list>
@@ -194,6 +195,15 @@ public sealed class NiceOptions
     public int? EarlyStoppingPatience { get; set; }
 
     /// <summary>
+    /// Pick the epoch on the held-out rows: keep the weights of the best held-out NLL and stop after
+    /// <see cref="EarlyStoppingPatience"/> epochs without a better one. false = train every one of
+    /// <see cref="Epochs"/> and keep the last weights (the held-out rows still calibrate the anomaly threshold and
+    /// their NLL is still reported). Default null = the rule: on, off when there are fewer training rows than columns
+    /// (n &lt; D) — there the held-out NLL peaks long before the flow stops ranking new rows better.
+    /// </summary>
+    public bool? EarlyStopping { get; set; }
+
+    /// <summary>
     /// A wall-time budget for training: training stops after the first epoch that ends this long after it started (an
     /// epoch is never cut short) and keeps the best validation epoch, as with early stopping; Fit returns normally.
     /// Must be positive. Default null = no limit (use <see cref="CancellationToken"/> to abort instead).
@@ -325,11 +335,14 @@ public sealed class NiceOptions
     internal TrainingSettings ToTrainingSettings() => ToTrainingSettings(
         Epochs ?? NiceDefaults.FallbackEpochs, BatchSize ?? NiceDefaults.FallbackBatchSize,
         ValidationFraction ?? NiceDefaults.ValidationFraction, EarlyStoppingPatience ?? NiceDefaults.FallbackPatience,
-        null);
+        null) with { KeepBestEpoch = EarlyStopping ?? true };
 
     /// <summary>The training settings of a Fit with the settings <paramref name="r"/> and its training noise.</summary>
     internal TrainingSettings ToTrainingSettings(NiceResolvedOptions r, TrainingNoise? noise)
-        => ToTrainingSettings(r.Epochs, r.BatchSize, r.ValidationFraction, r.EarlyStoppingPatience, noise);
+        => ToTrainingSettings(r.Epochs, r.BatchSize, r.ValidationFraction, r.EarlyStoppingPatience, noise) with
+        {
+            KeepBestEpoch = r.EarlyStopping,
+        };
 
     private TrainingSettings ToTrainingSettings(int epochs, int batch, double validation, int patience,
         TrainingNoise? noise) => new()

@@ -23,4 +23,9 @@ namespace Nice.MLNet;
 public sealed record NiceResolvedOptions(
     int Rows, int Dimension, int HiddenLayers, int HiddenWidth, int Epochs, int BatchSize, int EarlyStoppingPatience,
     double ValidationFraction, int EnsembleMembers, bool InputNormalization, double Smoothing,
-    IReadOnlyList<NiceColumnKind> ColumnKinds);
+    IReadOnlyList<NiceColumnKind> ColumnKinds)
+{
+    /// <summary>Whether each flow kept its best held-out epoch (true) or trained all <see cref="Epochs"/> and kept
+    /// the last (false: the rule's choice when there are fewer rows than columns).</summary>
+    public bool EarlyStopping { get; init; } = true;
+}

@@ -11,7 +11,8 @@ namespace Nice.MLNet.Tabular;
 /// <item><c>mode</c> [flow]: <c>detector</c> = the library's anomaly trainer as a user calls it today (its own 10% validation
 /// split, threshold on the training rows); <c>flow</c> = the prototype below, built on <c>mlContext.Transforms.Nice</c>.</item>
 /// <item><c>preset</c> [none]: <c>default</c> = <c>new NiceOptions()</c> untouched (the library's data-fitted defaults);
-/// <c>paper</c> = <c>NiceOptions.PaperMnist()</c>;
+/// <c>paper</c> = <c>NiceOptions.PaperMnist()</c>; with <c>preset=default</c> the keys given override single options
+/// (see <see cref="Overridden"/>);
 /// <c>rule</c> = <see cref="DefaultRule"/> from rows and D; none = the keys below.</item>
 /// <item><c>couplings</c> [4], <c>layers</c> [2], <c>width</c> [64], <c>epochs</c> [300], <c>patience</c> [30],
 /// <c>batch</c> [32], <c>lr</c> [1e-3], <c>wd</c> [0]: the flow and its optimizer (epochs = passes over the original rows).</item>
@@ -55,7 +56,9 @@ public sealed class NiceRecipe
             }
         var recipe = new NiceRecipe(name, values);
         var known = new[] { "mode", "preset", "couplings", "layers", "width", "epochs", "patience", "batch", "lr", "wd", "folds",
-            "seeds", "holdout", "dq", "jitter", "prior", "shape", "dropconst", "calib", "scale", "vfrac" };
+            "seeds", "holdout", "dq", "jitter", "prior", "shape", "dropconst", "calib", "scale", "vfrac",
+            "members", "smooth", "inorm", "detect", "clip",
+            "coupling", "mixing", "whiten", "actnorm", "estop" };
         foreach (var k in values.Keys)
             if (!known.Contains(k)) throw new ArgumentException($"Recipe '{name}': unknown key '{k}' (known: {string.Join(", ", known)}).");
         return recipe;
@@ -102,7 +105,7 @@ public sealed class NiceRecipe
 
     private NiceOptions BaseOptions(int rows, int d, int seed)
     {
-        if (Preset == "default") return new NiceOptions { Seed = seed };
+        if (Preset == "default") return Overridden(new NiceOptions { Seed = seed });
         if (Preset == "paper")
         {
             var paper = NiceOptions.PaperMnist();
@@ -126,6 +129,37 @@ public sealed class NiceRecipe
             Couplings = Couplings, HiddenLayers = Layers, HiddenWidth = Width, Epochs = Epochs, EarlyStoppingPatience = Patience,
             BatchSize = Batch, LearningRate = LearningRate, WeightDecay = WeightDecay, Seed = seed,
         };
+    }
+
+    /// <summary>
+    /// <c>preset=default</c> with some options set: only the keys given override the library's rule (couplings, layers,
+    /// width, epochs, patience, batch, lr, wd, vfrac, <c>members</c> = EnsembleMembers, <c>smooth</c> = Smoothing,
+    /// <c>inorm</c> = InputNormalization 0/1, <c>detect</c> = DetectColumnKinds 0/1, <c>clip</c> = GradientClipNorm,
+    /// <c>coupling</c>, <c>mixing</c>, <c>whiten</c> = the enums by name, <c>actnorm</c> 0/1, <c>estop</c> =
+    /// EarlyStopping 0/1).
+    /// </summary>
+    private NiceOptions Overridden(NiceOptions o)
+    {
+        if (values.ContainsKey("couplings")) o.Couplings = Couplings;
+        if (values.ContainsKey("layers")) o.HiddenLayers = Layers;
+        if (values.ContainsKey("width")) o.HiddenWidth = Width;
+        if (values.ContainsKey("epochs")) o.Epochs = Epochs;
+        if (values.ContainsKey("patience")) o.EarlyStoppingPatience = Patience;
+        if (values.ContainsKey("batch")) o.BatchSize = Batch;
+        if (values.ContainsKey("lr")) o.LearningRate = LearningRate;
+        if (values.ContainsKey("wd")) o.WeightDecay = WeightDecay;
+        if (values.ContainsKey("vfrac")) o.ValidationFraction = ValidationFraction;
+        if (values.ContainsKey("members")) o.EnsembleMembers = Int("members", 1);
+        if (values.ContainsKey("smooth")) o.Smoothing = Double("smooth", 0);
+        if (values.ContainsKey("inorm")) o.InputNormalization = Int("inorm", 1) != 0;
+        if (values.ContainsKey("detect")) o.DetectColumnKinds = Int("detect", 1) != 0;
+        if (values.ContainsKey("clip")) o.GradientClipNorm = Double("clip", 0);
+        if (values.ContainsKey("coupling")) o.Coupling = Enum.Parse<NiceCoupling>(Get("coupling", "Additive"), true);
+        if (values.ContainsKey("mixing")) o.Mixing = Enum.Parse<NiceMixing>(Get("mixing", "None"), true);
+        if (values.ContainsKey("whiten")) o.Whitening = Enum.Parse<NiceWhitening>(Get("whiten", "None"), true);
+        if (values.ContainsKey("actnorm")) o.ActNorm = Int("actnorm", 0) != 0;
+        if (values.ContainsKey("estop")) o.EarlyStopping = Int("estop", 1) != 0;
+        return o;
     }
 
     /// <summary>The candidate default rule for tables (see docs/tabular-design.md); only rows and D enter it.</summary>

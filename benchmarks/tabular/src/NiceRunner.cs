@@ -72,7 +72,8 @@ public static class NiceRunner
         var resolved = detector.Model.TrainingSummary?.Resolved;
         string kinds = resolved is null ? "" : $" discrete={resolved.ColumnKinds.Count(k => k.Type == NiceColumnType.Discrete)}"
             + $" const={resolved.ColumnKinds.Count(k => k.Type == NiceColumnType.Constant)} members={resolved.EnsembleMembers}"
-            + $" width={resolved.HiddenWidth} batch={resolved.BatchSize} smoothing={resolved.Smoothing}";
+            + $" width={resolved.HiddenWidth} batch={resolved.BatchSize} smoothing={resolved.Smoothing}"
+            + (resolved.EarlyStopping ? "" : " early-stopping=off");
         return new NiceOutcome(scores, detector.Threshold, detector.CalibrationRows,
             $"D={train[0].Length}{kinds} calibration={detector.CalibrationSource}"
             + $" best-epochs={string.Join("/", detector.Model.TrainingSummary?.BestEpochs ?? Array.Empty<int>())}");

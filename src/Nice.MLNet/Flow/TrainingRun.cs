@@ -197,11 +197,12 @@ internal sealed class TrainingRun : IDisposable
 
     /// <summary>
     /// Keeps a snapshot of the weights when <paramref name="validNll"/> is the best so far (or, without validation
-    /// rows, after every epoch); returns whether this epoch is the one kept.
+    /// rows or with <see cref="TrainingSettings.KeepBestEpoch"/> off, after every epoch); returns whether this epoch is
+    /// the one kept.
     /// </summary>
     private bool KeepIfBest(double? validNll)
     {
-        if (validNll is double v)
+        if (validNll is double v && s.KeepBestEpoch)
         {
             if (v >= bestValid)
             {
@@ -218,7 +219,8 @@ internal sealed class TrainingRun : IDisposable
 
     /// <summary>Early stopping (patience epochs without a better validation NLL) or the wall-time budget.</summary>
     private bool ShouldStop(double? validNll)
-        => validNll is not null && s.EarlyStoppingPatience > 0 && sinceBest >= s.EarlyStoppingPatience
+        => validNll is not null && s.KeepBestEpoch && s.EarlyStoppingPatience > 0
+           && sinceBest >= s.EarlyStoppingPatience
            || s.MaxTrainingTime is { } limit && clock.Elapsed >= limit;
 
     /// <summary>Data-dependent initialization from up to ~4,000 training rows (its own shuffle and noise).</summary>

@@ -21,6 +21,10 @@ internal sealed record TrainingSettings
     public required double ValidationFraction { get; init; }
     /// <summary>Stop after this many epochs without a better validation NLL; 0 = never stop early.</summary>
     public required int EarlyStoppingPatience { get; init; }
+    /// <summary>Pick the epoch on the held-out rows (keep the best one, stop after
+    /// <see cref="EarlyStoppingPatience"/>); false = run every epoch and keep the last weights (the held-out NLL is
+    /// still reported).</summary>
+    public bool KeepBestEpoch { get; init; } = true;
     /// <summary>Stop after the first epoch that ends this long after training started (never mid-epoch); null = no
     /// limit.</summary>
     public required TimeSpan? MaxTrainingTime { get; init; }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Nice.MLNet.Flow;
 using Xunit;
 
@@ -44,6 +45,39 @@ public sealed class DataFittedDefaultsTests
         Assert.Equal(1, r.ColumnKinds[2].Step);
         Assert.Equal(5, model.TrainingSummary.BestEpochs.Count);
         Assert.All(model.LogLikelihood(Table(20, seed: 9).Select(v => v.Features).ToArray()), ll => Assert.True(float.IsFinite(ll)));
+    }
+
+    private sealed class WideRow
+    {
+        [VectorType(40)] public float[] Features = Array.Empty<float>();
+    }
+
+    [Fact]
+    public void FewerRowsThanColumns_TrainEveryEpoch_AndKeepTheLast_UnlessEarlyStoppingIsSet()
+    {
+        // 30 rows of 40 continuous columns (n < D): the rule turns early stopping off, so each of the five members
+        // keeps its last epoch even where its held-out NLL was better earlier.
+        var rng = new Random(5);
+        var wide = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 30).Select(_ => new WideRow
+        {
+            Features = Enumerable.Range(0, 40).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray(),
+        }).ToArray());
+        using var model = ml.Transforms.Nice(new NiceOptions { Epochs = 40, Seed = 1 }).Fit(wide);
+        var summary = model.TrainingSummary!;
+        Assert.False(summary.Resolved!.EarlyStopping);
+        Assert.Equal(5, summary.Resolved.EnsembleMembers);
+        Assert.Equal(new[] { 40, 40, 40, 40, 40 }, summary.BestEpochs);
+        Assert.All(summary.History, r => Assert.NotNull(r.ValidNll));   // still measured and reported
+        Assert.Contains(summary.History.GroupBy(r => r.Member),
+            g => g.Min(r => r.ValidNll!.Value) < g.Last().ValidNll!.Value);   // an earlier epoch was better
+
+        using var pinned = ml.Transforms.Nice(new NiceOptions { Epochs = 40, Seed = 1, EarlyStopping = true })
+            .Fit(wide);
+        Assert.True(pinned.TrainingSummary!.Resolved!.EarlyStopping);
+        Assert.Contains(pinned.TrainingSummary.BestEpochs, e => e < 40);
+
+        using var tall = ml.Transforms.Nice(new NiceOptions { Epochs = 2, Seed = 1 }).Fit(Fixtures.Data(ml, Table(60)));
+        Assert.True(tall.TrainingSummary!.Resolved!.EarlyStopping);             // n ≥ D: on
     }
 
     [Fact]
