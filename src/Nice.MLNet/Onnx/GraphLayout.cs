@@ -55,9 +55,7 @@ internal sealed class GraphLayout
     public string Permute(string t, string perm)
     {
         if (IsIdentity) return b.Node("Gather", new[] { t, perm }, null, OnnxAttribute.Of("axis", 1));
-        var position = new long[pi.Length];
-        for (int j = 0; j < pi.Length; j++) position[pi[j]] = j;
-        string indices = b.Node("Gather", new[] { b.Int64s(position), perm }, null, OnnxAttribute.Of("axis", 0));
+        string indices = b.Node("Gather", new[] { b.Int64s(Positions()), perm }, null, OnnxAttribute.Of("axis", 0));
         pi = Enumerable.Range(0, pi.Length).Select(i => (long)i).ToArray();
         return b.Node("Gather", new[] { t, indices }, null, OnnxAttribute.Of("axis", 1));
     }
@@ -72,9 +70,7 @@ internal sealed class GraphLayout
     public string ToInput(string t)
     {
         if (IsIdentity) return t;
-        var inverse = new long[pi.Length];
-        for (int j = 0; j < pi.Length; j++) inverse[pi[j]] = j;
-        return b.Node("Gather", new[] { t, b.Int64s(inverse) }, null, OnnxAttribute.Of("axis", 1));
+        return b.Node("Gather", new[] { t, b.Int64s(Positions()) }, null, OnnxAttribute.Of("axis", 1));
     }
 
     /// <summary>The position of <paramref name="set"/> as a contiguous block of T in its own order, or −1.</summary>
@@ -90,11 +86,18 @@ internal sealed class GraphLayout
     /// <summary>T reordered so that it holds x[:, <paramref name="target"/>].</summary>
     private string Reorder(string t, long[] target)
     {
-        var position = new long[pi.Length];
-        for (int j = 0; j < pi.Length; j++) position[pi[j]] = j;
+        var position = Positions();
         var indices = target.Select(v => position[v]).ToArray();
         pi = target;
         return b.Node("Gather", new[] { t, b.Int64s(indices) }, null, OnnxAttribute.Of("axis", 1));
+    }
+
+    /// <summary>Where each of x's columns sits in T: position[π[j]] = j (π's inverse).</summary>
+    private long[] Positions()
+    {
+        var position = new long[pi.Length];
+        for (int j = 0; j < pi.Length; j++) position[pi[j]] = j;
+        return position;
     }
 
     private string Gather(string value, long axis)
