@@ -70,7 +70,7 @@ public static class ScoreCommand
     {
         var ml = new MLContext(1);
         var model = NiceTransformer.Load(ml, ws.Zip, scoringEngine: engine, threads: threads);
-        var view = ml.Data.Cache(ml.Data.LoadFromEnumerable(Workspace.Rows(data, d, rows), Workspace.Definition(d)));
+        var view = CachedView(ml, data, d, rows);
         return () =>
         {
             var scored = model.Transform(view);
@@ -89,7 +89,7 @@ public static class ScoreCommand
     private static Action Read(float[] data, int d, int rows)
     {
         var ml = new MLContext(1);
-        var view = ml.Data.Cache(ml.Data.LoadFromEnumerable(Workspace.Rows(data, d, rows), Workspace.Definition(d)));
+        var view = CachedView(ml, data, d, rows);
         return () =>
         {
             var col = view.Schema["Features"];
@@ -99,6 +99,11 @@ public static class ScoreCommand
             while (cursor.MoveNext()) features(ref x);
         };
     }
+
+    /// <summary>The workspace rows as an in-memory, cached IDataView (what <c>transform</c> and <c>read</c>
+    /// iterate).</summary>
+    private static IDataView CachedView(MLContext ml, float[] data, int d, int rows)
+        => ml.Data.Cache(ml.Data.LoadFromEnumerable(Workspace.Rows(data, d, rows), Workspace.Definition(d)));
 
     private static Action Ort(Workspace ws, string onnx, float[] data, int d, int rows, int batch, int threads, bool spin,
         Dictionary<string, object?> result)
