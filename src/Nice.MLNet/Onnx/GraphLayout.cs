@@ -29,7 +29,7 @@ internal sealed class GraphLayout
 
     /// <summary>
     /// x_I₁ and x_I₂ of <paramref name="t"/> as Slices, after one Gather into the order I₁ ++ I₂ when either set is
-    /// not a contiguous block of T; <paramref name="merge"/> puts (x_I₁, y₂) back into T's order with a Concat.
+    /// not a contiguous block of T; <c>Merge</c> puts (x_I₁, y₂) back into T's order with a Concat.
     /// </summary>
     public (string X1, string X2, Func<string, string, string> Merge) Split(string t, long[] first, long[] second)
     {
