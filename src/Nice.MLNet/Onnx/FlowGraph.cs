@@ -43,7 +43,8 @@ internal sealed class FlowGraph
     private sealed record CouplingNodes(string Prefix, Partition Partition,
         IReadOnlyList<(string Weight, string Bias)> Linears, string? Scale, int Updated) : Step;
 
-    private sealed record PermutationNodes(string Perm, string Inverse) : Step;
+    /// <summary>A fixed permutation: π's initializer, and π itself for the inverse graph, which alone needs π⁻¹.</summary>
+    private sealed record PermutationNodes(string Prefix, string Perm, long[] Pi) : Step;
 
     /// <summary>
     /// LU mixing: the packed parameter, P as gather indices, the signs (W⁻¹ is added by the inverse graph only).
@@ -98,9 +99,7 @@ internal sealed class FlowGraph
                 case FlowLayout.PermutationStep:
                 {
                     var perm = weights.Permutation(prefix);
-                    steps.Add(new PermutationNodes(
-                        b.Initializer($"{prefix}.perm", perm, d),
-                        b.Initializer($"{prefix}.inverse", Permutations.Invert(perm), d)));
+                    steps.Add(new PermutationNodes(prefix, b.Initializer($"{prefix}.perm", perm, d), perm));
                     break;
                 }
                 case FlowLayout.LuStep:
@@ -320,7 +319,7 @@ internal sealed class FlowGraph
                 return Gather(b.Node("Concat", new[] { y1, x2 }, null, OnnxAttribute.Of("axis", 1)), unpermute);
             }
             case PermutationNodes p:
-                return Gather(y, p.Inverse);
+                return Gather(y, b.Initializer($"{p.Prefix}.inverse", Permutations.Invert(p.Pi), config.Dimension));
             case LuNodes lu:
             {
                 int d = config.Dimension;
