@@ -28,24 +28,70 @@ internal sealed record TrainingNoise(float[] Steps, float[]? Smoothing)
                 $"{Dimension * Dimension} expected.", nameof(Smoothing));
     }
 
-    /// <summary>The rows <paramref name="raw"/> [N, D] plus noise drawn from <paramref name="generator"/>.</summary>
+    /// <summary>The rows <paramref name="raw"/> [N, D] plus noise drawn from <paramref name="generator"/> (one call;
+    /// a training run uses <see cref="Prepare"/> once instead).</summary>
     public Tensor Apply(Tensor raw, Generator generator)
     {
-        using var scope = NewDisposeScope();
-        int d = Dimension;
-        var x = raw;
-        if (Dequantizes)
+        using var prepared = Prepare(raw.dtype, raw.device);
+        return prepared.Apply(raw, generator);
+    }
+
+    /// <summary>
+    /// The noise's constant tensors (steps, ½, the smoothing factor L), made once for a whole training run rather than
+    /// once per batch. Re-made per batch, the D × D factor churned the large-object heap, and the garbage collections
+    /// that caused could finalize one of TorchSharp's implicit Scalars (each <c>a + b</c> or <c>x − 0.5</c> makes one
+    /// that nothing holds during the native call) under the call: fits with smoothing on musk (D = 166) failed in
+    /// libtorch with "Unknown scalar type" or "Expected false to be true" (Scalar.h).
+    /// </summary>
+    public Prepared Prepare(ScalarType dtype, Device device) => new(this, dtype, device);
+
+    /// <summary><see cref="TrainingNoise"/> with its constants on a device; dispose it when the run ends.</summary>
+    internal sealed class Prepared : IDisposable
+    {
+        private readonly Tensor? step, half, factor;
+
+        public Prepared(TrainingNoise noise, ScalarType dtype, Device device)
         {
-            var step = tensor(Steps, dtype: raw.dtype).to(raw.device);
-            var u = rand(raw.shape, generator: generator, dtype: raw.dtype).to(raw.device) - 0.5;
-            x = x + u * step;
+            int d = noise.Dimension;
+            if (noise.Dequantizes)
+            {
+                step = Own(tensor(noise.Steps, dtype: dtype), device);
+                half = Own(tensor(0.5, dtype: dtype), device);
+            }
+            if (noise.Smoothing != null) factor = Own(tensor(noise.Smoothing, new long[] { d, d }, dtype: dtype), device);
         }
-        if (Smoothing != null)
+
+        private static Tensor Own(Tensor t, Device device)
         {
-            var l = tensor(Smoothing, new long[] { d, d }, dtype: raw.dtype).to(raw.device);
-            var e = randn(raw.shape, generator: generator, dtype: raw.dtype).to(raw.device);
-            x = x + e.matmul(l.t());
+            var moved = t.to(device);
+            if (!ReferenceEquals(moved, t)) t.Dispose();
+            return moved.DetachFromDisposeScope();
         }
-        return x.MoveToOuterDisposeScope();
+
+        /// <summary>The rows <paramref name="raw"/> [N, D] plus noise drawn from <paramref name="generator"/>.</summary>
+        public Tensor Apply(Tensor raw, Generator generator)
+        {
+            using var scope = NewDisposeScope();
+            var x = raw;
+            if (step is not null)
+            {
+                // u − ½ with ½ a tensor, not a double (one implicit Scalar fewer): the same float arithmetic.
+                var u = rand(raw.shape, generator: generator, dtype: raw.dtype).to(raw.device) - half!;
+                x = x + u * step;
+            }
+            if (factor is not null)
+            {
+                var e = randn(raw.shape, generator: generator, dtype: raw.dtype).to(raw.device);
+                x = x + e.matmul(factor.t());
+            }
+            return x.MoveToOuterDisposeScope();
+        }
+
+        public void Dispose()
+        {
+            step?.Dispose();
+            half?.Dispose();
+            factor?.Dispose();
+        }
     }
 }

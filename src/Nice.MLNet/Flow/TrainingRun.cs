@@ -22,6 +22,7 @@ internal sealed class TrainingRun : IDisposable
     private readonly Random random;
     private readonly Generator noise;
     private readonly Generator validNoise = new(0);
+    private readonly TrainingNoise.Prepared? rowNoise;
     private readonly Parameter[] parameters;
     private readonly AdamOptimizer optimizer;
     private readonly Stopwatch clock = new();
@@ -36,6 +37,7 @@ internal sealed class TrainingRun : IDisposable
         device = torch.device(s.Device);
         random = new Random(s.StreamSeed);
         noise = new Generator((ulong)(uint)s.StreamSeed + 1);
+        rowNoise = s.Noise?.Prepare(ScalarType.Float32, torch.CPU);
         feed = BatchFeed.Create(source, s);
         s.Cancellation.ThrowIfCancellationRequested();
         if (!flow.HasStarted)
@@ -246,7 +248,7 @@ internal sealed class TrainingRun : IDisposable
 
     private Tensor ToFlowSpace(Tensor raw, Generator generator)
     {
-        var noisy = s.Noise is null ? raw : s.Noise.Apply(raw, generator);
+        var noisy = rowNoise is null ? raw : rowNoise.Apply(raw, generator);
         var x = s.Dequantization is null ? noisy : s.Dequantization.ToFlow(noisy, noise: true, generator);
         return x.device == device ? x : x.to(device);
     }
@@ -258,5 +260,6 @@ internal sealed class TrainingRun : IDisposable
         feed.Dispose();
         noise.Dispose();
         validNoise.Dispose();
+        rowNoise?.Dispose();
     }
 }
