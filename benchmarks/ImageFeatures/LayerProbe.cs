@@ -20,7 +20,7 @@ public static class LayerProbe
     public static readonly string[] Methods = { "gauss", "knn1-euc", "knn5-euc", "knn1-cos", "knn5-cos" };
 
     public static void Run(float[][] train, byte[] trainLabels, float[][] test, byte[] testLabels, IReadOnlyList<string> sets,
-        string pre, int[] classes, TextWriter log)
+        string pre, int[] classes, TextWriter log, string layout = "gap")
     {
         log.WriteLine($"Layer probe: {train.Length} training rows ({train.Length / 10} per class), {test.Length} test rows; transform '{pre}' per block.");
         var means = new Dictionary<(string, string), double>();
@@ -35,14 +35,31 @@ public static class LayerProbe
             {
                 int c = classes[k];
                 var rows = train.Where((_, i) => trainLabels[i] == c).ToArray();
-                var tr = Features(rows, rows, blocks, pre);
-                var te = Features(rows, test, blocks, pre);
+                var tr = Features(rows, rows, blocks, pre, layout);
+                var te = Features(rows, test, blocks, pre, layout);
                 dim = tr[0].Length;
                 var anomaly = testLabels.Select(l => l != c).ToArray();
                 foreach (var (m, scores) in Score(tr, te)) aucs[m][k] = Metrics.Both(scores, anomaly).Auc;
             }
             foreach (var m in Methods) { means[(set, m)] = aucs[m].Average(); perClass[(set, m)] = aucs[m]; }
             log.WriteLine($"{set,-28} {dim,4} " + string.Concat(Methods.Select(m => F($"{means[(set, m)],9:F4} "))));
+            log.Flush();
+        }
+        foreach (var set in sets.Where(x => x.Split('+').All(b => ResNetTapFeaturizer.Layout(layout).Any(y => y.Name == b && y.Grid > 1))))
+        {
+            var aucs = classes.Select(c =>
+            {
+                var rows = train.Where((_, i) => trainLabels[i] == c).ToArray();
+                var total = new double[test.Length];
+                foreach (var b in set.Split('+'))
+                    foreach (var (fit, score) in Cells(rows, test, ResNetTapFeaturizer.Layout(layout).Single(y => y.Name == b), ResNetTapFeaturizer.Offset(layout, b)))
+                    {
+                        var d = new Gaussian(fit).Score(score);
+                        for (int i = 0; i < total.Length; i++) total[i] += d[i];
+                    }
+                return Metrics.Both(total, testLabels.Select(l => l != c).ToArray()).Auc;
+            }).ToArray();
+            log.WriteLine(F($"{set,-28} PaDiM-style: a Gaussian per grid cell (√x + unit length per cell), Mahalanobis summed: mean AUROC {aucs.Average():F4}; per class {string.Join(" ", aucs.Select(a => a.ToString("F4", CultureInfo.InvariantCulture)))}"));
             log.Flush();
         }
         foreach (var method in new[] { "gauss", Methods.Skip(1).MaxBy(m => sets.Max(s => means[(s, m)]))! })
@@ -57,15 +74,28 @@ public static class LayerProbe
         }
     }
 
+    /// <summary>Per grid cell, the C-vector of the fit rows and of the scored rows (ONNX layout: channel-major, c * g² + cell).</summary>
+    private static IEnumerable<(float[][] Fit, float[][] Score)> Cells(float[][] fit, float[][] score, ResNetTapFeaturizer.Block block, int offset)
+    {
+        int cells = block.Grid * block.Grid;
+        float[][] Take(float[][] rows, int cell) => rows.Select(r =>
+        {
+            var v = Enumerable.Range(0, block.Channels).Select(c => MathF.Sqrt(MathF.Max(r[offset + c * cells + cell], 0))).ToArray();
+            float norm = MathF.Max(MathF.Sqrt(v.Sum(x => x * x)), 1e-12f);
+            return v.Select(x => x / norm).ToArray();
+        }).ToArray();
+        for (int cell = 0; cell < cells; cell++) yield return (Take(fit, cell), Take(score, cell));
+    }
+
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>The columns of the named blocks ("pool512-cache" = the separately cached 512-d pool, appended after the 960 tap columns).</summary>
-    private static float[][] Features(float[][] fitRows, float[][] rows, string[] blocks, string pre)
+    /// <summary>The columns of the named blocks ("pool512-cache" = the separately cached 512-d pool, appended after the tap columns).</summary>
+    private static float[][] Features(float[][] fitRows, float[][] rows, string[] blocks, string pre, string layout)
     {
         var parts = blocks.Select(b =>
         {
-            int offset = b == "pool512-cache" ? ResNetTapFeaturizer.Width : ResNetTapFeaturizer.Offset(b);
-            int width = b == "pool512-cache" ? 512 : ResNetTapFeaturizer.Blocks.Single(x => x.Name == b).Channels;
+            int offset = b == "pool512-cache" ? ResNetTapFeaturizer.WidthOf(layout) : ResNetTapFeaturizer.Offset(layout, b);
+            int width = b == "pool512-cache" ? 512 : ResNetTapFeaturizer.Layout(layout).Single(x => x.Name == b).Values;
             float[][] Slice(float[][] r) => r.Select(x => x.AsSpan(offset, width).ToArray()).ToArray();
             var x = Slice(rows);
             switch (pre)

@@ -12,13 +12,17 @@ namespace Nice.MLNet.ImageFeatures;
 /// merges, so the rest of the model is copied byte for byte.
 /// onnx.proto: ModelProto.graph = 7; GraphProto.node = 1, output = 12; NodeProto input = 1, output = 2, name = 3, op_type = 4;
 /// ValueInfoProto name = 1, type = 2; TypeProto.tensor_type = 1; Tensor elem_type = 1 (FLOAT = 1), shape = 2; dim = 1;
-/// Dimension dim_value = 1, dim_param = 2.
+/// Dimension dim_value = 1, dim_param = 2; NodeProto.attribute = 5; AttributeProto name = 1, ints = 8, type = 20 (INTS = 7).
 /// </summary>
 public static class OnnxTapPatch
 {
-    public static string OutputOf(string tensor) => tensor + "_gap";
+    public static string OutputOf(string tensor, int kernel = 0) => tensor + (kernel == 0 ? "_gap" : $"_avg{kernel}");
 
-    public static byte[] AddPooledOutputs(byte[] model, IReadOnlyList<(string Tensor, int Channels)> taps)
+    /// <summary>
+    /// Kernel 0: GlobalAveragePool, output [N, C, 1, 1]. Kernel k: AveragePool with a k x k kernel and stride k (a coarse
+    /// grid of cell means, output [N, C, grid, grid]; the caller gives grid = H / k).
+    /// </summary>
+    public static byte[] AddPooledOutputs(byte[] model, IReadOnlyList<(string Tensor, int Channels, int Kernel, int Grid)> taps)
     {
         bool seen = false;
         var patched = OnnxBatchPatch.Rewrite(model, (n, graph) =>
@@ -28,20 +32,29 @@ public static class OnnxTapPatch
             using var memory = new MemoryStream();
             memory.Write(graph);
             var output = new CodedOutputStream(memory);
-            foreach (var (tensor, channels) in taps)
+            foreach (var (tensor, channels, kernel, grid) in taps)
             {
                 output.WriteTag(1, WireFormat.WireType.LengthDelimited);
                 output.WriteBytes(Message(o =>
                 {
                     String(o, 1, tensor);
-                    String(o, 2, OutputOf(tensor));
-                    String(o, 3, "Tap_" + tensor);
-                    String(o, 4, "GlobalAveragePool");
+                    String(o, 2, OutputOf(tensor, kernel));
+                    String(o, 3, "Tap_" + OutputOf(tensor, kernel));
+                    String(o, 4, kernel == 0 ? "GlobalAveragePool" : "AveragePool");
+                    if (kernel > 0)
+                        foreach (var attribute in new[] { "kernel_shape", "strides" })
+                            Bytes(o, 5, Message(a =>
+                            {
+                                String(a, 1, attribute);
+                                foreach (long v in new long[] { kernel, kernel }) { a.WriteTag(8, WireFormat.WireType.Varint); a.WriteInt64(v); }
+                                a.WriteTag(20, WireFormat.WireType.Varint);
+                                a.WriteInt32(7); // AttributeProto.type = INTS
+                            }));
                 }));
                 output.WriteTag(12, WireFormat.WireType.LengthDelimited);
                 output.WriteBytes(Message(o =>
                 {
-                    String(o, 1, OutputOf(tensor));
+                    String(o, 1, OutputOf(tensor, kernel));
                     Bytes(o, 2, Message(t => Bytes(t, 1, Message(tt =>
                     {
                         tt.WriteTag(1, WireFormat.WireType.Varint);
@@ -49,7 +62,7 @@ public static class OnnxTapPatch
                         Bytes(tt, 2, Message(shape =>
                         {
                             Bytes(shape, 1, Message(d => String(d, 2, "N")));
-                            foreach (long v in new long[] { channels, 1, 1 })
+                            foreach (long v in new long[] { channels, grid, grid })
                                 Bytes(shape, 1, Message(d => { d.WriteTag(1, WireFormat.WireType.Varint); d.WriteInt64(v); }));
                         }));
                     }))));
