@@ -72,6 +72,21 @@ public static class Datasets
         return new GrayImages($"{images.Name}-every{k}", pixels, picked.Select(i => images.Labels[i]).ToArray(), images.Height, images.Width);
     }
 
+    /// <summary>The images at <paramref name="indices"/>, in that order, under a new name.</summary>
+    public static GrayImages Subset(GrayImages images, IReadOnlyList<int> indices, string name)
+        => new(name, indices.SelectMany(i => images.Image(i).ToArray()).ToArray(), indices.Select(i => images.Labels[i]).ToArray(),
+            images.Height, images.Width);
+
+    /// <summary>
+    /// The first <paramref name="perClass"/> images of each class, interleaved (class 0's first, class 1's first, ..., class 0's
+    /// second, ...), so any prefix of a cache filled in this order holds the first images of every class in equal numbers.
+    /// </summary>
+    public static int[] FirstPerClassInterleaved(byte[] labels, int perClass)
+    {
+        var byClass = Enumerable.Range(0, 10).Select(c => Enumerable.Range(0, labels.Length).Where(i => labels[i] == c).Take(perClass).ToArray()).ToArray();
+        return Enumerable.Range(0, perClass).SelectMany(k => byClass.Where(ix => k < ix.Length).Select(ix => ix[k])).ToArray();
+    }
+
     private static (int[] Dims, byte[] Data) Idx(string path, int dimensions)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path} not found (apt-get install dataset-fashion-mnist).", path);

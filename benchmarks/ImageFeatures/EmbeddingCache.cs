@@ -19,12 +19,17 @@ public static class EmbeddingCache
 
     /// <summary>Featurizes the rows of <paramref name="images"/> not yet in the file, with ML.NET's image steps and batched ONNX Runtime.</summary>
     public static void Fill(GrayImages images, string path, ResNetBatchFeaturizer featurizer, int batch, TextWriter log)
+        => Fill(images, path, featurizer.Run, ImagePipeline.FeatureDimension, batch, log);
+
+    /// <summary>The same with any batch featurizer giving <paramref name="width"/> floats per image (rows of width x 4 bytes).</summary>
+    public static void Fill(GrayImages images, string path, Func<float[], int, float[]> run, int width, int batch, TextWriter log)
     {
+        int rowBytes = width * sizeof(float);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         long length = File.Exists(path) ? new FileInfo(path).Length : 0;
-        int done = (int)(length / RowBytes);
-        if (length % RowBytes != 0)
-            using (var trim = new FileStream(path, FileMode.Open)) trim.SetLength((long)done * RowBytes);
+        int done = (int)(length / rowBytes);
+        if (length % rowBytes != 0)
+            using (var trim = new FileStream(path, FileMode.Open)) trim.SetLength((long)done * rowBytes);
         if (done >= images.Count)
         {
             log.WriteLine($"{path}: complete ({images.Count} rows).");
@@ -42,7 +47,7 @@ public static class EmbeddingCache
         void Flush()
         {
             var t = Stopwatch.StartNew();
-            var features = featurizer.Run(buffer, filled);
+            var features = run(buffer, filled);
             onnxSeconds += t.Elapsed.TotalSeconds;
             var bytes = new byte[features.Length * sizeof(float)];
             Buffer.BlockCopy(features, 0, bytes, 0, bytes.Length);
@@ -64,16 +69,17 @@ public static class EmbeddingCache
     }
 
     /// <summary>The rows cached so far (a prefix of the set while `embed` is still running).</summary>
-    public static float[][] LoadPrefix(string path, int maxRows)
+    public static float[][] LoadPrefix(string path, int maxRows, int width = ImagePipeline.FeatureDimension)
     {
+        int rowBytes = width * sizeof(float);
         if (!File.Exists(path)) return Array.Empty<float[]>();
-        int rows = (int)Math.Min(maxRows, new FileInfo(path).Length / RowBytes);
-        var bytes = new byte[(long)rows * RowBytes];
+        int rows = (int)Math.Min(maxRows, new FileInfo(path).Length / rowBytes);
+        var bytes = new byte[(long)rows * rowBytes];
         using (var file = File.OpenRead(path)) file.ReadExactly(bytes);
         return Enumerable.Range(0, rows).Select(i =>
         {
-            var row = new float[ImagePipeline.FeatureDimension];
-            Buffer.BlockCopy(bytes, i * RowBytes, row, 0, RowBytes);
+            var row = new float[width];
+            Buffer.BlockCopy(bytes, i * rowBytes, row, 0, rowBytes);
             return row;
         }).ToArray();
     }

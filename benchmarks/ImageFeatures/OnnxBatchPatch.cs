@@ -40,7 +40,7 @@ public static class OnnxBatchPatch
     }
 
     /// <summary>Copies a message field by field; a length-delimited field is replaced by what <paramref name="replace"/> returns, unless null.</summary>
-    private static byte[] Rewrite(byte[] message, Func<int, byte[], byte[]?> replace)
+    internal static byte[] Rewrite(byte[] message, Func<int, byte[], byte[]?> replace)
     {
         var input = new CodedInputStream(message);
         using var memory = new MemoryStream();

