@@ -28,14 +28,6 @@ internal sealed record TrainingNoise(float[] Steps, float[]? Smoothing)
                 $"{Dimension * Dimension} expected.", nameof(Smoothing));
     }
 
-    /// <summary>The rows <paramref name="raw"/> [N, D] plus noise drawn from <paramref name="generator"/> (one call;
-    /// a training run uses <see cref="Prepare"/> once instead).</summary>
-    public Tensor Apply(Tensor raw, Generator generator)
-    {
-        using var prepared = Prepare(raw.dtype, raw.device);
-        return prepared.Apply(raw, generator);
-    }
-
     /// <summary>
     /// The noise's constant tensors (steps, ½, the smoothing factor L), made once for a whole training run rather than
     /// once per batch. Re-made per batch, the D × D factor churned the large-object heap, and the garbage collections
