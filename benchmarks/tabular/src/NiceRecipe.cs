@@ -11,8 +11,8 @@ namespace Nice.MLNet.Tabular;
 /// <item><c>mode</c> [flow]: <c>detector</c> = the library's anomaly trainer as a user calls it today (its own 10% validation
 /// split, threshold on the training rows); <c>flow</c> = the prototype below, built on <c>mlContext.Transforms.Nice</c>.</item>
 /// <item><c>preset</c> [none]: <c>default</c> = <c>new NiceOptions()</c> untouched (the library's data-fitted defaults);
-/// <c>paper</c> = <c>NiceOptions.PaperMnist()</c>; with <c>preset=default</c> the keys given override single options
-/// (see <see cref="Overridden"/>);
+/// <c>paper</c> = <c>NiceOptions.PaperMnist()</c>; with <c>preset=default</c> or <c>rule</c> the keys given override
+/// single options (see <see cref="Overridden"/>);
 /// <c>rule</c> = <see cref="DefaultRule"/> from rows and D; none = the keys below.</item>
 /// <item><c>couplings</c> [4], <c>layers</c> [2], <c>width</c> [64], <c>epochs</c> [300], <c>patience</c> [30],
 /// <c>batch</c> [32], <c>lr</c> [1e-3], <c>wd</c> [0]: the flow and its optimizer (epochs = passes over the original rows).</item>
@@ -112,18 +112,7 @@ public sealed class NiceRecipe
             paper.Seed = seed;
             return paper;
         }
-        if (Preset == "rule")
-        {
-            var o = DefaultRule(rows, d, seed);
-            if (values.ContainsKey("width")) o.HiddenWidth = Width;
-            if (values.ContainsKey("layers")) o.HiddenLayers = Layers;
-            if (values.ContainsKey("epochs")) o.Epochs = Epochs;
-            if (values.ContainsKey("patience")) o.EarlyStoppingPatience = Patience;
-            if (values.ContainsKey("batch")) o.BatchSize = Batch;
-            if (values.ContainsKey("wd")) o.WeightDecay = WeightDecay;
-            if (values.ContainsKey("lr")) o.LearningRate = LearningRate;
-            return o;
-        }
+        if (Preset == "rule") return Overridden(DefaultRule(rows, d, seed));
         return new NiceOptions
         {
             Couplings = Couplings, HiddenLayers = Layers, HiddenWidth = Width, Epochs = Epochs, EarlyStoppingPatience = Patience,
@@ -132,7 +121,7 @@ public sealed class NiceRecipe
     }
 
     /// <summary>
-    /// <c>preset=default</c> with some options set: only the keys given override the library's rule (couplings, layers,
+    /// <c>preset=default</c> or <c>rule</c> with some options set: only the keys given override the preset (couplings, layers,
     /// width, epochs, patience, batch, lr, wd, vfrac, <c>members</c> = EnsembleMembers, <c>smooth</c> = Smoothing,
     /// <c>inorm</c> = InputNormalization 0/1, <c>detect</c> = DetectColumnKinds 0/1, <c>clip</c> = GradientClipNorm,
     /// <c>coupling</c>, <c>mixing</c>, <c>whiten</c> = the enums by name, <c>actnorm</c> 0/1, <c>estop</c> =
