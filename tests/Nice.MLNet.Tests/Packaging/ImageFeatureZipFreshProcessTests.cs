@@ -73,11 +73,9 @@ public sealed class ImageFeatureZipFreshProcessTests : IClassFixture<ImageFeatur
             """);
         var run = ProcessRun.Start("dotnet", new[] { "run", "-c", "Release" }, app, TimeSpan.FromMinutes(8));
         Assert.True(run.ExitCode == 0, run.ToString());
-        var lines = run.Stdout.Split('\n').Select(l => l.Trim()).ToArray();
         foreach (var loader in new[] { "Model.Load", "LoadNice" })
         {
-            var scores = lines.Single(l => l.StartsWith(loader + " ", StringComparison.Ordinal))[(loader.Length + 1)..]
-                .Split(' ').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            var scores = run.Floats(loader);
             Assert.Equal(f.Scores.Length, scores.Length);
             double worst = f.Scores.Zip(scores, (a, b) => Math.Abs(a - b)).Max();
             output.WriteLine($"{loader} in a fresh app vs the fitted pipeline over {scores.Length} images: max |Δ| {worst:E2}");

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
 using System.Threading.Tasks;
 
 namespace Nice.MLNet.Tests.Packaging;
@@ -11,6 +13,16 @@ internal sealed record ProcessRun(string Command, int ExitCode, string Stdout, s
     public override string ToString() =>
         $"{Command}\nexit code {ExitCode} after {Elapsed.TotalSeconds:F0}s\n"
         + $"--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}";
+
+    /// <summary>What follows "<paramref name="key"/> " on the one stdout line that starts with it (a fresh app prints
+    /// its results as such lines).</summary>
+    public string Line(string key)
+        => Stdout.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith(key + " ", StringComparison.Ordinal))
+            [(key.Length + 1)..];
+
+    /// <summary>The space-separated numbers (invariant culture) on <paramref name="key"/>'s line.</summary>
+    public float[] Floats(string key)
+        => Line(key).Split(' ').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
 
     /// <summary>Runs a program to its end (killed after <paramref name="timeout"/>), capturing its output.</summary>
     public static ProcessRun Start(string file, IEnumerable<string> arguments, string workingDirectory,

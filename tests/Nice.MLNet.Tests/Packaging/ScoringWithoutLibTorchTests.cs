@@ -100,18 +100,15 @@ public sealed class ScoringWithoutLibTorchTests : IDisposable
             """);
         var run = ProcessRun.Start("dotnet", new[] { "run", "-c", "Release" }, app, TimeSpan.FromMinutes(8));
         Assert.True(run.ExitCode == 0, run.ToString());
-        var output = run.Stdout.Split('\n').Select(l => l.Trim()).ToArray();
-        string Line(string key) => output.Single(l => l.StartsWith(key + " ", StringComparison.Ordinal))[(key.Length + 1)..];
-        float[] Floats(string key) => Line(key).Split(' ').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
 
-        Assert.Equal("False", Line("libtorch loaded"));
-        Assert.Equal("True", Line("onnxruntime loaded"));
-        Assert.Equal("OnnxRuntime", Line("engine"));
-        Assert.Contains("overflows float32", Line("overflow"));
-        Assert.Contains("libtorch", Line("overflow"));
-        Assert.Equal("PASSIVE", Line("OMP_WAIT_POLICY"));
-        ScoringEngineTests.AssertClose(expectPipeline, Floats("pipeline"), "LoadNice pipeline");
-        ScoringEngineTests.AssertClose(expectNice, Floats("nice"), "NiceTransformer.Load");
+        Assert.Equal("False", run.Line("libtorch loaded"));
+        Assert.Equal("True", run.Line("onnxruntime loaded"));
+        Assert.Equal("OnnxRuntime", run.Line("engine"));
+        Assert.Contains("overflows float32", run.Line("overflow"));
+        Assert.Contains("libtorch", run.Line("overflow"));
+        Assert.Equal("PASSIVE", run.Line("OMP_WAIT_POLICY"));
+        ScoringEngineTests.AssertClose(expectPipeline, run.Floats("pipeline"), "LoadNice pipeline");
+        ScoringEngineTests.AssertClose(expectNice, run.Floats("nice"), "NiceTransformer.Load");
         Assert.Empty(Directory.EnumerateFiles(app, "libtorch_cpu*", SearchOption.AllDirectories));
     }
 }
