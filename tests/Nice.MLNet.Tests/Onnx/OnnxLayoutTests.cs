@@ -9,7 +9,8 @@ namespace Nice.MLNet.Tests.Onnx;
 /// <summary>
 /// The forward graph's column layout (<c>GraphLayout</c>): alternating couplings cost one Gather of the rows into the
 /// couplings' order and one back for the latent code, whatever the number of couplings — not three per coupling —
-/// and the inverse graph still reads every index set back. (That the values match TorchSharp is
+/// the inverse graph still reads every index set back, and the forward graph carries no initializer it does not read
+/// (ONNX Runtime would warn about each one when it opens a session). (That the values match TorchSharp is
 /// <see cref="OnnxVariantTests"/>' job, for every layout, mixing and odd D.)
 /// </summary>
 public sealed class OnnxLayoutTests
