@@ -17,7 +17,13 @@ namespace Nice.MLNet.ImageFeatures;
 /// </summary>
 public static class LayerProbe
 {
-    public static readonly string[] Methods = { "gauss", "knn1-euc", "knn5-euc", "knn1-cos", "knn5-cos" };
+    public static readonly string[] DefaultMethods = { "gauss", "knn1-euc", "knn5-euc", "knn1-cos", "knn5-cos" };
+
+    /// <summary>Methods scored (--methods): the defaults; "lib-gauss", "flow-affine", "flow-additive": the library's detectors
+    /// (<see cref="Nice.MLNet.Images.NiceImageFeatureOptions.GaussianDetector"/>, <c>FlowDetector</c>) fitted on the same
+    /// features; "ppcaK": probabilistic PCA (K leading principal coordinates standard normal after whitening, isotropic Gaussian
+    /// on the residual); "pflowK" / "pflow-affK": the same with the library's additive / affine flow on the K coordinates.</summary>
+    public static string[] Methods = DefaultMethods;
 
     public static void Run(float[][] train, byte[] trainLabels, float[][] test, byte[] testLabels, IReadOnlyList<string> sets,
         string pre, int[] classes, TextWriter log, string layout = "gap")
@@ -39,7 +45,7 @@ public static class LayerProbe
                 var te = Features(rows, test, blocks, pre, layout);
                 dim = tr[0].Length;
                 var anomaly = testLabels.Select(l => l != c).ToArray();
-                foreach (var (m, scores) in Score(tr, te)) aucs[m][k] = Metrics.Both(scores, anomaly).Auc;
+                foreach (var (m, scores) in Score(tr, te)) if (aucs.ContainsKey(m)) aucs[m][k] = Metrics.Both(scores, anomaly).Auc;
             }
             foreach (var m in Methods) { means[(set, m)] = aucs[m].Average(); perClass[(set, m)] = aucs[m]; }
             log.WriteLine($"{set,-28} {dim,4} " + string.Concat(Methods.Select(m => F($"{means[(set, m)],9:F4} "))));
@@ -62,7 +68,7 @@ public static class LayerProbe
             log.WriteLine(F($"{set,-28} PaDiM-style: a Gaussian per grid cell (√x + unit length per cell), Mahalanobis summed: mean AUROC {aucs.Average():F4}; per class {string.Join(" ", aucs.Select(a => a.ToString("F4", CultureInfo.InvariantCulture)))}"));
             log.Flush();
         }
-        foreach (var method in new[] { "gauss", Methods.Skip(1).MaxBy(m => sets.Max(s => means[(s, m)]))! })
+        foreach (var method in Methods)
         {
             var best = sets.MaxBy(s => means[(s, method)])!;
             log.WriteLine($"Per class, {method}: best set '{best}' vs pool512" + (sets.Contains("pool512-cache") ? " vs pool512-cache" : ""));
@@ -115,9 +121,79 @@ public static class LayerProbe
         return Enumerable.Range(0, rows.Length).Select(i => parts.SelectMany(p => p[i]).ToArray()).ToArray();
     }
 
+    /// <summary>Top-k principal coordinates of <paramref name="rows"/> (whitened by the fit rows' eigenvalues) and the
+    /// residual's ½‖r‖²/σ², σ² the mean of the other eigenvalues (PPCA's noise variance).</summary>
+    private static float[][]? eighOf;
+    private static (Tensor Mu, Tensor Values, Tensor Vectors)? eigh;
+
+    private static (float[][] Z, double[] Residual) Split(float[][] fit, float[][] rows, int k)
+    {
+        using var scope = NewDisposeScope();
+        int n = fit.Length, d = fit[0].Length;
+        if (!ReferenceEquals(eighOf, fit))
+        {
+            eigh?.Mu.Dispose(); eigh?.Values.Dispose(); eigh?.Vectors.Dispose();
+            var x = tensor(fit.SelectMany(r => r).ToArray(), new long[] { n, d }).to(ScalarType.Float64);
+            var m = x.mean(new long[] { 0 });
+            var cx = x - m;
+            var (l, v) = linalg.eigh(cx.t().mm(cx) / n);
+            eigh = (m.DetachFromDisposeScope(), l.DetachFromDisposeScope(), v.DetachFromDisposeScope());
+            eighOf = fit;
+        }
+        var (mu, values, vectors) = eigh!.Value;
+        var top = vectors.narrow(1, d - k, k);
+        double sigma2 = values.narrow(0, 0, d - k).clamp_min(0).sum().item<double>() / (d - k);
+        var y = tensor(rows.SelectMany(r => r).ToArray(), new long[] { rows.Length, d }).to(ScalarType.Float64) - mu;
+        var coords = y.mm(top);
+        var residual = (y - coords.mm(top.t())).pow(2).sum(1) / (2 * sigma2);
+        var z = (coords / values.narrow(0, d - k, k).sqrt()).to(ScalarType.Float32).contiguous().data<float>().ToArray();
+        return (Enumerable.Range(0, rows.Length).Select(i => z.AsSpan(i * k, k).ToArray()).ToArray(), residual.data<double>().ToArray());
+    }
+
     private static IEnumerable<(string, double[])> Score(float[][] train, float[][] test)
     {
-        yield return ("gauss", new Gaussian(train).Score(test));
+        if (Methods.Contains("gauss")) yield return ("gauss", new Gaussian(train).Score(test));
+        foreach (var (name, options) in new[] { ("lib-gauss", Nice.MLNet.Images.NiceImageFeatureOptions.GaussianDetector()),
+            ("flow-affine", Nice.MLNet.Images.NiceImageFeatureOptions.FlowDetector(Nice.MLNet.NiceCoupling.Affine)),
+            ("flow-additive", Nice.MLNet.Images.NiceImageFeatureOptions.FlowDetector(Nice.MLNet.NiceCoupling.Additive)) })
+        {
+            if (!Methods.Contains(name)) continue;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var ml = new Microsoft.ML.MLContext(0);
+            var epochs = new List<string>();
+            options.Nice.Progress = r => epochs.Add(r.ToString());
+            using var detector = Microsoft.ML.NiceAnomalyCatalog.Nice(ml.AnomalyDetection.Trainers, options).Fit(OneClassBench.View(ml, train));
+            var s = detector.Score(test).Select(v => (double)v).ToArray();
+            var summary = detector.Model.TrainingSummary;
+            Console.Error.WriteLine($"    {name}: {clock.Elapsed.TotalSeconds:F0} s" + (summary is null ? "" : $", kept epoch {summary.BestEpoch} of {summary.History.Count}"));
+            yield return (name, s);
+        }
+        foreach (var name in Methods.Where(m => m.StartsWith("ppca") || m.StartsWith("pflow")))
+        {
+            // PPCA-style split: top-k principal coordinates (whitened) + isotropic Gaussian on the residual; "ppca" puts a
+            // standard normal on the k coordinates, "pflow" the library's flow detector (additive, Gaussian prior).
+            int k = int.Parse(string.Concat(name.SkipWhile(ch => !char.IsDigit(ch))));
+            var (zTrain, rTrain) = Split(train, train, k);
+            var (zTest, rTest) = Split(train, test, k);
+            double[] head;
+            if (name.StartsWith("ppca")) head = zTest.Select(z => 0.5 * z.Sum(v => (double)v * v)).ToArray();
+            else
+            {
+                var ml = new Microsoft.ML.MLContext(0);
+                var options = Nice.MLNet.Images.NiceImageFeatureOptions.FlowDetector(name.Contains("aff") ? Nice.MLNet.NiceCoupling.Affine : Nice.MLNet.NiceCoupling.Additive);
+                options.Nice.LearningRate = 1e-3;
+                options.Nice.EarlyStoppingPatience = 10;
+                options.Nice.Epochs = 100;
+                options.Score = Nice.MLNet.Anomaly.NiceAnomalyScore.Nll;
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                using var detector = Microsoft.ML.NiceAnomalyCatalog.Nice(ml.AnomalyDetection.Trainers, options).Fit(OneClassBench.View(ml, zTrain));
+                head = detector.Score(zTest).Select(v => (double)v).ToArray();
+                var summary = detector.Model.TrainingSummary;
+                Console.Error.WriteLine($"    {name}: {clock.Elapsed.TotalSeconds:F0} s" + (summary is null ? "" : $", kept epoch {summary.BestEpoch} of {summary.History.Count}"));
+            }
+            yield return (name, head.Select((h, i) => h + rTest[i]).ToArray());
+        }
+        if (!Methods.Any(m => m.StartsWith("knn"))) yield break;
         using var scope = NewDisposeScope();
         int d = train[0].Length;
         var a = tensor(train.SelectMany(r => r).ToArray(), new long[] { train.Length, d }).to(ScalarType.Float64);

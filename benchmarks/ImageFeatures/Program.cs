@@ -90,6 +90,7 @@ switch (command)
         var sets = Opt("feature-sets", layout == "gap" ? "pool512,layer3,layer2,layer1,layer3+pool512,layer2+layer3,layer2+layer3+pool512,layer1+layer2+layer3+pool512"
             : "pool512,layer3g,layer2g,layer2g+layer3g,layer3g+pool512,layer2g+layer3g+pool512").Split(',');
         var classes = Opt("classes", "0,1,2,3,4,5,6,7,8,9").Split(',').Select(int.Parse).ToArray();
+        if (options.TryGetValue("methods", out var probeMethods)) LayerProbe.Methods = probeMethods.Split(',');
         foreach (var pre in Opt("pre", "sqrt-unit").Split(','))
             LayerProbe.Run(train, order.Select(i => trainSet.Labels[i]).ToArray(), test, testSet.Labels[..testRows], sets, pre, classes, Console.Out, layout);
         return 0;
