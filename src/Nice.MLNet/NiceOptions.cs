@@ -116,7 +116,8 @@ public sealed class NiceOptions
     /// <summary>
     /// With <see cref="NiceWhitening.Full"/>: k ≥ 1 whitens with the probabilistic-PCA covariance (Tipping &amp; Bishop
     /// 1999) instead of the shrunk one: Σ = Vₖ Λₖ Vₖᵀ + σ² (I − Vₖ Vₖᵀ), the k leading eigenpairs (Vₖ, Λₖ) of the
-    /// sample covariance S kept and the rest of its spectrum replaced by its mean σ² (k is capped at D − 1;
+    /// sample covariance S kept and the rest of its spectrum replaced by its mean σ² (k is capped at D − 1 and at
+    /// a tenth of the training rows, so each kept variance is estimated from at least ten rows;
     /// <see cref="WhiteningShrinkage"/> is then not used). It keeps Σ invertible with fewer rows than dimensions and,
     /// unlike shrinkage toward a scaled identity, leaves the leading directions' variances as measured. Default null
     /// (shrinkage).

@@ -88,7 +88,7 @@ internal sealed class Whitening : FlowLayer
     /// disposed here); it is called twice (the mean, then the centred moments) and must give the same rows both times.
     /// The moments are accumulated in float64. <paramref name="shrinkage"/>: a fixed α in [0, 1], or null for
     /// Ledoit–Wolf. <paramref name="rank"/> (full whitening only): k ≥ 1 replaces the shrinkage by the probabilistic-PCA
-    /// covariance with min(k, D − 1) leading directions. Throws <see cref="InvalidOperationException"/> when there are
+    /// covariance with <see cref="EffectiveRank"/> leading directions. Throws <see cref="InvalidOperationException"/> when there are
     /// fewer than two rows, every feature is constant, or the covariance is not positive definite (a fixed α of 0 on
     /// singular data).
     /// </summary>
@@ -145,13 +145,14 @@ internal sealed class Whitening : FlowLayer
             Tensor sigma;
             double alpha = 0;
             if (rank is int k && d >= 2)
-                sigma = ProbabilisticPca(cov, Math.Min(k, d - 1), meanVariance, identity);
+                sigma = ProbabilisticPca(cov, EffectiveRank(k, d, n), meanVariance, identity);
             else
             {
                 alpha = shrinkage ?? LedoitWolf(cov, fourth, n, meanVariance);
                 sigma = cov * (1 - alpha) + identity * (alpha * meanVariance);
             }
             Shrinkage = alpha;
+            Rank = rank is int r && d >= 2 ? EffectiveRank(r, d, n) : 0;
             var (l, info) = linalg.cholesky_ex(sigma);
             if (info.item<int>() != 0)
                 throw new InvalidOperationException($"Whitening: the covariance of the {n} training rows shrunk with "
@@ -162,6 +163,13 @@ internal sealed class Whitening : FlowLayer
         Mean.copy_(mu);
         Weight.copy_(w);
     }
+
+    /// <summary>The rank used for a requested rank k: min(k, D − 1, ⌊n / 10⌋), at least 1 (each kept direction's
+    /// variance is estimated from the rows: at least ten rows per kept direction).</summary>
+    public static int EffectiveRank(int k, int d, long n) => (int)Math.Max(1, Math.Min(Math.Min(k, d - 1), n / 10));
+
+    /// <summary>The rank of the last <see cref="FitFrom"/> with a rank (0 otherwise).</summary>
+    public int Rank { get; private set; }
 
     /// <summary>
     /// Σ = Vₖ Λₖ Vₖᵀ + σ² (I − Vₖ Vₖᵀ): the k leading eigenpairs of S kept, the rest of the spectrum replaced by its mean

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
@@ -50,9 +51,18 @@ public sealed class NiceImageFeatureEstimator : IEstimator<TransformerChain<ITra
         var o = this.options;
         if (o.ImagePathColumnName is { } path)
             loader = ml.Transforms.LoadImages(o.ImageColumnName, o.ImageFolder, path);
-        featurizer = NiceImageFeatures.Featurizer(ml, modelFactory, o.ImageColumnName, o.EmbeddingColumnName);
-        embeddingTransform = NiceImageFeatures.EmbeddingTransform(ml, o.EmbeddingTransform, o.EmbeddingColumnName,
-            o.Detector.FeatureColumnName);
+        if (o.Layout == NiceImageFeatureLayout.Grid)
+        {
+            featurizer = NiceImageFeatures.GridFeaturizer(ml, o.ImageColumnName, o.EmbeddingColumnName);
+            embeddingTransform = NiceImageFeatures.GridEmbeddingTransform(ml, o.EmbeddingTransform,
+                o.EmbeddingColumnName, o.Detector.FeatureColumnName);
+        }
+        else
+        {
+            featurizer = NiceImageFeatures.Featurizer(ml, modelFactory, o.ImageColumnName, o.EmbeddingColumnName);
+            embeddingTransform = NiceImageFeatures.EmbeddingTransform(ml, o.EmbeddingTransform, o.EmbeddingColumnName,
+                o.Detector.FeatureColumnName);
+        }
         detector = new NiceAnomalyEstimator(o.Detector);
     }
 
@@ -67,7 +77,9 @@ public sealed class NiceImageFeatureEstimator : IEstimator<TransformerChain<ITra
         var data = input;
         if (loader is not null) data = Add(steps, loader.Fit(data), data);
         var embedded = Add(steps, featurizer.Fit(data), data);
-        var cached = ml.Data.Cache(embedded, options.EmbeddingColumnName);
+        var cached = ml.Data.Cache(embedded, options.Layout == NiceImageFeatureLayout.Grid
+            ? NiceImageFeatures.GridBlockColumns(options.EmbeddingColumnName).Append(options.EmbeddingColumnName).ToArray()
+            : new[] { options.EmbeddingColumnName });
         var features = Add(steps, embeddingTransform.Fit(cached), cached);
         steps.Add(detector.Fit(features));
         return new TransformerChain<ITransformer>(steps.ToArray());
