@@ -250,20 +250,10 @@ public static class FeatureBench
     private static IDataView View(MLContext ml, float[][] rows, NiceImageFeatureLayout layout, float[]? labels = null)
     {
         if (layout == NiceImageFeatureLayout.Grid)
-        {
-            var grid = SchemaDefinition.Create(typeof(GridRow));
-            var names = NiceImageFeatures.GridBlockColumns("ImageEmbedding");
-            grid[nameof(GridRow.ImageEmbedding)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, NiceImageFeatures.GridEmbeddingSize);
-            foreach (var (field, name, size) in new[] { (nameof(GridRow.Layer2), names[0], 2048), (nameof(GridRow.Layer3), names[1], 1024), (nameof(GridRow.Pool), names[2], 512) })
-            {
-                grid[field].ColumnName = name;
-                grid[field].ColumnType = new VectorDataViewType(NumberDataViewType.Single, size);
-            }
             return ml.Data.LoadFromEnumerable(rows.Select((r, i) => new GridRow
             {
                 ImageEmbedding = r, Layer2 = r[..2048], Layer3 = r[2048..3072], Pool = r[3072..], Label = labels?[i] ?? 0,
-            }), grid);
-        }
+            }));
         var definition = SchemaDefinition.Create(typeof(EmbeddingRow));
         definition[nameof(EmbeddingRow.ImageEmbedding)].ColumnType =
             new VectorDataViewType(NumberDataViewType.Single, NiceImageFeatures.EmbeddingSize);
@@ -271,12 +261,13 @@ public static class FeatureBench
             rows.Select((r, i) => new EmbeddingRow { ImageEmbedding = r, Label = labels?[i] ?? 0 }), definition);
     }
 
+    /// <summary>The grid featurizer's columns (<see cref="NiceImageFeatures.GridBlockColumns"/> of "ImageEmbedding").</summary>
     private sealed class GridRow
     {
-        public float[] ImageEmbedding = Array.Empty<float>();
-        public float[] Layer2 = Array.Empty<float>();
-        public float[] Layer3 = Array.Empty<float>();
-        public float[] Pool = Array.Empty<float>();
+        [VectorType(NiceImageFeatures.GridEmbeddingSize)] public float[] ImageEmbedding = Array.Empty<float>();
+        [ColumnName("ImageEmbedding.Layer2Grid"), VectorType(2048)] public float[] Layer2 = Array.Empty<float>();
+        [ColumnName("ImageEmbedding.Layer3Grid"), VectorType(1024)] public float[] Layer3 = Array.Empty<float>();
+        [ColumnName("ImageEmbedding.Pool"), VectorType(NiceImageFeatures.EmbeddingSize)] public float[] Pool = Array.Empty<float>();
         public float Label;
     }
 

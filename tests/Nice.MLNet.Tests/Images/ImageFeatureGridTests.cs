@@ -110,4 +110,15 @@ public sealed class ImageFeatureGridTests : IClassFixture<ImageFeatureGridFixtur
             Assert.True(absolute <= 1e-3, $"{name}: scores differ by up to {absolute:E2} nats (issue 17: 1e-3)");
         }
     }
+
+    [Fact]
+    public void GridFeaturizer_FittedTwice_GivesTheSameEmbeddings()
+    {
+        var ml = new MLContext(seed: 1);
+        var images = ml.Data.LoadFromEnumerable(f.Images.TestImages.Take(2).Select(g => new ImageFeatureFixture.ImageRow { Image = ImageFeatureFixture.Image(g) }));
+        var estimator = NiceImageFeatures.GridFeaturizer(ml);
+        var first = estimator.Fit(images).Transform(images).GetColumn<float[]>("ImageEmbedding").ToArray();
+        var second = estimator.Fit(images).Transform(images).GetColumn<float[]>("ImageEmbedding").ToArray();
+        Assert.Equal(first, second);
+    }
 }
