@@ -12,7 +12,8 @@ namespace Nice.MLNet.Images;
 /// <summary>
 /// Anomaly detection on pretrained image features, assembled as one ML.NET estimator: [<c>LoadImages</c>] →
 /// <c>ResizeImages(224, 224)</c> → <c>ExtractPixels()</c> → <c>DnnFeaturizeImage</c> (the model the application
-/// selects, e.g. ResNet-18) → √x → a density model (<see cref="NiceAnomalyEstimator"/>, by default the full-covariance
+/// selects, e.g. ResNet-18; or, with <see cref="NiceImageFeatureLayout.Grid"/>, ResNet-18 with its layer2/layer3 grids
+/// through <c>ApplyOnnxModel</c>) → √x → a density model (<see cref="NiceAnomalyEstimator"/>, by default the full-covariance
 /// Gaussian). Every step is a built-in ML.NET transform or the NICE detector, so the fitted chain saves with
 /// <c>mlContext.Model.Save</c> as one zip (both ONNX graphs of the featurizer included) and loads with
 /// <c>mlContext.Model.Load</c> (ONNX Runtime runs the featurizer and the density model) or
