@@ -39,31 +39,5 @@ public static class OnnxBatchPatch
         });
     }
 
-    /// <summary>Copies a message field by field; a length-delimited field is replaced by what <paramref name="replace"/> returns, unless null.</summary>
-    internal static byte[] Rewrite(byte[] message, Func<int, byte[], byte[]?> replace)
-    {
-        var input = new CodedInputStream(message);
-        using var memory = new MemoryStream();
-        var output = new CodedOutputStream(memory);
-        uint tag;
-        while ((tag = input.ReadTag()) != 0)
-        {
-            int number = WireFormat.GetTagFieldNumber(tag);
-            var wire = WireFormat.GetTagWireType(tag);
-            output.WriteTag(tag);
-            switch (wire)
-            {
-                case WireFormat.WireType.Varint: output.WriteUInt64(input.ReadUInt64()); break;
-                case WireFormat.WireType.Fixed32: output.WriteFixed32(input.ReadFixed32()); break;
-                case WireFormat.WireType.Fixed64: output.WriteFixed64(input.ReadFixed64()); break;
-                case WireFormat.WireType.LengthDelimited:
-                    var bytes = input.ReadBytes().ToByteArray();
-                    output.WriteBytes(ByteString.CopyFrom(replace(number, bytes) ?? bytes));
-                    break;
-                default: throw new InvalidDataException($"ONNX protobuf: unsupported wire type {wire} in field {number}.");
-            }
-        }
-        output.Flush();
-        return memory.ToArray();
-    }
+    private static byte[] Rewrite(byte[] message, Func<int, byte[], byte[]?> replace) => Nice.MLNet.Images.OnnxPooledOutputs.Rewrite(message, replace);
 }

@@ -4,13 +4,14 @@ using System.IO;
 using System.Linq;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Nice.MLNet.Images;
 
 namespace Nice.MLNet.ImageFeatures;
 
 /// <summary>
 /// ResNet-18 with its intermediate stages pooled: the featurizer package's ResNet18.onnx, batch made symbolic
 /// (<see cref="OnnxBatchPatch"/>) and a GlobalAveragePool output added after the last ReLU of layer1, layer2 and layer3
-/// (<see cref="OnnxTapPatch"/>; tensor names read with `image-features inspect --nodes 100`). One Run gives, per image,
+/// (the library's <c>OnnxPooledOutputs</c>, as for its grid layout; tensor names read with `image-features inspect --nodes 100`). One Run gives, per image,
 /// layer1 (64) | layer2 (128) | layer3 (256) | the network's own 7x7 average pool (512) = 960 floats, in that order
 /// (layout "gap"; see <see cref="Layout"/> for "grid").
 /// </summary>
@@ -64,10 +65,10 @@ public sealed class ResNetTapFeaturizer : IDisposable
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
         preprocess = new InferenceSession(OnnxBatchPatch.SymbolicBatch(Read(Path.Combine(modelDirectory, "ResNetPrepOnnx", "ResNetPreprocess.onnx"))), options);
-        var taps = Blocks.Where(b => b.Name != "pool512").Select(b => (b.Tensor, b.Channels, b.Kernel, b.Grid)).ToList();
-        network = new InferenceSession(OnnxTapPatch.AddPooledOutputs(
-            OnnxBatchPatch.SymbolicBatch(Read(Path.Combine(modelDirectory, "ResNet18Onnx", "ResNet18.onnx"))), taps), options);
-        outputs = Blocks.Select(b => b.Name == "pool512" ? b.Tensor : OnnxTapPatch.OutputOf(b.Tensor, b.Kernel)).ToArray();
+        var taps = Blocks.Where(b => b.Name != "pool512").Select(b => new OnnxPooledOutputs.Tap(b.Tensor, b.Channels, b.Kernel, b.Grid)).ToList();
+        network = new InferenceSession(OnnxPooledOutputs.Add(
+            OnnxBatchPatch.SymbolicBatch(Read(Path.Combine(modelDirectory, "ResNet18Onnx", "ResNet18.onnx"))), taps, batchParameter: "N"), options);
+        outputs = Blocks.Select(b => b.Name == "pool512" ? b.Tensor : OnnxPooledOutputs.OutputOf(b.Tensor, b.Kernel)).ToArray();
         var missing = outputs.Where(o => !network.OutputMetadata.ContainsKey(o)).ToArray();
         if (missing.Length > 0) throw new InvalidDataException($"patched ResNet18.onnx lacks outputs {string.Join(", ", missing)}.");
     }

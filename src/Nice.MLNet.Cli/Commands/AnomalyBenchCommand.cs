@@ -60,6 +60,12 @@ public sealed class AnomalyBenchCommand : Command
         FeatureBench.Embeddings);
     private readonly Option<double?> shrinkageOption = CliOptions.OptionalDouble("--shrinkage", "fashion-features: "
         + "fixed whitening shrinkage [default: Ledoit-Wolf]", 0, 1);
+    private readonly Option<string> layoutOption = CliOptions.Choice("--layout", "fashion-features: which ResNet-18 "
+        + "activations make the features (pool = the 512-d global pool; grid = layer2 4x4 + layer3 2x2 cell means + "
+        + "the pool, 3,584-d)", "pool", new[] { "pool", "grid" });
+    private readonly Option<int?> whiteningRankOption = CliOptions.OptionalInt("--whitening-rank", "fashion-features: "
+        + "the rank of the probabilistic-PCA whitening covariance; 0 = Ledoit-Wolf shrinkage instead [default: the "
+        + "library's, 256]", min: 0);
     private readonly Option<double> flowLrOption = CliOptions.Double("--flow-lr", "fashion-features: the flows' "
         + "learning rate", 1e-4, exclusiveMin: true);
     private readonly Option<int> patienceOption = CliOptions.Int("--patience", "fashion-features: the flows' "
@@ -87,7 +93,7 @@ public sealed class AnomalyBenchCommand : Command
             trainRowsOption, testRowsOption,
                      widthOption, layersOption, couplingsOption, pcaRankOption, seedOption, splitsOption,
                      tasksOption, recipesOption,
-                     methodsOption, embeddingOption, shrinkageOption, flowLrOption, patienceOption, tuneOption,
+                     methodsOption, embeddingOption, shrinkageOption, layoutOption, whiteningRankOption, flowLrOption, patienceOption, tuneOption,
                      noOodOption, speedImagesOption, trainImagesOption, digitsEveryOption, cacheOption, mnistOption })
             Options.Add(option);
         SetAction(Run);
@@ -148,7 +154,9 @@ public sealed class AnomalyBenchCommand : Command
                 !p.GetValue(noOodOption), p.GetValue(speedImagesOption), p.GetValue(trainImagesOption),
                 p.GetValue(digitsEveryOption), fashionNice,
                 p.GetValue(cacheOption) is { } cache ? Path.GetFullPath(cache) : EmbeddingCache.DefaultFolder,
-                p.GetValue(mnistOption) is { } mnist ? Path.GetFullPath(mnist) : NpmMnist.DefaultFolder));
+                p.GetValue(mnistOption) is { } mnist ? Path.GetFullPath(mnist) : NpmMnist.DefaultFolder,
+                p.GetValue(layoutOption) == "grid" ? Images.NiceImageFeatureLayout.Grid : Images.NiceImageFeatureLayout.GlobalPool,
+                p.GetValue(whiteningRankOption)));
             return CliHost.Success;
         }
         var (digitPixels, digitLabels) = dataset is "all" or "digits" or "trap"

@@ -16,6 +16,9 @@ public static class NiceImageFeatureCatalog
     /// Creates a <see cref="NiceImageFeatureEstimator"/>: images → <c>ResizeImages</c> / <c>ExtractPixels</c> →
     /// <c>DnnFeaturizeImage</c> (the model <paramref name="modelFactory"/> selects) → √x → a density model (by default
     /// the full-covariance Gaussian) whose Score (−log p, higher = more anomalous) and PredictedLabel are appended.
+    /// With <see cref="NiceImageFeatureOptions.Layout"/> = <see cref="NiceImageFeatureLayout.Grid"/> the featurizer is
+    /// ResNet-18 with its layer2/layer3 grids (<see cref="NiceImageFeatures.GridFeaturizer"/>) and
+    /// <paramref name="modelFactory"/> is not used.
     /// </summary>
     /// <param name="catalog">The anomaly-detection trainers catalog.</param>
     /// <param name="modelFactory">The featurizer, as for <c>DnnFeaturizeImage</c>:

@@ -11,7 +11,8 @@ namespace Nice.MLNet.Flow;
 /// W = diag(1/σ), "weight" is [D]. <see cref="NiceWhitening.Full"/>: W = L⁻¹, lower triangular with a positive
 /// diagonal, where L L<sup>T</sup> = Σ = (1 − α) S + α (tr S / D) I is the sample covariance S shrunk toward a scaled
 /// identity with the Ledoit–Wolf (2004) weight α = min(1, Σₖ‖xₖxₖ<sup>T</sup> − S‖²_F / n² / ‖S − (tr S / D) I‖²_F)
-/// (or a fixed α); "weight" is [D, D]. Under the standard Gaussian prior with nothing above it, the flow is then the
+/// (or a fixed α), or, with a rank k, the probabilistic-PCA covariance Σ = Vₖ Λₖ Vₖ<sup>T</sup> + σ² (I − Vₖ Vₖ<sup>T</sup>)
+/// (Tipping &amp; Bishop 1999: S's k leading eigenpairs kept, σ² the mean of its other D − k eigenvalues); "weight" is [D, D]. Under the standard Gaussian prior with nothing above it, the flow is then the
 /// Gaussian N(μ, Σ) exactly. The inverse is x = W⁻¹ y + μ (a triangular solve). Starts as the identity (μ = 0, W = I).
 /// </summary>
 internal sealed class Whitening : FlowLayer
@@ -86,11 +87,15 @@ internal sealed class Whitening : FlowLayer
     /// Sets μ and W from training rows in flow space. <paramref name="pass"/> enumerates them as [n, D] batches (each
     /// disposed here); it is called twice (the mean, then the centred moments) and must give the same rows both times.
     /// The moments are accumulated in float64. <paramref name="shrinkage"/>: a fixed α in [0, 1], or null for
-    /// Ledoit–Wolf. Throws <see cref="InvalidOperationException"/> when there are fewer than two rows, every feature is
-    /// constant, or the shrunk covariance is not positive definite (a fixed α of 0 on singular data).
+    /// Ledoit–Wolf. <paramref name="rank"/> (full whitening only): k ≥ 1 replaces the shrinkage by the probabilistic-PCA
+    /// covariance with <see cref="EffectiveRank"/> leading directions. Throws <see cref="InvalidOperationException"/> when there are
+    /// fewer than two rows, every feature is constant, or the covariance is not positive definite (a fixed α of 0 on
+    /// singular data).
     /// </summary>
-    public void FitFrom(Func<IEnumerable<Tensor>> pass, double? shrinkage)
+    public void FitFrom(Func<IEnumerable<Tensor>> pass, double? shrinkage, int? rank = null)
     {
+        if (rank is int k0 && k0 < 1)
+            throw new ArgumentOutOfRangeException(nameof(rank), rank, "Rank must be >= 1 (null = shrinkage).");
         if (shrinkage is double fixedAlpha && !(fixedAlpha >= 0 && fixedAlpha <= 1))
             throw new ArgumentOutOfRangeException(nameof(shrinkage), shrinkage, "Shrinkage must be in [0, 1].");
         int d = Dimension;
@@ -136,10 +141,18 @@ internal sealed class Whitening : FlowLayer
         }
         else
         {
-            double alpha = shrinkage ?? LedoitWolf(cov, fourth, n, meanVariance);
-            Shrinkage = alpha;
             var identity = eye(d, dtype: ScalarType.Float64, device: cov.device);
-            var sigma = cov * (1 - alpha) + identity * (alpha * meanVariance);
+            Tensor sigma;
+            double alpha = 0;
+            if (rank is int k && d >= 2)
+                sigma = ProbabilisticPca(cov, EffectiveRank(k, d, n), meanVariance, identity);
+            else
+            {
+                alpha = shrinkage ?? LedoitWolf(cov, fourth, n, meanVariance);
+                sigma = cov * (1 - alpha) + identity * (alpha * meanVariance);
+            }
+            Shrinkage = alpha;
+            Rank = rank is int r && d >= 2 ? EffectiveRank(r, d, n) : 0;
             var (l, info) = linalg.cholesky_ex(sigma);
             if (info.item<int>() != 0)
                 throw new InvalidOperationException($"Whitening: the covariance of the {n} training rows shrunk with "
@@ -149,6 +162,27 @@ internal sealed class Whitening : FlowLayer
         using var _ = no_grad();
         Mean.copy_(mu);
         Weight.copy_(w);
+    }
+
+    /// <summary>The rank used for a requested rank k: min(k, D − 1, ⌊n / 10⌋), at least 1 (each kept direction's
+    /// variance is estimated from the rows: at least ten rows per kept direction).</summary>
+    public static int EffectiveRank(int k, int d, long n) => (int)Math.Max(1, Math.Min(Math.Min(k, d - 1), n / 10));
+
+    /// <summary>The rank of the last <see cref="FitFrom"/> with a rank (0 otherwise).</summary>
+    public int Rank { get; private set; }
+
+    /// <summary>
+    /// Σ = Vₖ Λₖ Vₖᵀ + σ² (I − Vₖ Vₖᵀ): the k leading eigenpairs of S kept, the rest of the spectrum replaced by its mean
+    /// σ² (floored at 10⁻¹² of the mean variance), the maximum-likelihood covariance of probabilistic PCA.
+    /// </summary>
+    private static Tensor ProbabilisticPca(Tensor s, int k, double meanVariance, Tensor identity)
+    {
+        long d = s.shape[0];
+        var (values, vectors) = linalg.eigh(s);                       // ascending
+        var top = vectors.narrow(1, d - k, k);
+        double sigma2 = Math.Max(values.narrow(0, 0, d - k).clamp_min(0).mean().item<double>(), 1e-12 * meanVariance);
+        var spread = (values.narrow(0, d - k, k) - sigma2).clamp_min(0);
+        return (top * spread).mm(top.t()) + identity * sigma2;
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
@@ -11,7 +12,8 @@ namespace Nice.MLNet.Images;
 /// <summary>
 /// Anomaly detection on pretrained image features, assembled as one ML.NET estimator: [<c>LoadImages</c>] →
 /// <c>ResizeImages(224, 224)</c> → <c>ExtractPixels()</c> → <c>DnnFeaturizeImage</c> (the model the application
-/// selects, e.g. ResNet-18) → √x → a density model (<see cref="NiceAnomalyEstimator"/>, by default the full-covariance
+/// selects, e.g. ResNet-18; or, with <see cref="NiceImageFeatureLayout.Grid"/>, ResNet-18 with its layer2/layer3 grids
+/// through <c>ApplyOnnxModel</c>) → √x → a density model (<see cref="NiceAnomalyEstimator"/>, by default the full-covariance
 /// Gaussian). Every step is a built-in ML.NET transform or the NICE detector, so the fitted chain saves with
 /// <c>mlContext.Model.Save</c> as one zip (both ONNX graphs of the featurizer included) and loads with
 /// <c>mlContext.Model.Load</c> (ONNX Runtime runs the featurizer and the density model) or
@@ -50,9 +52,18 @@ public sealed class NiceImageFeatureEstimator : IEstimator<TransformerChain<ITra
         var o = this.options;
         if (o.ImagePathColumnName is { } path)
             loader = ml.Transforms.LoadImages(o.ImageColumnName, o.ImageFolder, path);
-        featurizer = NiceImageFeatures.Featurizer(ml, modelFactory, o.ImageColumnName, o.EmbeddingColumnName);
-        embeddingTransform = NiceImageFeatures.EmbeddingTransform(ml, o.EmbeddingTransform, o.EmbeddingColumnName,
-            o.Detector.FeatureColumnName);
+        if (o.Layout == NiceImageFeatureLayout.Grid)
+        {
+            featurizer = NiceImageFeatures.GridFeaturizer(ml, o.ImageColumnName, o.EmbeddingColumnName);
+            embeddingTransform = NiceImageFeatures.GridEmbeddingTransform(ml, o.EmbeddingTransform,
+                o.EmbeddingColumnName, o.Detector.FeatureColumnName);
+        }
+        else
+        {
+            featurizer = NiceImageFeatures.Featurizer(ml, modelFactory, o.ImageColumnName, o.EmbeddingColumnName);
+            embeddingTransform = NiceImageFeatures.EmbeddingTransform(ml, o.EmbeddingTransform, o.EmbeddingColumnName,
+                o.Detector.FeatureColumnName);
+        }
         detector = new NiceAnomalyEstimator(o.Detector);
     }
 
@@ -67,7 +78,9 @@ public sealed class NiceImageFeatureEstimator : IEstimator<TransformerChain<ITra
         var data = input;
         if (loader is not null) data = Add(steps, loader.Fit(data), data);
         var embedded = Add(steps, featurizer.Fit(data), data);
-        var cached = ml.Data.Cache(embedded, options.EmbeddingColumnName);
+        var cached = ml.Data.Cache(embedded, options.Layout == NiceImageFeatureLayout.Grid
+            ? NiceImageFeatures.GridBlockColumns(options.EmbeddingColumnName).Append(options.EmbeddingColumnName).ToArray()
+            : new[] { options.EmbeddingColumnName });
         var features = Add(steps, embeddingTransform.Fit(cached), cached);
         steps.Add(detector.Fit(features));
         return new TransformerChain<ITransformer>(steps.ToArray());

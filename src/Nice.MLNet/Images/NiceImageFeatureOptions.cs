@@ -24,8 +24,13 @@ public sealed class NiceImageFeatureOptions
     /// <summary>The folder <see cref="ImagePathColumnName"/>'s paths are relative to; null = as given.</summary>
     public string? ImageFolder { get; set; }
 
-    /// <summary>Output column of the 512 ResNet-18 features, as the network gives them. Default
-    /// "ImageEmbedding".</summary>
+    /// <summary>Which activations make the features: <see cref="NiceImageFeatureLayout.GlobalPool"/> (512) or
+    /// <see cref="NiceImageFeatureLayout.Grid"/> (3,584, coarse position kept). Default
+    /// <see cref="NiceImageFeatureLayout.GlobalPool"/>.</summary>
+    public NiceImageFeatureLayout Layout { get; set; } = NiceImageFeatureLayout.GlobalPool;
+
+    /// <summary>Output column of the ResNet-18 features, as the network gives them (512 floats, or 3,584 with
+    /// <see cref="NiceImageFeatureLayout.Grid"/>). Default "ImageEmbedding".</summary>
     public string EmbeddingColumnName { get; set; } = "ImageEmbedding";
 
     /// <summary>What the density model sees: the embedding transformed by this, in the column
@@ -40,13 +45,22 @@ public sealed class NiceImageFeatureOptions
     /// </summary>
     public NiceAnomalyOptions Detector { get; set; } = GaussianDetector();
 
+    /// <summary>The rank of the detectors' whitening covariance (<see cref="NiceOptions.WhiteningRank"/>): 256.</summary>
+    public const int WhiteningRank = 256;
+
     /// <summary>
-    /// The full-covariance Gaussian: no couplings, full whitening (covariance shrunk toward a scaled identity by
-    /// Ledoit–Wolf), Gaussian prior; fitted in closed form, score −log p(x) (ranks like the Mahalanobis distance).
+    /// The full-covariance Gaussian: no couplings, full whitening with the probabilistic-PCA covariance of rank
+    /// <see cref="WhiteningRank"/> (256 leading directions of the sample covariance kept, the rest of its spectrum
+    /// replaced by its mean; fewer with fewer than 2,560 rows), Gaussian prior; fitted in closed form, score −log p(x)
+    /// (ranks like the Mahalanobis distance). On the 512-d pool it ties the Ledoit–Wolf shrunk covariance (0.9421 mean
+    /// AUROC both); on the 3,584-d grid features, where rows are fewer than dimensions, it is ahead (README).
     /// </summary>
     public static NiceAnomalyOptions GaussianDetector() => new()
     {
-        Nice = new NiceOptions { Couplings = 0, Whitening = NiceWhitening.Full, Prior = NicePrior.Gaussian },
+        Nice = new NiceOptions
+        {
+            Couplings = 0, Whitening = NiceWhitening.Full, WhiteningRank = WhiteningRank, Prior = NicePrior.Gaussian,
+        },
     };
 
     /// <summary>
@@ -59,7 +73,7 @@ public sealed class NiceImageFeatureOptions
         Nice = new NiceOptions
         {
             Couplings = 4, HiddenLayers = 2, HiddenWidth = 256, Coupling = coupling,
-            Whitening = NiceWhitening.Full, Prior = NicePrior.Gaussian,
+            Whitening = NiceWhitening.Full, WhiteningRank = WhiteningRank, Prior = NicePrior.Gaussian,
             LearningRate = 1e-4, Epochs = 50, EarlyStoppingPatience = 5,
         },
     };
@@ -89,6 +103,9 @@ public sealed class NiceImageFeatureOptions
         if (ImagePathColumnName is not null && string.IsNullOrWhiteSpace(ImagePathColumnName))
             throw new ArgumentException("NiceImageFeatureOptions.ImagePathColumnName must name a column or be null.",
                 nameof(ImagePathColumnName));
+        if (!Enum.IsDefined(Layout))
+            throw new ArgumentOutOfRangeException(nameof(Layout), Layout,
+                "NiceImageFeatureOptions.Layout is not a NiceImageFeatureLayout value.");
         if (!Enum.IsDefined(EmbeddingTransform))
             throw new ArgumentOutOfRangeException(nameof(EmbeddingTransform), EmbeddingTransform,
                 "NiceImageFeatureOptions.EmbeddingTransform is not a NiceEmbeddingTransform value.");

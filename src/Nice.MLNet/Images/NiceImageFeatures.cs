@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
@@ -85,6 +86,77 @@ public static class NiceImageFeatures
             .Append(mlContext.Transforms.ExtractPixels(pixels, resized))
             .Append(featurizer)
             .Append(mlContext.Transforms.DropColumns(resized, pixels));
+    }
+
+    /// <summary>Features per image with <see cref="NiceImageFeatureLayout.Grid"/>: 2,048 + 1,024 + 512 = 3,584.</summary>
+    public const int GridEmbeddingSize = 3584;
+
+    /// <summary>The names of <see cref="NiceImageFeatureLayout.Grid"/>'s three block columns (layer2 grid, layer3 grid,
+    /// global pool) that <see cref="GridFeaturizer"/> writes beside
+    /// the embedding.</summary>
+    public static string[] GridBlockColumns(string embeddingColumnName)
+        => new[] { embeddingColumnName + ".Layer2Grid", embeddingColumnName + ".Layer3Grid", embeddingColumnName + ".Pool" };
+
+    /// <summary>
+    /// The featurizing steps of <see cref="NiceImageFeatureLayout.Grid"/>: <c>ResizeImages(224, 224)</c> →
+    /// <c>ExtractPixels()</c> → <c>ApplyOnnxModel</c> of the package's preprocessing graph → <c>ApplyOnnxModel</c> of
+    /// ResNet18.onnx with the grid outputs added (held in memory, saved in the model zip) → the three blocks
+    /// (<see cref="GridBlockColumns"/>) and their concatenation in <paramref name="embeddingColumnName"/> (3,584
+    /// floats). Reads the model files from <see cref="ModelDirectory"/> (the package
+    /// <see cref="ResNet18Package"/> copies them there) and throws <see cref="FileNotFoundException"/> naming the file
+    /// and the package when they are missing.
+    /// </summary>
+    public static IEstimator<ITransformer> GridFeaturizer(MLContext mlContext, string imageColumnName = "Image",
+        string embeddingColumnName = "ImageEmbedding")
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        string prepFile = ModelFile("ResNetPrepOnnx", "ResNetPreprocess.onnx");
+        byte[] network = ResNetGridTaps.AddGridOutputs(File.ReadAllBytes(ModelFile("ResNet18Onnx", "ResNet18.onnx")));
+        string resized = embeddingColumnName + ".Resized", pixels = embeddingColumnName + ".Pixels";
+        var blocks = ResNetGridTaps.Blocks;
+        var names = GridBlockColumns(embeddingColumnName);
+        var outputs = blocks.Select(b => b.Output).ToArray();
+        return mlContext.Transforms.ResizeImages(resized, ImageSize, ImageSize, imageColumnName)
+            .Append(mlContext.Transforms.ExtractPixels(pixels, resized))
+            .Append(mlContext.Transforms.CopyColumns(ResNetGridTaps.PreprocessInput, pixels))
+            .Append(mlContext.Transforms.ApplyOnnxModel(ResNetGridTaps.PreprocessOutput, ResNetGridTaps.PreprocessInput,
+                prepFile))
+            .Append(mlContext.Transforms.CopyColumns(ResNetGridTaps.NetworkInput, ResNetGridTaps.PreprocessOutput))
+            .Append(mlContext.Transforms.ApplyOnnxModel(outputs, new[] { ResNetGridTaps.NetworkInput },
+                new MemoryStream(network)))
+            .Append(mlContext.Transforms.CopyColumns(names[0], outputs[0]))
+            .Append(mlContext.Transforms.CopyColumns(names[1], outputs[1]))
+            .Append(mlContext.Transforms.CopyColumns(names[2], outputs[2]))
+            .Append(mlContext.Transforms.Concatenate(embeddingColumnName, names))
+            .Append(mlContext.Transforms.DropColumns(new[] { resized, pixels, ResNetGridTaps.PreprocessInput,
+                ResNetGridTaps.PreprocessOutput, ResNetGridTaps.NetworkInput }.Concat(outputs).ToArray()));
+    }
+
+    private static string ModelFile(string folder, string file)
+    {
+        string path = Path.Combine(ModelDirectory, folder, file);
+        return File.Exists(path) ? path
+            : throw new FileNotFoundException($"The image featurizer's model file {path} was not found: reference the "
+                + $"NuGet package {ResNet18Package} in the application (its build step copies DnnImageModels/ next to "
+                + "it).", path);
+    }
+
+    /// <summary>
+    /// The step between the grid features and the density model: <paramref name="transform"/> applied to each of
+    /// the three blocks (<see cref="GridBlockColumns"/>) on its own, the results concatenated in
+    /// <paramref name="featureColumnName"/> (3,584 floats) and the block columns dropped.
+    /// </summary>
+    public static IEstimator<ITransformer> GridEmbeddingTransform(MLContext mlContext, NiceEmbeddingTransform transform,
+        string embeddingColumnName = "ImageEmbedding", string featureColumnName = "Features")
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        var blocks = GridBlockColumns(embeddingColumnName);
+        var steps = new EstimatorChain<ITransformer>();
+        var outputs = blocks.Select(b => b + ".Features").ToArray();
+        for (int i = 0; i < blocks.Length; i++)
+            steps = steps.Append(EmbeddingTransform(mlContext, transform, blocks[i], outputs[i]));
+        return steps.Append(mlContext.Transforms.Concatenate(featureColumnName, outputs))
+            .Append(mlContext.Transforms.DropColumns(blocks.Concat(outputs).ToArray()));
     }
 
     /// <summary>

@@ -175,6 +175,40 @@ public class WhiteningTests
         Assert.Equal(0.2, w.Shrinkage);
     }
 
+    /// <summary>Σ with S's eigenvectors, its k leading eigenvalues kept and the others replaced by their mean.</summary>
+    private static Tensor ProbabilisticPcaReference(Tensor rows, int k)
+    {
+        long n = rows.shape[0], d = rows.shape[1];
+        var c = rows - rows.mean(new long[] { 0 });
+        var (values, vectors) = linalg.eigh(c.t().mm(c) / n);
+        var v = values.data<double>().ToArray();
+        double rest = v.Take((int)d - k).Average();
+        var spectrum = tensor(v.Select((x, i) => i < d - k ? rest : x).ToArray());
+        return vectors.mm(diag(spectrum)).mm(vectors.t());
+    }
+
+    [Theory]
+    [InlineData(6, 3000, 2)]
+    [InlineData(40, 30, 5)]     // fewer rows than dimensions: S is singular, the rank-3 Σ is not (capped at n / 10)
+    [InlineData(5, 500, 9)]     // a rank ≥ D is capped at D − 1
+    public void FullFit_WithARank_WhitensTheProbabilisticPcaCovariance(int d, int n, int rank)
+    {
+        using var scope = NewDisposeScope();
+        var x = CorrelatedRows(n, d, 5).to(ScalarType.Float32).to(ScalarType.Float64);
+        using var w = new Whitening(d, NiceWhitening.Full);
+        w.FitFrom(() => Batches(x, 256), shrinkage: 0.5, rank: rank);   // the rank replaces the shrinkage
+        int expected = Math.Min(Math.Min(rank, d - 1), n / 10);
+        Assert.Equal(expected, Whitening.EffectiveRank(rank, d, n));
+        var sigma = ProbabilisticPcaReference(x, expected);
+        var weight = w.Weight.to(ScalarType.Float64);
+        Assert.True(weight.triu(1).abs().max().item<double>() == 0, "W is lower triangular");
+        double err = (weight.mm(sigma).mm(weight.t()) - eye(d, dtype: ScalarType.Float64)).abs().max().item<double>();
+        output.WriteLine($"D = {d}, n = {n}, rank {rank}: max |W Σ Wᵀ − I| = {err:E2}");
+        Assert.True(err <= 1e-3, $"W Σ_PPCA Wᵀ should be I: max deviation {err}");
+        Assert.Equal(0, w.Shrinkage);
+        Assert.Equal(expected, w.Rank);
+    }
+
     [Fact]
     public void FullFit_LedoitWolf_MatchesTheTextbookFormula_AndShrinksMoreWithFewerRows()
     {

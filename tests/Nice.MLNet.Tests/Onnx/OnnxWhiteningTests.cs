@@ -187,4 +187,44 @@ public sealed class OnnxWhiteningTests : IDisposable
         output.WriteLine($"Gaussian detector: Model.Load vs fitted max relative score difference {worst:E2}");
         Assert.True(worst <= 1e-5, $"scores differ by up to {worst:E2} (relative)");
     }
+
+    [Fact]
+    public void GaussianAnomalyDetector_WithAWhiteningRank_ScoresTheProbabilisticPcaGaussian_AndReloads()
+    {
+        var ml = new MLContext(seed: 1);
+        var digits = Fixtures.Data(ml, Fixtures.Correlated(800, seed: 3));
+        const int k = 2;
+        var options = new NiceAnomalyOptions
+        {
+            Nice = new NiceOptions
+            {
+                Couplings = 0, Whitening = NiceWhitening.Full, Prior = NicePrior.Gaussian, WhiteningRank = k,
+                EnsembleMembers = 1, ValidationFraction = 0,   // every row fits the Gaussian, as in the reference below
+            },
+        };
+        var detector = ml.AnomalyDetection.Trainers.Nice(options).Fit(digits);
+        var rows = digits.GetColumn<float[]>("Features").ToArray();
+        var scores = Fixtures.Column(detector.Transform(digits), "Score");
+
+        // −log N(x; μ, Σ) with Σ = VₖΛₖVₖᵀ + σ²(I − VₖVₖᵀ), in float64 from the rows the detector trained on.
+        using var scope = torch.NewDisposeScope();
+        int n = rows.Length, d = rows[0].Length;
+        var x = torch.tensor(rows.SelectMany(r => r).ToArray(), new long[] { n, d }).to(torch.ScalarType.Float64);
+        var c = x - x.mean(new long[] { 0 });
+        var (values, vectors) = torch.linalg.eigh(c.t().mm(c) / n);
+        var v = values.data<double>().ToArray();
+        double rest = v.Take(d - k).Average();
+        var spectrum = v.Select((e, i) => i < d - k ? rest : e).ToArray();
+        var z = c.mm(vectors) / torch.tensor(spectrum).sqrt();
+        var expected = (0.5 * z.square().sum(1) + 0.5 * spectrum.Sum(Math.Log) + 0.5 * d * Math.Log(2 * Math.PI)).data<double>().ToArray();
+        double worst = expected.Zip(scores, (a, b) => Math.Abs(a - b) / Math.Max(1, Math.Abs(a))).Max();
+        output.WriteLine($"rank-2 Gaussian detector vs −log N(x; μ, Σ_PPCA) in float64: max relative difference {worst:E2} over {n} rows");
+        Assert.True(worst <= 1e-3, $"scores differ from the PPCA Gaussian's −log p by up to {worst:E2} (relative)");
+
+        string path = Path.Combine(dir, "ppca-detector.zip");
+        ml.Model.Save(detector, digits.Schema, path);
+        var ort = Fixtures.Column(new MLContext().Model.Load(path, out _).Transform(digits), "Score");
+        double reload = scores.Zip(ort, (a, b) => Math.Abs(a - b) / Math.Max(1, Math.Abs(a))).Max();
+        Assert.True(reload <= 1e-5, $"Model.Load scores differ by up to {reload:E2} (relative)");
+    }
 }

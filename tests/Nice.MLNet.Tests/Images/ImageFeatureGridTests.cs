@@ -1,0 +1,124 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Nice.MLNet.Anomaly;
+using Nice.MLNet.Cli.Metrics;
+using Nice.MLNet.Images;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Nice.MLNet.Tests.Images;
+
+/// <summary>
+/// <see cref="NiceImageFeatureLayout.Grid"/> through <c>mlContext.AnomalyDetection.Trainers.ImageFeatures</c> with the
+/// real ResNet-18 files, on the images of <see cref="ImageFeatureFixture"/> (40 trousers to train, 10 trousers and 10
+/// other clothes to score).
+/// </summary>
+public sealed class ImageFeatureGridFixture : IDisposable
+{
+    public ImageFeatureGridFixture()
+    {
+        Images = new ImageFeatureFixture();
+        var train = Ml.Data.LoadFromEnumerable(Images.TrainImages.Select(g => new ImageFeatureFixture.ImageRow { Image = ImageFeatureFixture.Image(g) }));
+        Model = Ml.AnomalyDetection.Trainers.ImageFeatures(
+            m => m.ModelSelector.ResNet18(Ml, m.OutputColumn, m.InputColumn),
+            new NiceImageFeatureOptions { Layout = NiceImageFeatureLayout.Grid }).Fit(train);
+        Scored = Model.Transform(Images.TestData);
+        Scores = Scored.GetColumn<float>("Score").ToArray();
+        ZipPath = Path.Combine(Images.Folder, "grid-detector.zip");
+        Ml.Model.Save(Model, train.Schema, ZipPath);
+    }
+
+    public ImageFeatureFixture Images { get; }
+    public MLContext Ml { get; } = new(seed: 1);
+    public TransformerChain<ITransformer> Model { get; }
+    public IDataView Scored { get; }
+    public float[] Scores { get; }
+    public string ZipPath { get; }
+
+    public void Dispose() => Images.Dispose();
+}
+
+public sealed class ImageFeatureGridTests : IClassFixture<ImageFeatureGridFixture>
+{
+    private readonly ImageFeatureGridFixture f;
+    private readonly ITestOutputHelper output;
+
+    public ImageFeatureGridTests(ImageFeatureGridFixture fixture, ITestOutputHelper output)
+    {
+        f = fixture;
+        this.output = output;
+    }
+
+    [Fact]
+    public void GridLayout_Gives3584Features_WhosePoolBlockIsDnnFeaturizeImagesEmbedding_AndEachBlockHasUnitLength()
+    {
+        var schema = f.Scored.Schema;
+        Assert.Equal(NiceImageFeatures.GridEmbeddingSize, ((VectorDataViewType)schema["ImageEmbedding"].Type).Size);
+        Assert.Equal(NiceImageFeatures.GridEmbeddingSize, ((VectorDataViewType)schema["Features"].Type).Size);
+        Assert.DoesNotContain(schema, c => c.Name.StartsWith("ImageEmbedding.", StringComparison.Ordinal));
+        var embeddings = f.Scored.GetColumn<float[]>("ImageEmbedding").ToArray();
+        var features = f.Scored.GetColumn<float[]>("Features").ToArray();
+
+        // The patched graph is the same network: its pool block equals ML.NET's DnnFeaturizeImage on the same images.
+        var ml = f.Ml;
+        var pool = NiceImageFeatures.Featurizer(ml, m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn))
+            .Fit(f.Images.TestData).Transform(f.Images.TestData).GetColumn<float[]>("ImageEmbedding").ToArray();
+        double worst = 0;
+        for (int i = 0; i < pool.Length; i++)
+            for (int j = 0; j < 512; j++) worst = Math.Max(worst, Math.Abs(embeddings[i][3072 + j] - pool[i][j]));
+        output.WriteLine($"pool block vs DnnFeaturizeImage over {pool.Length} images: max |Δ| {worst:E2}");
+        Assert.True(worst <= 1e-5, $"the grid featurizer's pool block differs from DnnFeaturizeImage by {worst:E2}");
+
+        // SquareRootL2Normalized per block: √x, then each block (2,048 | 1,024 | 512) scaled to unit length.
+        foreach (var (start, length) in new[] { (0, 2048), (2048, 1024), (3072, 512) })
+        {
+            var block = embeddings[0].AsSpan(start, length).ToArray();
+            double norm = Math.Sqrt(block.Sum(v => (double)Math.Max(v, 0)));
+            for (int j = 0; j < length; j++)
+                Assert.Equal(Math.Sqrt(Math.Max(block[j], 0)) / norm, features[0][start + j], 5);
+        }
+        Assert.True(embeddings.All(e => e.Min() >= 0) && embeddings[0].Take(2048).Max() > 0.01f,
+            "cell means of ReLU outputs: non-negative, not all zero");
+    }
+
+    [Fact]
+    public void GridLayout_ScoresOtherClothesAboveTrousers()
+    {
+        var normal = f.Scores.Take(ImageFeatureFixture.TestNormal).ToArray();
+        var other = f.Scores.Skip(ImageFeatureFixture.TestNormal).ToArray();
+        double auc = AnomalyRanking.Evaluate(f.Ml, normal, other).AreaUnderRocCurve;
+        output.WriteLine($"grid layout: AUROC on {normal.Length} trousers vs {other.Length} others: {auc:F3}");
+        Assert.True(auc >= 0.9, $"AUROC {auc:F3}");
+    }
+
+    [Fact]
+    public void GridLayout_SavesAsOneZip_AndLoadsWithModelLoadAndLoadNice_WithTheSameScores()
+    {
+        var loaded = new MLContext().Model.Load(f.ZipPath, out _);
+        var ort = loaded.Transform(f.Images.TestData).GetColumn<float>("Score").ToArray();
+        var nice = f.Ml.Model.LoadNice(f.ZipPath, out _);
+        var batched = nice.Transform(f.Images.TestData).GetColumn<float>("Score").ToArray();
+        foreach (var (name, other) in new[] { ("Model.Load", ort), ("LoadNice", batched) })
+        {
+            double absolute = f.Scores.Zip(other, (a, b) => (double)Math.Abs(a - b)).Max();
+            output.WriteLine($"zip {new FileInfo(f.ZipPath).Length / 1e6:F1} MB; {name} vs fitted over {f.Scores.Length} "
+                + $"images: max |Δ| {absolute:E2} nats (scores {f.Scores.Min():F1}…{f.Scores.Max():F1})");
+            Assert.True(absolute <= 1e-3, $"{name}: scores differ by up to {absolute:E2} nats (issue 17: 1e-3)");
+        }
+    }
+
+    [Fact]
+    public void GridFeaturizer_FittedTwice_GivesTheSameEmbeddings()
+    {
+        var ml = new MLContext(seed: 1);
+        var images = ml.Data.LoadFromEnumerable(f.Images.TestImages.Take(2).Select(g => new ImageFeatureFixture.ImageRow { Image = ImageFeatureFixture.Image(g) }));
+        var estimator = NiceImageFeatures.GridFeaturizer(ml);
+        var first = estimator.Fit(images).Transform(images).GetColumn<float[]>("ImageEmbedding").ToArray();
+        var second = estimator.Fit(images).Transform(images).GetColumn<float[]>("ImageEmbedding").ToArray();
+        Assert.Equal(first, second);
+    }
+}
