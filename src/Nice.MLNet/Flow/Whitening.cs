@@ -155,8 +155,11 @@ internal sealed class Whitening : FlowLayer
             Rank = rank is int r && d >= 2 ? EffectiveRank(r, d, n) : 0;
             var (l, info) = linalg.cholesky_ex(sigma);
             if (info.item<int>() != 0)
-                throw new InvalidOperationException($"Whitening: the covariance of the {n} training rows shrunk with "
-                    + $"α = {alpha} is not positive definite (D = {d}); use Ledoit–Wolf shrinkage or a larger α.");
+                throw new InvalidOperationException(Rank > 0
+                    ? $"Whitening: the rank-{Rank} probabilistic-PCA covariance of the {n} training rows is not positive "
+                        + $"definite (D = {d})."
+                    : $"Whitening: the covariance of the {n} training rows shrunk with "
+                        + $"α = {alpha} is not positive definite (D = {d}); use Ledoit–Wolf shrinkage or a larger α.");
             w = linalg.solve_triangular(l, identity, upper: false).tril();
         }
         using var _ = no_grad();

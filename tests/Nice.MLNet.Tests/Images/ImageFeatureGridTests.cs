@@ -121,4 +121,16 @@ public sealed class ImageFeatureGridTests : IClassFixture<ImageFeatureGridFixtur
         var second = estimator.Fit(images).Transform(images).GetColumn<float[]>("ImageEmbedding").ToArray();
         Assert.Equal(first, second);
     }
+
+    [Fact]
+    public void GridTaps_RefuseAModelWithoutTheTappedTensors_NamingThePackage()
+    {
+        // The package's preprocessing graph is a valid ONNX model without ResNet-18's layers.
+        var other = File.ReadAllBytes(Path.Combine(NiceImageFeatures.ModelDirectory, "ResNetPrepOnnx", "ResNetPreprocess.onnx"));
+        var e = Assert.Throws<InvalidDataException>(() => ResNetGridTaps.AddGridOutputs(other));
+        output.WriteLine(e.Message);
+        Assert.Contains("ReLU315_Output_0", e.Message);
+        Assert.Contains(NiceImageFeatures.ResNet18Package, e.Message);
+        Assert.Throws<InvalidDataException>(() => ResNetGridTaps.AddGridOutputs(new byte[] { 0x08, 0x07 }));   // no graph
+    }
 }
