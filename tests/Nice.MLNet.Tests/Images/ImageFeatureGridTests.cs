@@ -14,32 +14,40 @@ namespace Nice.MLNet.Tests.Images;
 
 /// <summary>
 /// <see cref="NiceImageFeatureLayout.Grid"/> through <c>mlContext.AnomalyDetection.Trainers.ImageFeatures</c> with the
-/// real ResNet-18 files, on the images of <see cref="ImageFeatureFixture"/> (40 trousers to train, 10 trousers and 10
+/// real ResNet-18 files, on the images of <see cref="ImageFeatureFixture.LoadImages"/> (40 trousers to train, 10 trousers and 10
 /// other clothes to score).
 /// </summary>
 public sealed class ImageFeatureGridFixture : IDisposable
 {
     public ImageFeatureGridFixture()
     {
-        Images = new ImageFeatureFixture();
-        var train = Ml.Data.LoadFromEnumerable(Images.TrainImages.Select(g => new ImageFeatureFixture.ImageRow { Image = ImageFeatureFixture.Image(g) }));
+        Folder = Directory.CreateTempSubdirectory("nice-image-grid-").FullName;
+        var (trainImages, testImages, labels) = ImageFeatureFixture.LoadImages();
+        TestImages = testImages;
+        var train = Ml.Data.LoadFromEnumerable(trainImages.Select(g => new ImageFeatureFixture.ImageRow { Image = ImageFeatureFixture.Image(g) }));
+        TestData = Ml.Data.LoadFromEnumerable(testImages.Select((g, i) => new ImageFeatureFixture.ImageRow { Image = ImageFeatureFixture.Image(g), Label = labels[i] }));
         Model = Ml.AnomalyDetection.Trainers.ImageFeatures(
             m => m.ModelSelector.ResNet18(Ml, m.OutputColumn, m.InputColumn),
             new NiceImageFeatureOptions { Layout = NiceImageFeatureLayout.Grid }).Fit(train);
-        Scored = Model.Transform(Images.TestData);
+        Scored = Model.Transform(TestData);
         Scores = Scored.GetColumn<float>("Score").ToArray();
-        ZipPath = Path.Combine(Images.Folder, "grid-detector.zip");
+        ZipPath = Path.Combine(Folder, "grid-detector.zip");
         Ml.Model.Save(Model, train.Schema, ZipPath);
     }
 
-    public ImageFeatureFixture Images { get; }
+    public string Folder { get; }
+    public byte[][] TestImages { get; }
+    public IDataView TestData { get; }
     public MLContext Ml { get; } = new(seed: 1);
     public TransformerChain<ITransformer> Model { get; }
     public IDataView Scored { get; }
     public float[] Scores { get; }
     public string ZipPath { get; }
 
-    public void Dispose() => Images.Dispose();
+    public void Dispose()
+    {
+        try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
+    }
 }
 
 public sealed class ImageFeatureGridTests : IClassFixture<ImageFeatureGridFixture>
@@ -66,7 +74,7 @@ public sealed class ImageFeatureGridTests : IClassFixture<ImageFeatureGridFixtur
         // The patched graph is the same network: its pool block equals ML.NET's DnnFeaturizeImage on the same images.
         var ml = f.Ml;
         var pool = NiceImageFeatures.Featurizer(ml, m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn))
-            .Fit(f.Images.TestData).Transform(f.Images.TestData).GetColumn<float[]>("ImageEmbedding").ToArray();
+            .Fit(f.TestData).Transform(f.TestData).GetColumn<float[]>("ImageEmbedding").ToArray();
         double worst = 0;
         for (int i = 0; i < pool.Length; i++)
             for (int j = 0; j < 512; j++) worst = Math.Max(worst, Math.Abs(embeddings[i][3072 + j] - pool[i][j]));
@@ -99,9 +107,9 @@ public sealed class ImageFeatureGridTests : IClassFixture<ImageFeatureGridFixtur
     public void GridLayout_SavesAsOneZip_AndLoadsWithModelLoadAndLoadNice_WithTheSameScores()
     {
         var loaded = new MLContext().Model.Load(f.ZipPath, out _);
-        var ort = loaded.Transform(f.Images.TestData).GetColumn<float>("Score").ToArray();
+        var ort = loaded.Transform(f.TestData).GetColumn<float>("Score").ToArray();
         var nice = f.Ml.Model.LoadNice(f.ZipPath, out _);
-        var batched = nice.Transform(f.Images.TestData).GetColumn<float>("Score").ToArray();
+        var batched = nice.Transform(f.TestData).GetColumn<float>("Score").ToArray();
         foreach (var (name, other) in new[] { ("Model.Load", ort), ("LoadNice", batched) })
         {
             double absolute = f.Scores.Zip(other, (a, b) => (double)Math.Abs(a - b)).Max();
@@ -115,7 +123,7 @@ public sealed class ImageFeatureGridTests : IClassFixture<ImageFeatureGridFixtur
     public void GridFeaturizer_FittedTwice_GivesTheSameEmbeddings()
     {
         var ml = new MLContext(seed: 1);
-        var images = ml.Data.LoadFromEnumerable(f.Images.TestImages.Take(2).Select(g => new ImageFeatureFixture.ImageRow { Image = ImageFeatureFixture.Image(g) }));
+        var images = ml.Data.LoadFromEnumerable(f.TestImages.Take(2).Select(g => new ImageFeatureFixture.ImageRow { Image = ImageFeatureFixture.Image(g) }));
         var estimator = NiceImageFeatures.GridFeaturizer(ml);
         var first = estimator.Fit(images).Transform(images).GetColumn<float[]>("ImageEmbedding").ToArray();
         var second = estimator.Fit(images).Transform(images).GetColumn<float[]>("ImageEmbedding").ToArray();

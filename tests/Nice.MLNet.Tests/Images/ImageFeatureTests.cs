@@ -26,13 +26,7 @@ public sealed class ImageFeatureFixture : IDisposable
     public ImageFeatureFixture()
     {
         Folder = Directory.CreateTempSubdirectory("nice-image-features-").FullName;
-        var train = Idx.LoadSplit(Idx.FashionMnistFolder, "train", 2000);
-        var test = Idx.LoadSplit(Idx.FashionMnistFolder, "t10k", 200);
-        TrainImages = Pick(train.Pixels, train.Labels, l => l == 1, TrainCount);
-        var normal = Pick(test.Pixels, test.Labels, l => l == 1, TestNormal);
-        var other = Pick(test.Pixels, test.Labels, l => l != 1, TestOther);
-        TestImages = normal.Concat(other).ToArray();
-        TestLabels = Enumerable.Repeat(0f, TestNormal).Concat(Enumerable.Repeat(1f, TestOther)).ToArray();
+        (TrainImages, TestImages, TestLabels) = LoadImages();
 
         var trainData = Ml.Data.LoadFromEnumerable(Counted(TrainImages.Select(g => new ImageRow { Image = Image(g) })));
         Model = Ml.AnomalyDetection.Trainers.ImageFeatures(
@@ -74,6 +68,17 @@ public sealed class ImageFeatureFixture : IDisposable
             rowsRead++;
             yield return row;
         }
+    }
+
+    /// <summary>The fixture's images: 40 training trousers; 10 test trousers then 10 other test garments, labelled 0 / 1.</summary>
+    public static (byte[][] Train, byte[][] Test, float[] TestLabels) LoadImages()
+    {
+        var train = Idx.LoadSplit(Idx.FashionMnistFolder, "train", 2000);
+        var test = Idx.LoadSplit(Idx.FashionMnistFolder, "t10k", 200);
+        var normal = Pick(test.Pixels, test.Labels, l => l == 1, TestNormal);
+        var other = Pick(test.Pixels, test.Labels, l => l != 1, TestOther);
+        return (Pick(train.Pixels, train.Labels, l => l == 1, TrainCount), normal.Concat(other).ToArray(),
+            Enumerable.Repeat(0f, TestNormal).Concat(Enumerable.Repeat(1f, TestOther)).ToArray());
     }
 
     private static byte[][] Pick(float[] pixels, byte[] labels, Func<byte, bool> keep, int count)
