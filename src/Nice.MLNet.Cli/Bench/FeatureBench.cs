@@ -121,7 +121,7 @@ public static class FeatureBench
 
     private static string Describe(FeatureBenchSettings s)
         => $"Features: ResNet-18 {(s.Layout == NiceImageFeatureLayout.Grid ? "grid layout (layer2 4x4 + layer3 2x2 cell means + pool, 3,584; the transform per block)" : "global pool (512)")}, then '{s.Embedding}'. gauss: full whitening ("
-            + (s.Shrinkage is null && (s.WhiteningRank ?? NiceImageFeatureOptions.WhiteningRank) is int k and > 0
+            + (s.EffectiveWhiteningRank is int k
                 ? $"probabilistic-PCA covariance of rank {k}, capped at a tenth of the rows"
                 : $"shrinkage {(s.Shrinkage is double a ? a.ToString(CultureInfo.InvariantCulture) : "Ledoit-Wolf")}") + "), Gaussian "
             + $"prior, no couplings. nice/affine: the same whitening, then {s.Couplings} couplings x {s.HiddenLayers} "
@@ -201,9 +201,7 @@ public static class FeatureBench
         var o = detector.Nice;
         o.Seed = s.Seed;
         o.WhiteningShrinkage = s.Shrinkage;
-        // The library's rank unless --whitening-rank K (0 = shrinkage) or --shrinkage is given.
-        if (s.WhiteningRank is int k || s.Shrinkage is not null)
-            o.WhiteningRank = s.Shrinkage is null && s.WhiteningRank is > 0 ? s.WhiteningRank : null;
+        o.WhiteningRank = s.EffectiveWhiteningRank;
         if (method != "gauss")
         {
             o.Couplings = s.Couplings;

@@ -17,6 +17,11 @@ public sealed record FeatureBenchSettings(
     public int Width => Layout == Nice.MLNet.Images.NiceImageFeatureLayout.Grid
         ? Nice.MLNet.Images.NiceImageFeatures.GridEmbeddingSize : Nice.MLNet.Images.NiceImageFeatures.EmbeddingSize;
 
+    /// <summary>The rank of the detectors' PPCA whitening: null (Ledoit–Wolf or the fixed shrinkage) when
+    /// <see cref="Shrinkage"/> is set or --whitening-rank is 0, else --whitening-rank or the library's default.</summary>
+    public int? EffectiveWhiteningRank => Shrinkage is not null || WhiteningRank == 0 ? null
+        : WhiteningRank ?? Nice.MLNet.Images.NiceImageFeatureOptions.WhiteningRank;
+
     /// <summary>The cache file name's model part: "resnet18", or "resnet18-grid".</summary>
     public string CacheTag => Layout == Nice.MLNet.Images.NiceImageFeatureLayout.Grid ? "resnet18-grid" : "resnet18";
 }

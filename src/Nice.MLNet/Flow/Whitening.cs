@@ -142,17 +142,12 @@ internal sealed class Whitening : FlowLayer
         else
         {
             var identity = eye(d, dtype: ScalarType.Float64, device: cov.device);
-            Tensor sigma;
-            double alpha = 0;
-            if (rank is int k && d >= 2)
-                sigma = ProbabilisticPca(cov, EffectiveRank(k, d, n), meanVariance, identity);
-            else
-            {
-                alpha = shrinkage ?? LedoitWolf(cov, fourth, n, meanVariance);
-                sigma = cov * (1 - alpha) + identity * (alpha * meanVariance);
-            }
+            Rank = rank is int k && d >= 2 ? EffectiveRank(k, d, n) : 0;
+            double alpha = Rank > 0 ? 0 : shrinkage ?? LedoitWolf(cov, fourth, n, meanVariance);
             Shrinkage = alpha;
-            Rank = rank is int r && d >= 2 ? EffectiveRank(r, d, n) : 0;
+            var sigma = Rank > 0
+                ? ProbabilisticPca(cov, Rank, meanVariance, identity)
+                : cov * (1 - alpha) + identity * (alpha * meanVariance);
             var (l, info) = linalg.cholesky_ex(sigma);
             if (info.item<int>() != 0)
                 throw new InvalidOperationException(Rank > 0
