@@ -269,9 +269,9 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     {
         ThrowIfDisposed();
         using var weights = flow.Weights();
-        var chain = OnnxChain.Build(weights, dequantization, columns.Input, columns.Latent, columns.LogLikelihood,
-            NiceModelMetadata.Write(this));
-        ((ICanSaveModel)chain).Save(ctx);
+        using var chain = OnnxChain.Build(weights, dequantization, columns.Input, columns.Latent,
+            columns.LogLikelihood, NiceModelMetadata.Write(this));
+        ((ICanSaveModel)chain.Chain).Save(ctx);
     }
 
     /// <summary>

@@ -26,7 +26,8 @@ internal static class AnomalyPersistence
         Features = "mlnet.anomaly.features", Complexity = "mlnet.anomaly.complexity",
             ScoreColumn = "mlnet.anomaly.scoreColumn", Label = "mlnet.anomaly.predictedLabelColumn";
 
-    public static ITransformer Build(NiceAnomalyDetector detector)
+    /// <summary>Writes <paramref name="detector"/> into <paramref name="ctx"/> as the chain described above.</summary>
+    public static void Save(NiceAnomalyDetector detector, ModelSaveContext ctx)
     {
         if (!float.IsFinite(detector.Threshold))
             throw new NotSupportedException($"The detector's threshold is {detector.Threshold}; only a finite " +
@@ -49,8 +50,8 @@ internal static class AnomalyPersistence
         }
         foreach (var (k, v) in NiceModelMetadata.Write(model)) metadata[k] = v;
         using var weights = model.Lazy.Weights();
-        var nice = OnnxChain.Build(weights, model.Dequantization, model.InputColumnName, model.LatentColumnName,
-            model.LogLikelihoodColumnName, metadata);
+        using var nice = OnnxChain.Build(weights, model.Dequantization, model.InputColumnName,
+            model.LatentColumnName, model.LogLikelihoodColumnName, metadata);
         var ml = new MLContext();
         var tail = ScoreTail(ml, detector)
             .Append(ml.Transforms.Expression(detector.PredictedLabelColumnName,
@@ -67,7 +68,7 @@ internal static class AnomalyPersistence
         var withLatent = ml.Transforms.CopyColumns(model.LatentColumnName,
             model.InputColumnName).Fit(empty).Transform(empty);
         var fittedTail = tail.Fit(withLatent);
-        return new TransformerChain<ITransformer>(nice.Concat(fittedTail).ToArray());
+        ((ICanSaveModel)new TransformerChain<ITransformer>(nice.Chain.Concat(fittedTail).ToArray())).Save(ctx);
     }
 
     /// <summary>

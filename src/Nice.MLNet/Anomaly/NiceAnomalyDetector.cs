@@ -181,7 +181,7 @@ public sealed class NiceAnomalyDetector : ITransformer, IDisposable, IBatchMappe
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         ThrowIfDisposed();
-        ((ICanSaveModel)AnomalyPersistence.Build(this)).Save(ctx);
+        AnomalyPersistence.Save(this, ctx);
     }
 
     /// <summary>

@@ -46,6 +46,7 @@ internal static class NicePipelines
         catch
         {
             foreach (var step in steps.Values) ((IDisposable)step).Dispose();
+            (loaded as IDisposable)?.Dispose();
             throw;
         }
     }
@@ -59,6 +60,9 @@ internal static class NicePipelines
                 || first.GetType().Name != "OnnxTransformer")
                 throw new InvalidDataException("The saved NICE step's place in the pipeline holds " +
                     $"{node.GetType().Name}, not the chain Nice.MLNet writes.");
+            // The replaced chain's ONNX step holds an ONNX Runtime session and ML.NET's temp copy of the graph, which
+            // only its disposal deletes.
+            chain.Dispose();
             return step;
         }
         if (node is not TransformerChain<ITransformer> parent) return node;

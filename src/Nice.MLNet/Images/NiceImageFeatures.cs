@@ -100,7 +100,7 @@ public static class NiceImageFeatures
     /// <summary>
     /// The featurizing steps of <see cref="NiceImageFeatureLayout.Grid"/>: <c>ResizeImages(224, 224)</c> →
     /// <c>ExtractPixels()</c> → <c>ApplyOnnxModel</c> of the package's preprocessing graph → <c>ApplyOnnxModel</c> of
-    /// ResNet18.onnx with the grid outputs added (held in memory, saved in the model zip) → the three blocks
+    /// ResNet18.onnx with the grid outputs added (written once to the temp directory, saved in the model zip) → the three blocks
     /// (<see cref="GridBlockColumns"/>) and their concatenation in <paramref name="embeddingColumnName"/> (3,584
     /// floats). Reads the model files from <see cref="ModelDirectory"/> (the package
     /// <see cref="ResNet18Package"/> copies them there) and throws <see cref="FileNotFoundException"/> naming the file
@@ -111,7 +111,7 @@ public static class NiceImageFeatures
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         string prepFile = ModelFile("ResNetPrepOnnx", "ResNetPreprocess.onnx");
-        byte[] network = ResNetGridTaps.AddGridOutputs(File.ReadAllBytes(ModelFile("ResNet18Onnx", "ResNet18.onnx")));
+        string network = ResNetGridTaps.GridModelFile(ModelFile("ResNet18Onnx", "ResNet18.onnx"));
         string resized = embeddingColumnName + ".Resized", pixels = embeddingColumnName + ".Pixels";
         var blocks = ResNetGridTaps.Blocks;
         var names = GridBlockColumns(embeddingColumnName);
@@ -122,8 +122,7 @@ public static class NiceImageFeatures
             .Append(mlContext.Transforms.ApplyOnnxModel(ResNetGridTaps.PreprocessOutput, ResNetGridTaps.PreprocessInput,
                 prepFile))
             .Append(mlContext.Transforms.CopyColumns(ResNetGridTaps.NetworkInput, ResNetGridTaps.PreprocessOutput))
-            .Append(mlContext.Transforms.ApplyOnnxModel(outputs, new[] { ResNetGridTaps.NetworkInput },
-                new MemoryStream(network)))
+            .Append(mlContext.Transforms.ApplyOnnxModel(outputs, new[] { ResNetGridTaps.NetworkInput }, network))
             .Append(mlContext.Transforms.CopyColumns(names[0], outputs[0]))
             .Append(mlContext.Transforms.CopyColumns(names[1], outputs[1]))
             .Append(mlContext.Transforms.CopyColumns(names[2], outputs[2]))

@@ -1,4 +1,6 @@
+using System;
 using System.IO;
+using System.Security.Cryptography;
 
 namespace Nice.MLNet.Images;
 
@@ -47,5 +49,38 @@ internal static class ResNetGridTaps
             throw new InvalidDataException($"ResNet18.onnx: {e.Message} The grid features are defined for the model of "
                 + $"{NiceImageFeatures.ResNet18Package} 0.23.1.", e);
         }
+    }
+
+    /// <summary>
+    /// The file holding <see cref="AddGridOutputs"/> of <paramref name="resNet18File"/>: <c>Nice.MLNet/ResNet18-grid-
+    /// {hash}.onnx</c> in the temp directory, named after its content, written once (by rename, so never half
+    /// written) and reused by every later fit, in this process and others. The graph goes to ML.NET by path: given as
+    /// a stream, ApplyOnnxModel copies it to a temp file of its own that it never deletes (45 MB a fit).
+    /// </summary>
+    public static string GridModelFile(string resNet18File)
+    {
+        byte[] graph = AddGridOutputs(File.ReadAllBytes(resNet18File));
+        string hash = Convert.ToHexString(SHA256.HashData(graph))[..16].ToLowerInvariant();
+        string folder = Path.Combine(Path.GetTempPath(), "Nice.MLNet");
+        string file = Path.Combine(folder, $"ResNet18-grid-{hash}.onnx");
+        if (File.Exists(file) && new FileInfo(file).Length == graph.Length
+            && SHA256.HashData(File.ReadAllBytes(file)).AsSpan().SequenceEqual(SHA256.HashData(graph)))
+            return file;
+        Directory.CreateDirectory(folder);
+        string partial = file + $".{Guid.NewGuid():N}.partial";
+        try
+        {
+            File.WriteAllBytes(partial, graph);
+            File.Move(partial, file, overwrite: true);
+        }
+        catch (IOException) when (File.Exists(file) && new FileInfo(file).Length == graph.Length)
+        {
+            // Another process renamed the same content into place first (and holds it open, on Windows).
+        }
+        finally
+        {
+            File.Delete(partial);
+        }
+        return file;
     }
 }

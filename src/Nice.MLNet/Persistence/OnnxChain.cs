@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -21,8 +20,8 @@ namespace Nice.MLNet.Persistence;
 internal static class OnnxChain
 {
     /// <summary>The chain for the flow whose weights <paramref name="flow"/> holds, its ONNX graph carrying
-    /// <paramref name="metadata"/>.</summary>
-    public static TransformerChain<ITransformer> Build(FlowWeights flow, Dequantization? dequantization, string input,
+    /// <paramref name="metadata"/>; the caller saves it and disposes it (which deletes the graph's file).</summary>
+    public static SaveOnlyChain Build(FlowWeights flow, Dequantization? dequantization, string input,
         string latent, string logLikelihood, IReadOnlyDictionary<string, string> metadata)
     {
         const string ll = LogLikelihoodScalarFactory.VectorColumn;
@@ -33,14 +32,14 @@ internal static class OnnxChain
         definition[0].ColumnName = input;
         definition[0].ColumnType = new VectorDataViewType(NumberDataViewType.Single, flow.Layout.Dimension);
         var empty = ml.Data.LoadFromEnumerable(Array.Empty<InputRow>(), definition);
-        var pipeline = ml.Transforms.ApplyOnnxModel(new[] { latent, ll, integrity }, new[] { input },
-                new MemoryStream(onnx))
+        return SaveOnlyChain.Create(onnx, file => new TransformerChain<ITransformer>(ml.Transforms.ApplyOnnxModel(
+                new[] { latent, ll, integrity }, new[] { input }, file)
             .Append(ml.Transforms.CustomMapping<CheckedLogLikelihoodFactory.GraphOutputs,
                 LogLikelihoodScalarFactory.ScalarValue>(
                 CheckedLogLikelihoodFactory.Map, CheckedLogLikelihoodFactory.ContractName))
             .Append(ml.Transforms.CopyColumns(logLikelihood, LogLikelihoodScalarFactory.ScalarColumn))
-            .Append(ml.Transforms.DropColumns(ll, integrity, LogLikelihoodScalarFactory.ScalarColumn));
-        return new TransformerChain<ITransformer>(pipeline.Fit(empty).ToArray());
+            .Append(ml.Transforms.DropColumns(ll, integrity, LogLikelihoodScalarFactory.ScalarColumn))
+            .Fit(empty).ToArray()));
     }
 
     private sealed class InputRow

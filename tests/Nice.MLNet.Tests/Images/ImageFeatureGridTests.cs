@@ -46,6 +46,7 @@ public sealed class ImageFeatureGridFixture : IDisposable
 
     public void Dispose()
     {
+        Model.Dispose();
         try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
     }
 }
@@ -106,9 +107,9 @@ public sealed class ImageFeatureGridTests : IClassFixture<ImageFeatureGridFixtur
     [Fact]
     public void GridLayout_SavesAsOneZip_AndLoadsWithModelLoadAndLoadNice_WithTheSameScores()
     {
-        var loaded = new MLContext().Model.Load(f.ZipPath, out _);
+        using var loaded = (TransformerChain<ITransformer>)new MLContext().Model.Load(f.ZipPath, out _);
         var ort = loaded.Transform(f.TestData).GetColumn<float>("Score").ToArray();
-        var nice = f.Ml.Model.LoadNice(f.ZipPath, out _);
+        using var nice = (TransformerChain<ITransformer>)f.Ml.Model.LoadNice(f.ZipPath, out _);
         var batched = nice.Transform(f.TestData).GetColumn<float>("Score").ToArray();
         foreach (var (name, other) in new[] { ("Model.Load", ort), ("LoadNice", batched) })
         {

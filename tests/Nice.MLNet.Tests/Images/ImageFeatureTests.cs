@@ -87,6 +87,7 @@ public sealed class ImageFeatureFixture : IDisposable
 
     public void Dispose()
     {
+        Model.Dispose();
         try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
     }
 }
@@ -170,9 +171,9 @@ public sealed class ImageFeatureTests : IClassFixture<ImageFeatureFixture>
     [Fact]
     public void TheWholePipeline_SavesAsOneZip_AndLoadsWithModelLoadAndLoadNice_WithTheSameScores()
     {
-        var loaded = new MLContext().Model.Load(f.ZipPath, out _);
+        using var loaded = (TransformerChain<ITransformer>)new MLContext().Model.Load(f.ZipPath, out _);
         var ort = loaded.Transform(f.TestData).GetColumn<float>("Score").ToArray();
-        var nice = f.Ml.Model.LoadNice(f.ZipPath, out _);
+        using var nice = (TransformerChain<ITransformer>)f.Ml.Model.LoadNice(f.ZipPath, out _);
         Assert.Contains(((IEnumerable<ITransformer>)nice).SelectMany(Flatten), t => t is NiceAnomalyDetector);
         var batched = nice.Transform(f.TestData).GetColumn<float>("Score").ToArray();
         // Issue 17's criterion: the same scores within 1e-3 (nats, absolute), from ONNX Runtime (Model.Load: featurizer
