@@ -10,11 +10,12 @@ using Nice.MLNet.Images;
 namespace Nice.MLNet.Cli.Bench;
 
 /// <summary>
-/// ResNet-18 embeddings of a whole image set in one file: N × 512 (or 3,584 with the grid layout) float32, little-endian, row after row, no header
-/// (the row count is length / (4 × width)). Written in chunks and flushed, so an interrupted run resumes where it stopped (a
-/// partial last row is dropped). Computed with the library's public featurizer (<see cref="NiceImageFeatures"/>:
-/// ML.NET's ResizeImages, ExtractPixels and DnnFeaturizeImage). Files from the phase-1 prototype
-/// (benchmarks/ImageFeatures, batched ONNX Runtime) are the same bytes: its check found the two paths identical.
+/// ResNet-18 embeddings of a whole image set in one file: N × 512 (or 3,584 with the grid layout) float32,
+/// little-endian, row after row, no header (the row count is length / (4 × width)). Written in chunks and flushed, so
+/// an interrupted run resumes where it stopped (a partial last row is dropped). Computed with the library's public
+/// featurizer (<see cref="NiceImageFeatures"/>: ML.NET's ResizeImages, ExtractPixels and DnnFeaturizeImage). Files from
+/// the phase-1 prototype (benchmarks/ImageFeatures, batched ONNX Runtime) are the same bytes: its check found the two
+/// paths identical.
 /// </summary>
 public static class EmbeddingCache
 {

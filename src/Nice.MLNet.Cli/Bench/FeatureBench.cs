@@ -51,7 +51,9 @@ public static class FeatureBench
                 + "./run.sh anomaly --dataset fashion-features).");
         var test = Bytes(testImages);
         Speed(log, ml, featurizer, test.Take(s.SpeedImages).ToArray(), grid
-            ? "ResizeImages 224 -> ExtractPixels -> ApplyOnnxModel ResNet-18 preprocessing -> ApplyOnnxModel ResNet-18 with the grid outputs" : null);
+            ? "ResizeImages 224 -> ExtractPixels -> ApplyOnnxModel ResNet-18 preprocessing -> "
+                + "ApplyOnnxModel ResNet-18 with the grid outputs"
+            : null);
 
         var testEmbeddings = EmbeddingCache.Load(Path.Combine(s.CacheFolder, $"fashion-t10k.{s.CacheTag}.f32"), test,
             featurizer, ml, log, width: s.Width);
@@ -120,10 +122,15 @@ public static class FeatureBench
             .Select(i => images.Pixels.AsSpan(i * images.Dimension, images.Dimension).ToArray()).ToArray();
 
     private static string Describe(FeatureBenchSettings s)
-        => $"Features: ResNet-18 {(s.Layout == NiceImageFeatureLayout.Grid ? "grid layout (layer2 4x4 + layer3 2x2 cell means + pool, 3,584; the transform per block)" : "global pool (512)")}, then '{s.Embedding}'. gauss: full whitening ("
+        => "Features: ResNet-18 "
+            + (s.Layout == NiceImageFeatureLayout.Grid
+                ? "grid layout (layer2 4x4 + layer3 2x2 cell means + pool, 3,584; the transform per block)"
+                : "global pool (512)")
+            + $", then '{s.Embedding}'. gauss: full whitening ("
             + (s.EffectiveWhiteningRank is int k
                 ? $"probabilistic-PCA covariance of rank {k}, capped at a tenth of the rows"
-                : $"shrinkage {(s.Shrinkage is double a ? a.ToString(CultureInfo.InvariantCulture) : "Ledoit-Wolf")}") + "), Gaussian "
+                : $"shrinkage {(s.Shrinkage is double a ? a.ToString(CultureInfo.InvariantCulture) : "Ledoit-Wolf")}")
+            + "), Gaussian "
             + $"prior, no couplings. nice/affine: the same whitening, then {s.Couplings} couplings x {s.HiddenLayers} "
             + $"x {s.HiddenWidth}, lr {s.LearningRate}, <= {s.Epochs} epochs, patience {s.Patience} (epoch 0 = the "
             + $"Gaussian). pca: RandomizedPca rank {s.PcaRank} on standardized embeddings. Seed {s.Seed}.";
@@ -144,7 +151,8 @@ public static class FeatureBench
         int n = featurizer.Transform(EmbeddingCache.ImageView(ml, images)).GetColumn<float[]>("ImageEmbedding").Count();
         double wall = clock.Elapsed.TotalSeconds;
         double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-        log.WriteLine($"Featurization ({(featurizerName ?? "ResizeImages 224 -> ExtractPixels -> DnnFeaturizeImage ResNet-18")}, ML.NET, one "
+        log.WriteLine("Featurization ("
+            + (featurizerName ?? "ResizeImages 224 -> ExtractPixels -> DnnFeaturizeImage ResNet-18") + ", ML.NET, one "
             + $"row per ONNX Runtime call): {n} images in {wall:F1} s = {n / wall:F1} images/s wall, "
             + $"{n / cpuSeconds:F1} per CPU-second (load average {Machine.LoadAverage()}).");
     }
@@ -217,7 +225,8 @@ public static class FeatureBench
                 "sqrt-l2" => NiceEmbeddingTransform.SquareRootL2Normalized,
                 "sqrt" => NiceEmbeddingTransform.SquareRoot,
                 "none" => NiceEmbeddingTransform.None,
-                _ => throw new ArgumentException($"--embedding {s.Embedding}: the grid layout takes sqrt-l2, sqrt or none."),
+                _ => throw new ArgumentException(
+                    $"--embedding {s.Embedding}: the grid layout takes sqrt-l2, sqrt or none."),
             }, "ImageEmbedding", "Features"))
             : EmbeddingSteps(ml, s.Embedding);
         return steps.Append<ITransformer>(ml.AnomalyDetection.Trainers.Nice(detector));
@@ -250,7 +259,8 @@ public static class FeatureBench
         if (layout == NiceImageFeatureLayout.Grid)
             return ml.Data.LoadFromEnumerable(rows.Select((r, i) => new GridRow
             {
-                ImageEmbedding = r, Layer2 = r[..2048], Layer3 = r[2048..3072], Pool = r[3072..], Label = labels?[i] ?? 0,
+                ImageEmbedding = r, Layer2 = r[..2048], Layer3 = r[2048..3072], Pool = r[3072..],
+                Label = labels?[i] ?? 0,
             }));
         var definition = SchemaDefinition.Create(typeof(EmbeddingRow));
         definition[nameof(EmbeddingRow.ImageEmbedding)].ColumnType =
@@ -259,13 +269,16 @@ public static class FeatureBench
             rows.Select((r, i) => new EmbeddingRow { ImageEmbedding = r, Label = labels?[i] ?? 0 }), definition);
     }
 
-    /// <summary>The grid featurizer's columns (<see cref="NiceImageFeatures.GridBlockColumns"/> of "ImageEmbedding").</summary>
+    /// <summary>
+    /// The grid featurizer's columns (<see cref="NiceImageFeatures.GridBlockColumns"/> of "ImageEmbedding").
+    /// </summary>
     private sealed class GridRow
     {
         [VectorType(NiceImageFeatures.GridEmbeddingSize)] public float[] ImageEmbedding = Array.Empty<float>();
         [ColumnName("ImageEmbedding.Layer2Grid"), VectorType(2048)] public float[] Layer2 = Array.Empty<float>();
         [ColumnName("ImageEmbedding.Layer3Grid"), VectorType(1024)] public float[] Layer3 = Array.Empty<float>();
-        [ColumnName("ImageEmbedding.Pool"), VectorType(NiceImageFeatures.EmbeddingSize)] public float[] Pool = Array.Empty<float>();
+        [ColumnName("ImageEmbedding.Pool"), VectorType(NiceImageFeatures.EmbeddingSize)]
+        public float[] Pool = Array.Empty<float>();
         public float Label;
     }
 

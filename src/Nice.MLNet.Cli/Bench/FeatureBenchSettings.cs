@@ -8,7 +8,8 @@ public sealed record FeatureBenchSettings(
     int HiddenWidth, int Epochs, double LearningRate, int Patience, int PcaRank, int Seed, int TrainRows,
     int TestRows, IReadOnlyList<int> Classes, bool Tune, bool Ood, int SpeedImages, int TrainImages,
     int DigitsEvery, NiceOptions PixelNice, string CacheFolder, string MnistFolder,
-    Nice.MLNet.Images.NiceImageFeatureLayout Layout = Nice.MLNet.Images.NiceImageFeatureLayout.GlobalPool, int? WhiteningRank = null)
+    Nice.MLNet.Images.NiceImageFeatureLayout Layout = Nice.MLNet.Images.NiceImageFeatureLayout.GlobalPool,
+    int? WhiteningRank = null)
 {
     /// <summary>True when the run uses fewer training images or digits than the full benchmark.</summary>
     public bool IsReduced => TrainImages < 60000 || DigitsEvery > 1;
@@ -17,8 +18,10 @@ public sealed record FeatureBenchSettings(
     public int Width => Layout == Nice.MLNet.Images.NiceImageFeatureLayout.Grid
         ? Nice.MLNet.Images.NiceImageFeatures.GridEmbeddingSize : Nice.MLNet.Images.NiceImageFeatures.EmbeddingSize;
 
-    /// <summary>The rank of the detectors' PPCA whitening: null (Ledoit–Wolf or the fixed shrinkage) when
-    /// <see cref="Shrinkage"/> is set or --whitening-rank is 0, else --whitening-rank or the library's default.</summary>
+    /// <summary>
+    /// The rank of the detectors' PPCA whitening: null (Ledoit–Wolf or the fixed shrinkage) when
+    /// <see cref="Shrinkage"/> is set or --whitening-rank is 0, else --whitening-rank or the library's default.
+    /// </summary>
     public int? EffectiveWhiteningRank => Shrinkage is not null || WhiteningRank == 0 ? null
         : WhiteningRank ?? Nice.MLNet.Images.NiceImageFeatureOptions.WhiteningRank;
 

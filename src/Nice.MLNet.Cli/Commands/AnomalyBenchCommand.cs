@@ -93,7 +93,8 @@ public sealed class AnomalyBenchCommand : Command
             trainRowsOption, testRowsOption,
                      widthOption, layersOption, couplingsOption, pcaRankOption, seedOption, splitsOption,
                      tasksOption, recipesOption,
-                     methodsOption, embeddingOption, shrinkageOption, layoutOption, whiteningRankOption, flowLrOption, patienceOption, tuneOption,
+                     methodsOption, embeddingOption, shrinkageOption, layoutOption, whiteningRankOption,
+                     flowLrOption, patienceOption, tuneOption,
                      noOodOption, speedImagesOption, trainImagesOption, digitsEveryOption, cacheOption, mnistOption })
             Options.Add(option);
         SetAction(Run);
@@ -155,7 +156,8 @@ public sealed class AnomalyBenchCommand : Command
                 p.GetValue(digitsEveryOption), fashionNice,
                 p.GetValue(cacheOption) is { } cache ? Path.GetFullPath(cache) : EmbeddingCache.DefaultFolder,
                 p.GetValue(mnistOption) is { } mnist ? Path.GetFullPath(mnist) : NpmMnist.DefaultFolder,
-                p.GetValue(layoutOption) == "grid" ? Images.NiceImageFeatureLayout.Grid : Images.NiceImageFeatureLayout.GlobalPool,
+                p.GetValue(layoutOption) == "grid"
+                    ? Images.NiceImageFeatureLayout.Grid : Images.NiceImageFeatureLayout.GlobalPool,
                 p.GetValue(whiteningRankOption)));
             return CliHost.Success;
         }

@@ -50,7 +50,8 @@ internal sealed record TrainingNoise(float[] Steps, float[]? Smoothing)
                 step = Own(tensor(noise.Steps, dtype: dtype), device);
                 half = Own(tensor(0.5, dtype: dtype), device);
             }
-            if (noise.Smoothing != null) factor = Own(tensor(noise.Smoothing, new long[] { d, d }, dtype: dtype), device);
+            if (noise.Smoothing != null)
+                factor = Own(tensor(noise.Smoothing, new long[] { d, d }, dtype: dtype), device);
         }
 
         private static Tensor Own(Tensor t, Device device)
@@ -60,7 +61,9 @@ internal sealed record TrainingNoise(float[] Steps, float[]? Smoothing)
             return moved.DetachFromDisposeScope();
         }
 
-        /// <summary>The rows <paramref name="raw"/> [N, D] plus noise drawn from <paramref name="generator"/>.</summary>
+        /// <summary>
+        /// The rows <paramref name="raw"/> [N, D] plus noise drawn from <paramref name="generator"/>.
+        /// </summary>
         public Tensor Apply(Tensor raw, Generator generator)
         {
             using var scope = NewDisposeScope();

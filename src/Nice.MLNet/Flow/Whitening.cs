@@ -11,8 +11,9 @@ namespace Nice.MLNet.Flow;
 /// W = diag(1/σ), "weight" is [D]. <see cref="NiceWhitening.Full"/>: W = L⁻¹, lower triangular with a positive
 /// diagonal, where L L<sup>T</sup> = Σ = (1 − α) S + α (tr S / D) I is the sample covariance S shrunk toward a scaled
 /// identity with the Ledoit–Wolf (2004) weight α = min(1, Σₖ‖xₖxₖ<sup>T</sup> − S‖²_F / n² / ‖S − (tr S / D) I‖²_F)
-/// (or a fixed α), or, with a rank k, the probabilistic-PCA covariance Σ = Vₖ Λₖ Vₖ<sup>T</sup> + σ² (I − Vₖ Vₖ<sup>T</sup>)
-/// (Tipping &amp; Bishop 1999: S's k leading eigenpairs kept, σ² the mean of its other D − k eigenvalues); "weight" is [D, D]. Under the standard Gaussian prior with nothing above it, the flow is then the
+/// (or a fixed α), or, with a rank k, the probabilistic-PCA covariance Σ = Vₖ Λₖ Vₖ<sup>T</sup> + σ²
+/// (I − Vₖ Vₖ<sup>T</sup>) (Tipping &amp; Bishop 1999: S's k leading eigenpairs kept, σ² the mean of its other D − k
+/// eigenvalues); "weight" is [D, D]. Under the standard Gaussian prior with nothing above it, the flow is then the
 /// Gaussian N(μ, Σ) exactly. The inverse is x = W⁻¹ y + μ (a triangular solve). Starts as the identity (μ = 0, W = I).
 /// </summary>
 internal sealed class Whitening : FlowLayer
@@ -87,10 +88,10 @@ internal sealed class Whitening : FlowLayer
     /// Sets μ and W from training rows in flow space. <paramref name="pass"/> enumerates them as [n, D] batches (each
     /// disposed here); it is called twice (the mean, then the centred moments) and must give the same rows both times.
     /// The moments are accumulated in float64. <paramref name="shrinkage"/>: a fixed α in [0, 1], or null for
-    /// Ledoit–Wolf. <paramref name="rank"/> (full whitening only): k ≥ 1 replaces the shrinkage by the probabilistic-PCA
-    /// covariance with <see cref="EffectiveRank"/> leading directions. Throws <see cref="InvalidOperationException"/> when there are
-    /// fewer than two rows, every feature is constant, or the covariance is not positive definite (a fixed α of 0 on
-    /// singular data).
+    /// Ledoit–Wolf. <paramref name="rank"/> (full whitening only): k ≥ 1 replaces the shrinkage by the
+    /// probabilistic-PCA covariance with <see cref="EffectiveRank"/> leading directions. Throws
+    /// <see cref="InvalidOperationException"/> when there are fewer than two rows, every feature is constant, or the
+    /// covariance is not positive definite (a fixed α of 0 on singular data).
     /// </summary>
     public void FitFrom(Func<IEnumerable<Tensor>> pass, double? shrinkage, int? rank = null)
     {
@@ -151,8 +152,8 @@ internal sealed class Whitening : FlowLayer
             var (l, info) = linalg.cholesky_ex(sigma);
             if (info.item<int>() != 0)
                 throw new InvalidOperationException(Rank > 0
-                    ? $"Whitening: the rank-{Rank} probabilistic-PCA covariance of the {n} training rows is not positive "
-                        + $"definite (D = {d})."
+                    ? $"Whitening: the rank-{Rank} probabilistic-PCA covariance of the {n} training rows is not "
+                        + $"positive definite (D = {d})."
                     : $"Whitening: the covariance of the {n} training rows shrunk with "
                         + $"α = {alpha} is not positive definite (D = {d}); use Ledoit–Wolf shrinkage or a larger α.");
             w = linalg.solve_triangular(l, identity, upper: false).tril();
@@ -170,8 +171,8 @@ internal sealed class Whitening : FlowLayer
     public int Rank { get; private set; }
 
     /// <summary>
-    /// Σ = Vₖ Λₖ Vₖᵀ + σ² (I − Vₖ Vₖᵀ): the k leading eigenpairs of S kept, the rest of the spectrum replaced by its mean
-    /// σ² (floored at 10⁻¹² of the mean variance), the maximum-likelihood covariance of probabilistic PCA.
+    /// Σ = Vₖ Λₖ Vₖᵀ + σ² (I − Vₖ Vₖᵀ): the k leading eigenpairs of S kept, the rest of the spectrum replaced by its
+    /// mean σ² (floored at 10⁻¹² of the mean variance), the maximum-likelihood covariance of probabilistic PCA.
     /// </summary>
     private static Tensor ProbabilisticPca(Tensor s, int k, double meanVariance, Tensor identity)
     {

@@ -13,9 +13,9 @@ namespace Nice.MLNet.Images;
 /// Anomaly detection on pretrained image features, assembled as one ML.NET estimator: [<c>LoadImages</c>] →
 /// <c>ResizeImages(224, 224)</c> → <c>ExtractPixels()</c> → <c>DnnFeaturizeImage</c> (the model the application
 /// selects, e.g. ResNet-18; or, with <see cref="NiceImageFeatureLayout.Grid"/>, ResNet-18 with its layer2/layer3 grids
-/// through <c>ApplyOnnxModel</c>) → √x → a density model (<see cref="NiceAnomalyEstimator"/>, by default the full-covariance
-/// Gaussian). Every step is a built-in ML.NET transform or the NICE detector, so the fitted chain saves with
-/// <c>mlContext.Model.Save</c> as one zip (both ONNX graphs of the featurizer included) and loads with
+/// through <c>ApplyOnnxModel</c>) → √x → a density model (<see cref="NiceAnomalyEstimator"/>, by default the
+/// full-covariance Gaussian). Every step is a built-in ML.NET transform or the NICE detector, so the fitted chain saves
+/// with <c>mlContext.Model.Save</c> as one zip (both ONNX graphs of the featurizer included) and loads with
 /// <c>mlContext.Model.Load</c> (ONNX Runtime runs the featurizer and the density model) or
 /// <c>mlContext.Model.LoadNice</c> (the density model batched).
 /// </summary>
@@ -79,7 +79,8 @@ public sealed class NiceImageFeatureEstimator : IEstimator<TransformerChain<ITra
         if (loader is not null) data = Add(steps, loader.Fit(data), data);
         var embedded = Add(steps, featurizer.Fit(data), data);
         var cached = ml.Data.Cache(embedded, options.Layout == NiceImageFeatureLayout.Grid
-            ? NiceImageFeatures.GridBlockColumns(options.EmbeddingColumnName).Append(options.EmbeddingColumnName).ToArray()
+            ? NiceImageFeatures.GridBlockColumns(options.EmbeddingColumnName)
+                .Append(options.EmbeddingColumnName).ToArray()
             : new[] { options.EmbeddingColumnName });
         var features = Add(steps, embeddingTransform.Fit(cached), cached);
         steps.Add(detector.Fit(features));

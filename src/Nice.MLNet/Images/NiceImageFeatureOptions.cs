@@ -45,7 +45,9 @@ public sealed class NiceImageFeatureOptions
     /// </summary>
     public NiceAnomalyOptions Detector { get; set; } = GaussianDetector();
 
-    /// <summary>The rank of the detectors' whitening covariance (<see cref="NiceOptions.WhiteningRank"/>): 256.</summary>
+    /// <summary>
+    /// The rank of the detectors' whitening covariance (<see cref="NiceOptions.WhiteningRank"/>): 256.
+    /// </summary>
     public const int WhiteningRank = 256;
 
     /// <summary>

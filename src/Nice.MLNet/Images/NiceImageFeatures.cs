@@ -88,21 +88,24 @@ public static class NiceImageFeatures
             .Append(mlContext.Transforms.DropColumns(resized, pixels));
     }
 
-    /// <summary>Features per image with <see cref="NiceImageFeatureLayout.Grid"/>: 2,048 + 1,024 + 512 = 3,584.</summary>
+    /// <summary>
+    /// Features per image with <see cref="NiceImageFeatureLayout.Grid"/>: 2,048 + 1,024 + 512 = 3,584.
+    /// </summary>
     public const int GridEmbeddingSize = 3584;
 
     /// <summary>The names of <see cref="NiceImageFeatureLayout.Grid"/>'s three block columns (layer2 grid, layer3 grid,
     /// global pool) that <see cref="GridFeaturizer"/> writes beside
     /// the embedding.</summary>
     public static string[] GridBlockColumns(string embeddingColumnName)
-        => new[] { embeddingColumnName + ".Layer2Grid", embeddingColumnName + ".Layer3Grid", embeddingColumnName + ".Pool" };
+        => new[] { embeddingColumnName + ".Layer2Grid", embeddingColumnName + ".Layer3Grid",
+            embeddingColumnName + ".Pool" };
 
     /// <summary>
     /// The featurizing steps of <see cref="NiceImageFeatureLayout.Grid"/>: <c>ResizeImages(224, 224)</c> →
     /// <c>ExtractPixels()</c> → <c>ApplyOnnxModel</c> of the package's preprocessing graph → <c>ApplyOnnxModel</c> of
-    /// ResNet18.onnx with the grid outputs added (written once to the temp directory, saved in the model zip) → the three blocks
-    /// (<see cref="GridBlockColumns"/>) and their concatenation in <paramref name="embeddingColumnName"/> (3,584
-    /// floats). Reads the model files from <see cref="ModelDirectory"/> (the package
+    /// ResNet18.onnx with the grid outputs added (written once to the temp directory, saved in the model zip) → the
+    /// three blocks (<see cref="GridBlockColumns"/>) and their concatenation in <paramref name="embeddingColumnName"/>
+    /// (3,584 floats). Reads the model files from <see cref="ModelDirectory"/> (the package
     /// <see cref="ResNet18Package"/> copies them there) and throws <see cref="FileNotFoundException"/> naming the file
     /// and the package when they are missing.
     /// </summary>

@@ -12,7 +12,9 @@ namespace Nice.MLNet.Images;
 /// </summary>
 internal static class ResNetGridTaps
 {
-    /// <summary>One block of the grid features: the ONNX output, its channels and grid side (values = C · g²).</summary>
+    /// <summary>
+    /// One block of the grid features: the ONNX output, its channels and grid side (values = C · g²).
+    /// </summary>
     public sealed record Block(string Output, int Channels, int Grid)
     {
         public int Values => Channels * Grid * Grid;
@@ -36,8 +38,10 @@ internal static class ResNetGridTaps
         new(PoolOutput, 512, 1),
     };
 
-    /// <summary>The package's ResNet18.onnx bytes with the grid outputs added. Throws
-    /// <see cref="InvalidDataException"/> naming the package when the model is not the one the taps were read from.</summary>
+    /// <summary>
+    /// The package's ResNet18.onnx bytes with the grid outputs added. Throws
+    /// <see cref="InvalidDataException"/> naming the package when the model is not the one the taps were read from.
+    /// </summary>
     public static byte[] AddGridOutputs(byte[] model)
     {
         try

@@ -43,7 +43,9 @@ internal sealed class FlowGraph
     private sealed record CouplingNodes(string Prefix, Partition Partition,
         IReadOnlyList<(string Weight, string Bias)> Linears, string? Scale, int Updated) : Step;
 
-    /// <summary>A fixed permutation: π's initializer, and π itself for the inverse graph, which alone needs π⁻¹.</summary>
+    /// <summary>
+    /// A fixed permutation: π's initializer, and π itself for the inverse graph, which alone needs π⁻¹.
+    /// </summary>
     private sealed record PermutationNodes(string Prefix, string Perm, long[] Pi) : Step;
 
     /// <summary>
