@@ -60,8 +60,10 @@ public sealed class ImageFeatureZipFreshProcessTests : IClassFixture<ImageFeatur
                 .Select(i => new ImageRow { Image = NiceImageFeatures.GrayImage(pixels[(i * 784)..((i + 1) * 784)], 28, 28) })
                 .ToArray();
             var data = ml.Data.LoadFromEnumerable(images);
-            Print("Model.Load", ml.Model.Load("detector.zip", out _).Transform(data).GetColumn<float>("Score"));
-            Print("LoadNice", ml.Model.LoadNice("detector.zip", out _).Transform(data).GetColumn<float>("Score"));
+            using (var loaded = (TransformerChain<ITransformer>)ml.Model.Load("detector.zip", out _))
+                Print("Model.Load", loaded.Transform(data).GetColumn<float>("Score"));
+            using (var loaded = (TransformerChain<ITransformer>)ml.Model.LoadNice("detector.zip", out _))
+                Print("LoadNice", loaded.Transform(data).GetColumn<float>("Score"));
 
             static void Print(string name, System.Collections.Generic.IEnumerable<float> scores)
                 => Console.WriteLine($"{name} " + string.Join(" ", scores.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
