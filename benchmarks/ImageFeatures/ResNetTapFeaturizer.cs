@@ -18,7 +18,7 @@ namespace Nice.MLNet.ImageFeatures;
 public sealed class ResNetTapFeaturizer : IDisposable
 {
     /// <summary>A block of a row: a tensor, its channels, the pooling kernel (0 = global) and the resulting grid side.</summary>
-    public sealed record Block(string Name, string Tensor, int Channels, int Kernel, int Grid)
+    public sealed record Block(string Name, string Tensor, int Channels, int Kernel, int Grid, int Stride = 0)
     {
         public int Values => Channels * Grid * Grid;
     }
@@ -39,7 +39,13 @@ public sealed class ResNetTapFeaturizer : IDisposable
             new("layer2g", "ReLU315_Output_0", 128, 7, 4), new("layer3g", "ReLU347_Output_0", 256, 7, 2),
             new("pool512", "Pooling395_Output_0", 512, 0, 1),
         },
-        _ => throw new ArgumentException($"--layout: '{layout}' is not gap or grid."),
+        // layer3 as a 4x4 grid of overlapping 5x5 cells, stride 3 (cells 0-4, 3-7, 6-10, 9-13 of 14).
+        "grid-l3x4" => new Block[]
+        {
+            new("layer2g", "ReLU315_Output_0", 128, 7, 4), new("layer3g4", "ReLU347_Output_0", 256, 5, 4, 3),
+            new("pool512", "Pooling395_Output_0", 512, 0, 1),
+        },
+        _ => throw new ArgumentException($"--layout: '{layout}' is not gap, grid or grid-l3x4."),
     };
 
     public static string CacheSuffix(string layout) => layout == "gap" ? ".resnet18-taps.f32" : $".resnet18-{layout}.f32";
@@ -65,10 +71,10 @@ public sealed class ResNetTapFeaturizer : IDisposable
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
         preprocess = new InferenceSession(OnnxBatchPatch.SymbolicBatch(Read(Path.Combine(modelDirectory, "ResNetPrepOnnx", "ResNetPreprocess.onnx"))), options);
-        var taps = Blocks.Where(b => b.Name != "pool512").Select(b => new OnnxPooledOutputs.Tap(b.Tensor, b.Channels, b.Kernel, b.Grid)).ToList();
+        var taps = Blocks.Where(b => b.Name != "pool512").Select(b => new OnnxPooledOutputs.Tap(b.Tensor, b.Channels, b.Kernel, b.Grid, b.Stride)).ToList();
         network = new InferenceSession(OnnxPooledOutputs.Add(
             OnnxBatchPatch.SymbolicBatch(Read(Path.Combine(modelDirectory, "ResNet18Onnx", "ResNet18.onnx"))), taps, batchParameter: "N"), options);
-        outputs = Blocks.Select(b => b.Name == "pool512" ? b.Tensor : OnnxPooledOutputs.OutputOf(b.Tensor, b.Kernel)).ToArray();
+        outputs = Blocks.Select(b => b.Name == "pool512" ? b.Tensor : OnnxPooledOutputs.OutputOf(b.Tensor, b.Kernel, b.Stride)).ToArray();
         var missing = outputs.Where(o => !network.OutputMetadata.ContainsKey(o)).ToArray();
         if (missing.Length > 0) throw new InvalidDataException($"patched ResNet18.onnx lacks outputs {string.Join(", ", missing)}.");
     }

@@ -19,11 +19,14 @@ namespace Nice.MLNet.Images;
 /// </summary>
 internal static class OnnxPooledOutputs
 {
-    /// <summary>A tapped tensor: its name, channels, pooling kernel (0 = global) and the resulting grid side.</summary>
-    public readonly record struct Tap(string Tensor, int Channels, int Kernel, int Grid);
+    /// <summary>A tapped tensor: its name, channels, pooling kernel (0 = global), the resulting grid side and the
+    /// stride (0 = the kernel).</summary>
+    public readonly record struct Tap(string Tensor, int Channels, int Kernel, int Grid, int Stride = 0);
 
-    /// <summary>The graph output a tap adds: "&lt;tensor&gt;_gap" (global) or "&lt;tensor&gt;_avg&lt;k&gt;".</summary>
-    public static string OutputOf(string tensor, int kernel) => tensor + (kernel == 0 ? "_gap" : $"_avg{kernel}");
+    /// <summary>The graph output a tap adds: "&lt;tensor&gt;_gap" (global), "&lt;tensor&gt;_avg&lt;k&gt;" (stride k) or
+    /// "&lt;tensor&gt;_avg&lt;k&gt;s&lt;s&gt;".</summary>
+    public static string OutputOf(string tensor, int kernel, int stride = 0) => tensor + (kernel == 0 ? "_gap"
+        : stride == 0 || stride == kernel ? $"_avg{kernel}" : $"_avg{kernel}s{stride}");
 
     /// <summary>
     /// <paramref name="model"/> with the taps' pooling nodes and outputs added; the outputs' batch dimension is
@@ -43,20 +46,22 @@ internal static class OnnxPooledOutputs
             using var memory = new MemoryStream();
             memory.Write(graph);
             var o = new CodedOutputStream(memory);
-            foreach (var (tensor, channels, kernel, grid) in taps)
+            foreach (var (tensor, channels, kernel, grid, strideOrZero) in taps)
             {
+                int stride = strideOrZero == 0 ? kernel : strideOrZero;
                 Bytes(o, 1, Message(n =>
                 {
                     String(n, 1, tensor);
-                    String(n, 2, OutputOf(tensor, kernel));
-                    String(n, 3, "Tap_" + OutputOf(tensor, kernel));
+                    String(n, 2, OutputOf(tensor, kernel, stride));
+                    String(n, 3, "Tap_" + OutputOf(tensor, kernel, stride));
                     String(n, 4, kernel == 0 ? "GlobalAveragePool" : "AveragePool");
                     if (kernel > 0)
                         foreach (var attribute in new[] { "kernel_shape", "strides" })
                             Bytes(n, 5, Message(a =>
                             {
                                 String(a, 1, attribute);
-                                foreach (long v in new long[] { kernel, kernel })
+                                long v1 = attribute == "strides" ? stride : kernel;
+                                foreach (long v in new long[] { v1, v1 })
                                 {
                                     a.WriteTag(8, WireFormat.WireType.Varint);
                                     a.WriteInt64(v);
@@ -67,7 +72,7 @@ internal static class OnnxPooledOutputs
                 }));
                 Bytes(o, 12, Message(v =>
                 {
-                    String(v, 1, OutputOf(tensor, kernel));
+                    String(v, 1, OutputOf(tensor, kernel, stride));
                     Bytes(v, 2, Message(t => Bytes(t, 1, Message(tt =>
                     {
                         tt.WriteTag(1, WireFormat.WireType.Varint);
