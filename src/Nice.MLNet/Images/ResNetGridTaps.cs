@@ -64,11 +64,12 @@ internal static class ResNetGridTaps
     public static string GridModelFile(string resNet18File)
     {
         byte[] graph = AddGridOutputs(File.ReadAllBytes(resNet18File));
-        string hash = Convert.ToHexString(SHA256.HashData(graph))[..16].ToLowerInvariant();
+        byte[] digest = SHA256.HashData(graph);
         string folder = Path.Combine(Path.GetTempPath(), "Nice.MLNet");
-        string file = Path.Combine(folder, $"ResNet18-grid-{hash}.onnx");
+        string name = $"ResNet18-grid-{Convert.ToHexString(digest)[..16].ToLowerInvariant()}.onnx";
+        string file = Path.Combine(folder, name);
         if (File.Exists(file) && new FileInfo(file).Length == graph.Length
-            && SHA256.HashData(File.ReadAllBytes(file)).AsSpan().SequenceEqual(SHA256.HashData(graph)))
+            && SHA256.HashData(File.ReadAllBytes(file)).AsSpan().SequenceEqual(digest))
             return file;
         Directory.CreateDirectory(folder);
         string partial = file + $".{Guid.NewGuid():N}.partial";
