@@ -100,16 +100,14 @@ public sealed class TempDirectoryFreshProcessTests : IClassFixture<ImageFeatureG
         using (var loaded = (IDisposable)ml.Model.LoadNice("grid.zip", out _))
             Print("LoadNice", ((ITransformer)loaded).Transform(data).GetColumn<float>("Score"));
 
-        // Fit the grid detector twice (both fits share one patched network), save, reload.
+        // Fit the grid detector twice (both fits share one patched network) and save it.
         for (int i = 0; i < 2; i++)
         {
             using var grid = ml.AnomalyDetection.Trainers.ImageFeatures(
                 m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn),
                 new NiceImageFeatureOptions { Layout = NiceImageFeatureLayout.Grid }).Fit(data);
-            ml.Model.Save(grid, data.Schema, $"grid{i}.zip");
+            if (i == 0) ml.Model.Save(grid, data.Schema, "fitted.zip");
         }
-        using (var reloaded = (IDisposable)ml.Model.Load("grid1.zip", out _))
-            ((ITransformer)reloaded).Transform(data).GetColumn<float>("Score").ToArray();
 
         // A NICE transform and a NICE detector on a table: fit, save, Model.Load, LoadNice.
         var rng = new Random(1);
