@@ -59,7 +59,7 @@ internal static class ResNetGridTaps
     /// The file holding <see cref="AddGridOutputs"/> of <paramref name="resNet18File"/>: <c>Nice.MLNet/ResNet18-grid-
     /// {hash}.onnx</c> in the temp directory, named after its content, written once (by rename, so never half
     /// written) and reused by every later fit, in this process and others. The graph goes to ML.NET by path: given as
-    /// a stream, ApplyOnnxModel copies it to a temp file of its own that it never deletes (45 MB a fit).
+    /// a stream, ApplyOnnxModel copies it to a temp file of its own that it never deletes (64 MB a fit).
     /// </summary>
     public static string GridModelFile(string resNet18File)
     {
