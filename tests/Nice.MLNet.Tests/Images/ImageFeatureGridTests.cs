@@ -17,38 +17,10 @@ namespace Nice.MLNet.Tests.Images;
 /// real ResNet-18 files, on the images of <see cref="ImageFeatureFixture.LoadImages"/> (40 trousers to train, 10 trousers and 10
 /// other clothes to score).
 /// </summary>
-public sealed class ImageFeatureGridFixture : IDisposable
+public sealed class ImageFeatureGridFixture : ImageFeatureFixture
 {
     public ImageFeatureGridFixture()
-    {
-        Folder = Directory.CreateTempSubdirectory("nice-image-grid-").FullName;
-        var (trainImages, testImages, labels) = ImageFeatureFixture.LoadImages();
-        TestImages = testImages;
-        var train = Ml.Data.LoadFromEnumerable(trainImages.Select(g => new ImageFeatureFixture.ImageRow { Image = ImageFeatureFixture.Image(g) }));
-        TestData = Ml.Data.LoadFromEnumerable(testImages.Select((g, i) => new ImageFeatureFixture.ImageRow { Image = ImageFeatureFixture.Image(g), Label = labels[i] }));
-        Model = Ml.AnomalyDetection.Trainers.ImageFeatures(
-            m => m.ModelSelector.ResNet18(Ml, m.OutputColumn, m.InputColumn),
-            new NiceImageFeatureOptions { Layout = NiceImageFeatureLayout.Grid }).Fit(train);
-        Scored = Model.Transform(TestData);
-        Scores = Scored.GetColumn<float>("Score").ToArray();
-        ZipPath = Path.Combine(Folder, "grid-detector.zip");
-        Ml.Model.Save(Model, train.Schema, ZipPath);
-    }
-
-    public string Folder { get; }
-    public byte[][] TestImages { get; }
-    public IDataView TestData { get; }
-    public MLContext Ml { get; } = new(seed: 1);
-    public TransformerChain<ITransformer> Model { get; }
-    public IDataView Scored { get; }
-    public float[] Scores { get; }
-    public string ZipPath { get; }
-
-    public void Dispose()
-    {
-        Model.Dispose();
-        try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
-    }
+        : base(new NiceImageFeatureOptions { Layout = NiceImageFeatureLayout.Grid }, "grid-detector") { }
 }
 
 public sealed class ImageFeatureGridTests : IClassFixture<ImageFeatureGridFixture>
@@ -106,19 +78,7 @@ public sealed class ImageFeatureGridTests : IClassFixture<ImageFeatureGridFixtur
 
     [Fact]
     public void GridLayout_SavesAsOneZip_AndLoadsWithModelLoadAndLoadNice_WithTheSameScores()
-    {
-        using var loaded = (TransformerChain<ITransformer>)new MLContext().Model.Load(f.ZipPath, out _);
-        var ort = loaded.Transform(f.TestData).GetColumn<float>("Score").ToArray();
-        using var nice = (TransformerChain<ITransformer>)f.Ml.Model.LoadNice(f.ZipPath, out _);
-        var batched = nice.Transform(f.TestData).GetColumn<float>("Score").ToArray();
-        foreach (var (name, other) in new[] { ("Model.Load", ort), ("LoadNice", batched) })
-        {
-            double absolute = f.Scores.Zip(other, (a, b) => (double)Math.Abs(a - b)).Max();
-            output.WriteLine($"zip {new FileInfo(f.ZipPath).Length / 1e6:F1} MB; {name} vs fitted over {f.Scores.Length} "
-                + $"images: max |Δ| {absolute:E2} nats (scores {f.Scores.Min():F1}…{f.Scores.Max():F1})");
-            Assert.True(absolute <= 1e-3, $"{name}: scores differ by up to {absolute:E2} nats (issue 17: 1e-3)");
-        }
-    }
+        => f.AssertReloadedZipScoresLikeTheFittedPipeline(NiceImageFeatures.GridEmbeddingSize, output);
 
     [Fact]
     public void GridFeaturizer_FittedTwice_GivesTheSameEmbeddings()
