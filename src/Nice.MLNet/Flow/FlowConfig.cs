@@ -14,7 +14,8 @@ namespace Nice.MLNet.Flow;
 /// <c>Members</c>: null for one flow, K ≥ 2 for a cross-fitted ensemble of K flows of this architecture whose density
 /// is their mean (<see cref="NiceFlow.Members"/>); <c>Whitening</c>: a fixed affine first layer set from the training
 /// rows (<see cref="Flow.Whitening"/>), the one field that allows <c>Couplings</c> = 0 (the flow is then the whitening
-/// and the scaling: a Gaussian). The fields after <c>Prior</c> are left out of the JSON at their defaults.
+/// and the scaling: a Gaussian); <c>WhiteningRank</c>: null, or K in [1, D − 1] for Full whitening in the low-rank
+/// form (the probabilistic-PCA covariance, a basis of K directions). The fields after <c>Prior</c> are left out of the JSON at their defaults.
 /// </summary>
 internal sealed record FlowConfig(
     int Dimension,
@@ -35,7 +36,9 @@ internal sealed record FlowConfig(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     int? Members = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    NiceWhitening Whitening = NiceWhitening.None)
+    NiceWhitening Whitening = NiceWhitening.None,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    int? WhiteningRank = null)
 {
     /// <summary>True for the paper's model: additive couplings, no mixing, no actnorm, no input
     /// normalization.</summary>
@@ -76,6 +79,9 @@ internal sealed record FlowConfig(
         Defined(check, Whitening, nameof(Whitening));
         if (Members is int k && (k < 2 || k > MaxMembers))
             check.Fail(nameof(Members), k, $"must be null (one flow) or in [2, {MaxMembers}]");
+        if (WhiteningRank is int rank && (Whitening != NiceWhitening.Full || rank < 1 || rank >= Dimension))
+            check.Fail(nameof(WhiteningRank), rank,
+                $"must be null or in [1, D − 1 = {Dimension - 1}], with Whitening = Full");
         if (Whitening != NiceWhitening.None && Members is not null)
             check.Fail(nameof(Whitening), Whitening, "is not supported in an ensemble (Members): use one flow");
     }

@@ -33,9 +33,11 @@ internal sealed class FlowLayout
 
     /// <summary>
     /// The fixed whitening (<see cref="Whitening"/>), first when the config has one: no parameters, persistent buffers
-    /// "whitening.mean" [D] and "whitening.weight" ([D, D] lower triangular when <paramref name="Full"/>, else [D]).
+    /// "whitening.mean" [D] and "whitening.weight" ([D, D] lower triangular when <paramref name="Full"/>, else [D]);
+    /// in the low-rank form (<paramref name="Rank"/> K ≥ 1) "whitening.weight" [1], "whitening.basis" [D, K] and
+    /// "whitening.gain" [K].
     /// </summary>
-    public sealed record WhiteningStep(string Prefix, bool Full) : Step(Prefix);
+    public sealed record WhiteningStep(string Prefix, bool Full, int Rank = 0) : Step(Prefix);
 
     /// <summary>The whitening module's name (<see cref="NiceFlow.Whitening"/>).</summary>
     public const string WhiteningName = "whitening";
@@ -71,7 +73,8 @@ internal sealed class FlowLayout
         int d = config.Dimension, w = config.HiddenWidth, i = 0;
         var steps = new List<Step>();
         if (config.Whitening != NiceWhitening.None)
-            steps.Add(new WhiteningStep(root + WhiteningName, config.Whitening == NiceWhitening.Full));
+            steps.Add(new WhiteningStep(root + WhiteningName, config.Whitening == NiceWhitening.Full,
+                config.WhiteningRank ?? 0));
         if (config.InputNorm)
         {
             var prefix = $"{root}layers.{i++}";

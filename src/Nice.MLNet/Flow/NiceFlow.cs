@@ -38,7 +38,8 @@ internal sealed class NiceFlow : nn.Module
         }
         int d = config.Dimension;
         // The whitening is its own module ("whitening.mean", "whitening.weight"), so the couplings keep their names.
-        if (config.Whitening != NiceWhitening.None) whitening = new Whitening(d, config.Whitening);
+        if (config.Whitening != NiceWhitening.None)
+            whitening = new Whitening(d, config.Whitening, config.WhiteningRank ?? 0);
         if (config.InputNorm) layers.Add(new InputNorm(d));
         for (int k = 0; k < config.Couplings; k++)
         {

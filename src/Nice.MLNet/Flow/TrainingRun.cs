@@ -136,7 +136,7 @@ internal sealed class TrainingRun : IDisposable
                 yield return x;
             }
         }
-        whitening.FitFrom(Pass, s.WhiteningShrinkage, s.WhiteningRank);
+        whitening.FitFrom(Pass, s.WhiteningShrinkage);
     }
 
     /// <summary>One pass over the shuffled training rows; returns the mean −log p(x) of the rows seen.</summary>

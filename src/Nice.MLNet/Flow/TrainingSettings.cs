@@ -59,8 +59,6 @@ internal sealed record TrainingSettings
     public required string Device { get; init; }
     /// <summary>The whitening layer's shrinkage α in [0, 1]; null = Ledoit–Wolf (<see cref="Whitening"/>).</summary>
     public double? WhiteningShrinkage { get; init; }
-    /// <summary>The whitening layer's probabilistic-PCA rank; null = shrinkage (<see cref="Whitening"/>).</summary>
-    public int? WhiteningRank { get; init; }
     public Action<EpochReport>? Progress { get; init; }
     public CancellationToken Cancellation { get; init; }
 
@@ -104,8 +102,6 @@ internal sealed record TrainingSettings
             check.Fail(nameof(Device), Device, "must be \"cpu\" or \"cuda\" (or \"cuda:N\")");
         if (WhiteningShrinkage is double a && !(a >= 0 && a <= 1))
             check.Fail(nameof(WhiteningShrinkage), a, "must be in [0, 1] (null = Ledoit–Wolf)");
-        if (WhiteningRank is int k && k < 1)
-            check.Fail(nameof(WhiteningRank), k, "must be >= 1 (null = shrinkage)");
         Dequantization?.Validate();
         Noise?.Validate();
         if (Folds == 1 || Folds < 0) check.Fail(nameof(Folds), Folds, "must be 0 (no folds) or >= 2");

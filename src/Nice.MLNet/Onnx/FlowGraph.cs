@@ -19,7 +19,10 @@ namespace Nice.MLNet.Onnx;
 /// are K such sub-graphs side by side (initializers "members.k.…"); its log-likelihood is their log-mean-exp (Max, Sub,
 /// Exp, Sum, Log) and its latent code member 0's. The whitening is Sub, then Gemm (transB = 1) or Mul, with its
 /// log-det from the weight's diagonal (EyeLike, Mul, ReduceSum, Log); its μ and W are initializers "whitening.mean" and
-/// "whitening.weight"; a full one's inverse is Gemm by W⁻¹ computed at export in float64.
+/// "whitening.weight"; a full one's inverse is Gemm by W⁻¹ computed at export in float64. The low-rank whitening
+/// W = s I + V diag(g) Vᵀ is Gemm by V, Mul by g, Gemm by Vᵀ, plus Mul by s (initializers "whitening.basis",
+/// "whitening.gain", "whitening.weight" = [s]), log-det Σ log(s + g) + (D − K) log s; its inverse is the same shape
+/// with 1/s and 1/(s + g) − 1/s, computed at export in float64.
 /// </summary>
 internal sealed class FlowGraph
 {
@@ -60,9 +63,15 @@ internal sealed class FlowGraph
 
     /// <summary>
     /// The fixed whitening y = W(x − μ): μ and W ([D, D] lower triangular, or the diagonal [D]); the inverse graph of
-    /// a full one adds W⁻¹ (computed at export in float64).
+    /// a full one adds W⁻¹ (computed at export in float64). Low-rank (<paramref name="LowRank"/> not null): W's scale
+    /// [1] with the basis and gains, and the values the inverse graph needs.
     /// </summary>
-    private sealed record WhiteningNodes(string Prefix, string Mean, string Weight, bool Full) : Step;
+    private sealed record WhiteningNodes(string Prefix, string Mean, string Weight, bool Full,
+        LowRankNodes? LowRank = null) : Step;
+
+    /// <summary>The low-rank whitening's basis V [D, K] and gains g [K] (initializers), and 1/s and 1/(s + g) − 1/s
+    /// (values, float64 → float32) for the inverse.</summary>
+    private sealed record LowRankNodes(string Basis, string Gain, int Rank, float InverseScale, float[] InverseGain);
 
     /// <summary>
     /// Adds every weight of the flow (float32) and every index set to <paramref name="builder"/>, in the flow's layer
@@ -120,10 +129,22 @@ internal sealed class FlowGraph
                     break;
                 case FlowLayout.WhiteningStep whitening:
                 {
-                    var (mean, weight) = weights.Whitening(prefix);
-                    steps.Add(new WhiteningNodes(prefix, b.Initializer($"{prefix}.mean", mean, d),
-                        whitening.Full ? b.Initializer($"{prefix}.weight", weight, d, d)
-                            : b.Initializer($"{prefix}.weight", weight, d),
+                    var parts = weights.Whitening(prefix);
+                    int k = whitening.Rank;
+                    string mean = b.Initializer($"{prefix}.mean", parts.Mean, d);
+                    if (k > 0)
+                    {
+                        double s = parts.Weight[0];
+                        var lowRank = new LowRankNodes(b.Initializer($"{prefix}.basis", parts.Basis!, d, k),
+                            b.Initializer($"{prefix}.gain", parts.Gain!, k), k, (float)(1 / s),
+                            parts.Gain!.Select(g => (float)(1 / (s + g) - 1 / s)).ToArray());
+                        steps.Add(new WhiteningNodes(prefix, mean, b.Initializer($"{prefix}.weight", parts.Weight, 1),
+                            true, lowRank));
+                        break;
+                    }
+                    steps.Add(new WhiteningNodes(prefix, mean,
+                        whitening.Full ? b.Initializer($"{prefix}.weight", parts.Weight, d, d)
+                            : b.Initializer($"{prefix}.weight", parts.Weight, d),
                         whitening.Full));
                     break;
                 }
@@ -280,6 +301,18 @@ internal sealed class FlowGraph
                     OnnxAttribute.Of("keepdims", 1)));
                 return b.Node("Mul", b.Node("Add", x, layout.Vector(n.Bias)),
                     b.Node("Exp", layout.Vector(n.LogScale)));
+            case WhiteningNodes { LowRank: { } r } w:
+            {
+                // y = s (x − μ) + ((x − μ) V ⊙ g) Vᵀ, log|det| = Σ log(s + gᵢ) + (D − K) log s. V's rows follow x's
+                // columns, so they are reordered like a per-dimension vector.
+                string centred = b.Node("Sub", x, layout.Vector(w.Mean));
+                logDets.Add(b.Node("Add",
+                    b.Node("ReduceSum", new[] { b.Node("Log", b.Node("Add", w.Weight, r.Gain)), b.Int64s(0) }, null,
+                        OnnxAttribute.Of("keepdims", 1)),
+                    b.Node("Mul", b.Node("Log", w.Weight), b.Scalar(config.Dimension - r.Rank))));
+                return b.Node("Add", b.Node("Mul", centred, w.Weight), LowRankProduct(centred, layout.Vector(r.Basis),
+                    r.Gain));
+            }
             case WhiteningNodes w:
             {
                 // y = (x − μ) Wᵀ, log|det| = Σ log Wᵢᵢ (W lower triangular); diagonal: y = (x − μ) ⊙ w, Σ log wᵢ.
@@ -332,6 +365,14 @@ internal sealed class FlowGraph
                 return b.Node("Mul", b.Node("Sub", y, n.Bias), b.Node("Exp", b.Node("Neg", n.LogScale)));
             case ActNormNodes n:
                 return b.Node("Sub", b.Node("Mul", y, b.Node("Exp", b.Node("Neg", n.LogScale))), n.Bias);
+            case WhiteningNodes { LowRank: { } r } w:
+            {
+                // x = y / s + (y V ⊙ (1/(s + g) − 1/s)) Vᵀ + μ.
+                string scaled = b.Node("Mul", y, b.Initializer($"{w.Prefix}.inverse_weight",
+                    new[] { r.InverseScale }, 1));
+                string gain = b.Initializer($"{w.Prefix}.inverse_gain", r.InverseGain, r.Rank);
+                return b.Node("Add", b.Node("Add", scaled, LowRankProduct(y, r.Basis, gain)), w.Mean);
+            }
             case WhiteningNodes w:
             {
                 // x = y W⁻ᵀ + μ; diagonal: x = y / w + μ.
@@ -346,6 +387,11 @@ internal sealed class FlowGraph
                 throw new InvalidOperationException($"Unknown step {step}.");
         }
     }
+
+    /// <summary>(t V ⊙ g) Vᵀ for rows t [N, D], a basis V [D, K] and gains g [K]: two Gemms and a Mul.</summary>
+    private string LowRankProduct(string t, string basis, string gain)
+        => b.Node("Gemm", new[] { b.Node("Mul", b.Node("Gemm", new[] { t, basis }), gain), basis }, null,
+            OnnxAttribute.Of("transB", 1));
 
     /// <summary>A coupling's index sets I₁, I₂ and the inverse permutation of I₁ ++ I₂ as initializers named after the
     /// coupling (the inverse graph's; the forward graph slices instead, see <see cref="GraphLayout"/>).</summary>

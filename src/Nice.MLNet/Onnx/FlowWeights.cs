@@ -1,4 +1,5 @@
 using System;
+using Nice.MLNet.Flow;
 
 namespace Nice.MLNet.Onnx;
 
@@ -32,8 +33,9 @@ internal abstract class FlowWeights : IDisposable
     public virtual float[] LuInverse(string prefix)
         => throw new NotSupportedException($"The inverse of the LU mixing '{prefix}' needs the flow itself.");
 
-    /// <summary>The fixed μ ("….mean", [D]) and W ("….weight", [D, D] row-major or [D]) of the whitening.</summary>
-    public abstract (float[] Mean, float[] Weight) Whitening(string prefix);
+    /// <summary>The fixed μ ("….mean", [D]) and W ("….weight", [D, D] row-major or [D]; or, low-rank, [1] with
+    /// "….basis" [D, K] and "….gain" [K]) of the whitening.</summary>
+    public abstract WhiteningParts Whitening(string prefix);
 
     /// <summary>
     /// W⁻¹ of a full whitening (row-major D × D, inverted in float64), for the inverse graph. Only a live flow gives

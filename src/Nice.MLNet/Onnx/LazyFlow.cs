@@ -94,6 +94,6 @@ internal sealed class LazyFlow : IDisposable
         public override ReadOnlySpan<float> Parameter(string name) => inner.Parameter(name);
         public override long[] Permutation(string prefix) => inner.Permutation(prefix);
         public override float[] Sign(string prefix) => inner.Sign(prefix);
-        public override (float[] Mean, float[] Weight) Whitening(string prefix) => inner.Whitening(prefix);
+        public override WhiteningParts Whitening(string prefix) => inner.Whitening(prefix);
     }
 }

@@ -71,12 +71,7 @@ internal sealed class ModuleWeights : FlowWeights
             .data<float>().ToArray();
     }
 
-    public override (float[] Mean, float[] Weight) Whitening(string prefix)
-    {
-        using var scope = NewDisposeScope();
-        var w = (Flow.Whitening)Layer(prefix);
-        return (Floats(w.Mean), Floats(w.Weight));
-    }
+    public override WhiteningParts Whitening(string prefix) => ((Flow.Whitening)Layer(prefix)).Parts();
 
     public override float[] WhiteningInverse(string prefix)
     {

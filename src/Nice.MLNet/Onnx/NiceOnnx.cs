@@ -102,7 +102,8 @@ internal static class NiceOnnx
         if (!NiceOnnxMetadata.IsKnownFormat(format))
             throw new InvalidDataException($"Unsupported Nice.MLNet ONNX format '{format}'; this version reads "
                 + $"formats {NiceOnnxMetadata.FormatVersion}, {NiceOnnxMetadata.SuccessorsFormatVersion}, "
-                + $"{NiceOnnxMetadata.InputNormFormatVersion} and {NiceOnnxMetadata.WhiteningFormatVersion}.");
+                + $"{NiceOnnxMetadata.InputNormFormatVersion}, {NiceOnnxMetadata.WhiteningFormatVersion} and "
+                + $"{NiceOnnxMetadata.LowRankWhiteningFormatVersion}.");
         var config = NiceOnnxMetadata.ReadConfig(contents.Metadata);
         var dq = NiceOnnxMetadata.ReadDequantization(contents.Metadata);
         var (kind, batched) = NiceOnnxMetadata.ReadShape(contents.Metadata);
@@ -154,8 +155,7 @@ internal static class NiceOnnx
                         lu.SetFixed(weights.Permutation(names[layer]), weights.Sign(names[layer]));
                     if (layer is Whitening whitening)
                     {
-                        var (mean, weight) = weights.Whitening(names[layer]);
-                        whitening.Set(mean, weight);
+                        whitening.Set(weights.Whitening(names[layer]));
                     }
                 }
             }

@@ -35,16 +35,25 @@ internal static class NiceOnnxMetadata
     /// </summary>
     public const string WhiteningFormatVersion = "1.3";
 
+    /// <summary>
+    /// The format of models with a low-rank whitening (<see cref="FlowConfig.WhiteningRank"/>: the initializers
+    /// "whitening.basis" and "whitening.gain", and a one-value "whitening.weight"), which a 1.3 reader would take for
+    /// a malformed triangular one; such a reader refuses them by name.
+    /// </summary>
+    public const string LowRankWhiteningFormatVersion = "1.4";
+
     /// <summary>The format a model of this config is written in.</summary>
     public static string FormatFor(FlowConfig config)
-        => config.Whitening != NiceWhitening.None ? WhiteningFormatVersion
+        => config.WhiteningRank is not null ? LowRankWhiteningFormatVersion
+            : config.Whitening != NiceWhitening.None ? WhiteningFormatVersion
             : config.IsPlainNice ? FormatVersion
             : config.NeedsFormat12 ? InputNormFormatVersion
             : SuccessorsFormatVersion;
 
     /// <summary>True for every format this version reads.</summary>
     public static bool IsKnownFormat(string format)
-        => format is FormatVersion or SuccessorsFormatVersion or InputNormFormatVersion or WhiteningFormatVersion;
+        => format is FormatVersion or SuccessorsFormatVersion or InputNormFormatVersion or WhiteningFormatVersion
+            or LowRankWhiteningFormatVersion;
     public const string ConfigKey = "nice.config";
     /// <summary>Present only when the graph dequantizes its input.</summary>
     public const string DequantizationKey = "nice.dequantization";

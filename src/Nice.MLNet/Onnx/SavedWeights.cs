@@ -17,7 +17,7 @@ internal sealed class SavedWeights : FlowWeights
     private readonly OnnxModelContents contents;
     private readonly Dictionary<string, long[]> permutations = new(StringComparer.Ordinal);
     private readonly Dictionary<string, float[]> signs = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (float[] Mean, float[] Weight)> whitenings = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WhiteningParts> whitenings = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Checks <paramref name="contents"/> against <paramref name="layout"/>; throws <see cref="InvalidDataException"/>
@@ -47,31 +47,35 @@ internal sealed class SavedWeights : FlowWeights
     }
 
     /// <summary>
-    /// The whitening's μ ("….mean", [D]) and W ("….weight", [D, D] or [D]); refuses other shapes, non-finite values, a
-    /// full W that is not lower triangular, and a diagonal that is not positive.
+    /// The whitening's μ ("….mean", [D]) and W ("….weight", [D, D], [D], or low-rank [1] with "….basis" [D, K] and
+    /// "….gain" [K]); refuses other shapes, non-finite values, a full W that is not lower triangular, a diagonal that
+    /// is not positive, and a basis whose columns are not orthonormal (<see cref="WhiteningValues.Check"/>).
     /// </summary>
     private void ReadWhitening(FlowLayout.WhiteningStep step)
     {
-        int d = Layout.Dimension;
+        int d = Layout.Dimension, k = step.Rank;
         string prefix = step.Prefix;
-        var mean = Initializer($"{prefix}.mean");
-        var weight = Initializer($"{prefix}.weight");
-        long[] weightShape = step.Full ? new long[] { d, d } : new long[] { d };
-        if (!mean.Dims.SequenceEqual(new long[] { d }) || !weight.Dims.SequenceEqual(weightShape))
-            throw new InvalidDataException($"The ONNX whitening '{prefix}' has mean [{string.Join(", ", mean.Dims)}] "
-                + $"and weight [{string.Join(", ", weight.Dims)}]; the config needs [{d}] and "
-                + $"[{string.Join(", ", weightShape)}].");
-        var values = (mean.Floats().ToArray(), weight.Floats().ToArray());
+        var values = new WhiteningParts(Read("mean", d), Read("weight", k > 0 ? new long[] { 1 }
+                : step.Full ? new long[] { d, d } : new long[] { d }),
+            k > 0 ? Read("basis", d, k) : null, k > 0 ? Read("gain", k) : null);
         try
         {
-            WhiteningValues.Check(step.Full ? NiceWhitening.Full : NiceWhitening.Diagonal, d, values.Item1,
-                values.Item2);
+            WhiteningValues.Check(step.Full ? NiceWhitening.Full : NiceWhitening.Diagonal, d, k, values);
         }
         catch (ArgumentException e)
         {
             throw new InvalidDataException($"The ONNX model's whitening '{prefix}' is invalid: {e.Message}", e);
         }
         whitenings[prefix] = values;
+
+        float[] Read(string part, params long[] shape)
+        {
+            var init = Initializer($"{prefix}.{part}");
+            if (!init.Dims.SequenceEqual(shape))
+                throw new InvalidDataException($"The ONNX whitening '{prefix}' has {part} "
+                    + $"[{string.Join(", ", init.Dims)}]; the config needs [{string.Join(", ", shape)}].");
+            return init.Floats().ToArray();
+        }
     }
 
     /// <summary>
@@ -120,6 +124,10 @@ internal sealed class SavedWeights : FlowWeights
 
     public override float[] Sign(string prefix) => (float[])signs[prefix].Clone();
 
-    public override (float[] Mean, float[] Weight) Whitening(string prefix)
-        => ((float[])whitenings[prefix].Mean.Clone(), (float[])whitenings[prefix].Weight.Clone());
+    public override WhiteningParts Whitening(string prefix)
+    {
+        var w = whitenings[prefix];
+        return new WhiteningParts((float[])w.Mean.Clone(), (float[])w.Weight.Clone(), (float[]?)w.Basis?.Clone(),
+            (float[]?)w.Gain?.Clone());
+    }
 }

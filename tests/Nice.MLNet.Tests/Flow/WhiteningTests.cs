@@ -20,22 +20,23 @@ public class WhiteningTests
 
     public WhiteningTests(ITestOutputHelper output) => this.output = output;
 
+    /// <summary>Diagonal, full (triangular) and full low-rank (rank 3) whitening, with and without couplings.</summary>
     public static IEnumerable<object[]> Kinds()
     {
-        foreach (var kind in new[] { NiceWhitening.Diagonal, NiceWhitening.Full })
+        foreach (var (kind, rank) in new[] { (NiceWhitening.Diagonal, 0), (NiceWhitening.Full, 0), (NiceWhitening.Full, 3) })
         foreach (var couplings in new[] { 0, 3 })
         foreach (var coupling in new[] { NiceCoupling.Additive, NiceCoupling.Affine })
             if (couplings > 0 || coupling == NiceCoupling.Additive)
-                yield return new object[] { kind, couplings, coupling };
+                yield return new object[] { kind, couplings, coupling, rank };
     }
 
     private static FlowConfig Config(int d, NiceWhitening kind, int couplings, NiceCoupling coupling = NiceCoupling.Additive,
-        NicePrior prior = NicePrior.Logistic)
+        NicePrior prior = NicePrior.Logistic, int rank = 0)
         => new(d, couplings, HiddenLayers: 2, HiddenWidth: 8, NiceActivation.LeakyReLU, NicePartition.Interleaved, prior,
-            coupling, NiceMixing.None, ActNorm: false, Whitening: kind);
+            coupling, NiceMixing.None, ActNorm: false, Whitening: kind, WhiteningRank: rank > 0 ? rank : null);
 
     /// <summary>A random flow whose whitening is a random (non-identity) μ and W: lower triangular with a positive
-    /// diagonal, or a positive diagonal.</summary>
+    /// diagonal, a positive diagonal, or s I + V diag(g) Vᵀ with a random orthonormal V and s + g in [0.3, 1.8].</summary>
     internal static NiceFlow RandomWhitenedFlow(FlowConfig config, int seed, double scale = 0.4, ScalarType dtype = ScalarType.Float32)
     {
         var flow = TestUtil.RandomFlow(config, seed, scale, dtype);
@@ -49,6 +50,14 @@ public class WhiteningTests
         var g = new Generator((ulong)seed + 1000);
         int d = whitening.Dimension;
         var mean = (randn(new long[] { d }, generator: g) * 3).data<float>().ToArray();
+        if (whitening.BasisRank is int k and > 0)
+        {
+            var basis = linalg.qr(randn(new long[] { d, k }, dtype: ScalarType.Float64, generator: g)).Q.to(ScalarType.Float32);
+            float s = 0.7f;
+            var gain = rand(new long[] { k }, generator: g) * 1.5 + 0.3 - s;
+            whitening.Set(new WhiteningParts(mean, new[] { s }, basis.contiguous().data<float>().ToArray(), gain.data<float>().ToArray()));
+            return;
+        }
         Tensor w = whitening.Kind == NiceWhitening.Full
             ? (randn(new long[] { d, d }, generator: g) * 0.5).tril(-1) + diag(rand(new long[] { d }, generator: g) * 1.5 + 0.3)
             : rand(new long[] { d }, generator: g) * 1.5 + 0.3;
@@ -66,11 +75,11 @@ public class WhiteningTests
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public void Inverse_OfForward_ReturnsInput_ForTheFlowAndTheWhitening(NiceWhitening kind, int couplings, NiceCoupling coupling)
+    public void Inverse_OfForward_ReturnsInput_ForTheFlowAndTheWhitening(NiceWhitening kind, int couplings, NiceCoupling coupling, int rank)
     {
         using var scope = NewDisposeScope();
         const int d = 9;
-        using var flow = RandomWhitenedFlow(Config(d, kind, couplings, coupling), seed: 11 + couplings);
+        using var flow = RandomWhitenedFlow(Config(d, kind, couplings, coupling, rank: rank), seed: 11 + couplings);
         using var _ = no_grad();
         var x = randn(new long[] { 32, d }, generator: new Generator(10)) * 2;
         var (z, _) = flow.Forward(x);
@@ -86,11 +95,11 @@ public class WhiteningTests
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public void LogDet_MatchesAutogradJacobian_ForTheFlowAndEveryLayer(NiceWhitening kind, int couplings, NiceCoupling coupling)
+    public void LogDet_MatchesAutogradJacobian_ForTheFlowAndEveryLayer(NiceWhitening kind, int couplings, NiceCoupling coupling, int rank)
     {
         using var scope = NewDisposeScope();
         const int d = 7;
-        using var flow = RandomWhitenedFlow(Config(d, kind, couplings, coupling), seed: 21 + couplings, dtype: ScalarType.Float64);
+        using var flow = RandomWhitenedFlow(Config(d, kind, couplings, coupling, rank: rank), seed: 21 + couplings, dtype: ScalarType.Float64);
         using var generator = new Generator(22);
         for (int trial = 0; trial < 2; trial++)
         {
@@ -111,14 +120,15 @@ public class WhiteningTests
     }
 
     [Theory]
-    [InlineData(NiceWhitening.Full, 0, NicePrior.Gaussian)]
-    [InlineData(NiceWhitening.Full, 3, NicePrior.Logistic)]
-    [InlineData(NiceWhitening.Diagonal, 2, NicePrior.Gaussian)]
-    public void RandomWhitenedFlowDensity_IntegratesToOne(NiceWhitening kind, int couplings, NicePrior prior)
+    [InlineData(NiceWhitening.Full, 0, NicePrior.Gaussian, 0)]
+    [InlineData(NiceWhitening.Full, 3, NicePrior.Logistic, 0)]
+    [InlineData(NiceWhitening.Diagonal, 2, NicePrior.Gaussian, 0)]
+    [InlineData(NiceWhitening.Full, 2, NicePrior.Logistic, 1)]
+    public void RandomWhitenedFlowDensity_IntegratesToOne(NiceWhitening kind, int couplings, NicePrior prior, int rank)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        using var flow = RandomWhitenedFlow(Config(2, kind, couplings, NiceCoupling.Affine, prior), seed: 31, scale: 0.5);
+        using var flow = RandomWhitenedFlow(Config(2, kind, couplings, NiceCoupling.Affine, prior, rank), seed: 31, scale: 0.5);
         var draws = flow.Sample(100_000, 1.0, new Generator(32));
         var lo = draws.amin(new long[] { 0 }).data<float>().ToArray();
         var hi = draws.amax(new long[] { 0 }).data<float>().ToArray();
@@ -136,7 +146,7 @@ public class WhiteningTests
             total += flow.LogLikelihood(grid).to(ScalarType.Float64).exp().sum().item<double>();
         }
         double integral = total * h0 * h1;
-        output.WriteLine($"{kind}, {couplings} couplings, {prior}: integral {integral:F5}");
+        output.WriteLine($"{kind} (rank {rank}), {couplings} couplings, {prior}: integral {integral:F5}");
         Assert.True(Math.Abs(integral - 1) <= 2e-3, $"the density integrates to {integral:F5}, not 1 within 0.2%");
     }
 
@@ -190,23 +200,39 @@ public class WhiteningTests
     [Theory]
     [InlineData(6, 3000, 2)]
     [InlineData(40, 30, 5)]     // fewer rows than dimensions: S is singular, the rank-3 Σ is not (capped at n / 10)
-    [InlineData(5, 500, 9)]     // a rank ≥ D is capped at D − 1
-    public void FullFit_WithARank_WhitensTheProbabilisticPcaCovariance(int d, int n, int rank)
+    [InlineData(5, 500, 4)]     // the widest basis, D − 1
+    public void FullFit_WithARank_WhitensTheProbabilisticPcaCovariance_WithTheLowRankForm(int d, int n, int rank)
     {
         using var scope = NewDisposeScope();
         var x = CorrelatedRows(n, d, 5).to(ScalarType.Float32).to(ScalarType.Float64);
-        using var w = new Whitening(d, NiceWhitening.Full);
-        w.FitFrom(() => Batches(x, 256), shrinkage: 0.5, rank: rank);   // the rank replaces the shrinkage
+        using var w = new Whitening(d, NiceWhitening.Full, rank);
+        w.FitFrom(() => Batches(x, 256), shrinkage: 0.5);   // the rank replaces the shrinkage
         int expected = Math.Min(Math.Min(rank, d - 1), n / 10);
         Assert.Equal(expected, Whitening.EffectiveRank(rank, d, n));
         var sigma = ProbabilisticPcaReference(x, expected);
-        var weight = w.Weight.to(ScalarType.Float64);
-        Assert.True(weight.triu(1).abs().max().item<double>() == 0, "W is lower triangular");
+        // W = s I + V diag(g) Vᵀ, stored as D·K values: the basis is orthonormal, the gains past the effective rank 0.
+        var (basis, gain) = (w.Basis!.to(ScalarType.Float64), w.Gain!.to(ScalarType.Float64));
+        Assert.Equal(new long[] { d, rank }, basis.shape);
+        Assert.Equal(new long[] { 1 }, w.Weight.shape);
+        Assert.True((basis.t().mm(basis) - eye(rank, dtype: ScalarType.Float64)).abs().max().item<double>() <= 1e-5, "VᵀV = I");
+        Assert.True(gain.narrow(0, expected, rank - expected).abs().sum().item<double>() == 0, "no gain past the effective rank");
+        var weight = eye(d, dtype: ScalarType.Float64) * w.Weight.to(ScalarType.Float64) + (basis * gain).mm(basis.t());
         double err = (weight.mm(sigma).mm(weight.t()) - eye(d, dtype: ScalarType.Float64)).abs().max().item<double>();
         output.WriteLine($"D = {d}, n = {n}, rank {rank}: max |W Σ Wᵀ − I| = {err:E2}");
         Assert.True(err <= 1e-3, $"W Σ_PPCA Wᵀ should be I: max deviation {err}");
         Assert.Equal(0, w.Shrinkage);
         Assert.Equal(expected, w.Rank);
+    }
+
+    [Fact]
+    public void WhiteningRank_IsCappedAtDMinusOne_AndNeedsFullWhitening()
+    {
+        Assert.Equal(4, new NiceOptions { Whitening = NiceWhitening.Full, WhiteningRank = 9 }.ToFlowConfig(5).WhiteningRank);
+        Assert.Null(new NiceOptions { Whitening = NiceWhitening.Diagonal, WhiteningRank = 9 }.ToFlowConfig(5).WhiteningRank);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new NiceOptions { Whitening = NiceWhitening.Full, WhiteningRank = 0 }.Validate());
+        Assert.Contains("NiceOptions.WhiteningRank", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Whitening(5, NiceWhitening.Full, 5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Whitening(5, NiceWhitening.Diagonal, 2));
     }
 
     [Fact]
@@ -276,6 +302,19 @@ public class WhiteningTests
         Assert.Contains("diagonal must be > 0", Assert.Throws<ArgumentException>(() => w.Set(mean, new float[] { 1, 0, 0, 0, -1, 0, 0, 0, 1 })).Message);
         Assert.Contains("non-finite", Assert.Throws<ArgumentException>(() => w.Set(new[] { 0f, float.NaN, 0 }, new float[] { 1, 0, 0, 0, 1, 0, 0, 0, 1 })).Message);
         Assert.Contains("9 weights", Assert.Throws<ArgumentException>(() => w.Set(mean, new float[] { 1, 1, 1 })).Message);
+    }
+
+    [Fact]
+    public void Set_RefusesALowRankBasisThatIsNotOrthonormal_OrANonPositiveGain()
+    {
+        using var w = new Whitening(3, NiceWhitening.Full, 2);
+        var mean = new float[3];
+        var basis = new float[] { 1, 0, 0, 1, 0, 0 };   // columns e₀, e₁
+        w.Set(new WhiteningParts(mean, new[] { 1f }, basis, new[] { 0.5f, -0.5f }));
+        Assert.Contains("orthonormal", Assert.Throws<ArgumentException>(() => w.Set(new WhiteningParts(mean, new[] { 1f }, new float[] { 1, 1, 0, 1, 0, 0 }, new[] { 0f, 0f }))).Message);
+        Assert.Contains("scale + gain > 0", Assert.Throws<ArgumentException>(() => w.Set(new WhiteningParts(mean, new[] { 1f }, basis, new[] { 0f, -1f }))).Message);
+        Assert.Contains("scale must be finite and > 0", Assert.Throws<ArgumentException>(() => w.Set(new WhiteningParts(mean, new[] { 0f }, basis, new[] { 1f, 1f }))).Message);
+        Assert.Contains("basis of 3 × 2", Assert.Throws<ArgumentException>(() => w.Set(new WhiteningParts(mean, new[] { 1f }))).Message);
     }
 
     [Fact]

@@ -33,22 +33,23 @@ public sealed class OnnxWhiteningTests : IDisposable
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
+    /// <summary>Diagonal, full (triangular) and full low-rank (rank 3) whitening.</summary>
     public static IEnumerable<object[]> Cases()
     {
-        foreach (var kind in new[] { NiceWhitening.Diagonal, NiceWhitening.Full })
+        foreach (var (kind, rank) in new[] { (NiceWhitening.Diagonal, 0), (NiceWhitening.Full, 0), (NiceWhitening.Full, 3) })
         foreach (var couplings in new[] { 0, 2 })
         foreach (var layout in new[] { 0, 1 })
-            yield return new object[] { kind, couplings, layout };
+            yield return new object[] { kind, couplings, layout, rank };
     }
 
     /// <summary>Layout 0: affine couplings, logistic prior, dequantized, batched. Layout 1: additive, Gaussian, raw, one
     /// row at a time.</summary>
-    private static (FlowConfig Config, Dequantization? Dq, bool Batched) Setup(NiceWhitening kind, int couplings, int layout, int d = 7)
+    private static (FlowConfig Config, Dequantization? Dq, bool Batched) Setup(NiceWhitening kind, int couplings, int layout, int d = 7, int rank = 0)
         => layout == 0
             ? (new FlowConfig(d, couplings, 2, 12, NiceActivation.ReLU, NicePartition.Interleaved, NicePrior.Logistic,
-                NiceCoupling.Affine, NiceMixing.Permutation, ActNorm: true, Whitening: kind), Levels16, true)
+                NiceCoupling.Affine, NiceMixing.Permutation, ActNorm: true, Whitening: kind, WhiteningRank: rank > 0 ? rank : null), Levels16, true)
             : (new FlowConfig(d, couplings, 2, 12, NiceActivation.LeakyReLU, NicePartition.Contiguous, NicePrior.Gaussian,
-                Whitening: kind), null, false);
+                Whitening: kind, WhiteningRank: rank > 0 ? rank : null), null, false);
 
     private static Tensor RawRows(int n, int d, Dequantization? dq, int seed)
     {
@@ -62,10 +63,10 @@ public sealed class OnnxWhiteningTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void ForwardAndInverseGraphs_MatchTorch(NiceWhitening kind, int couplings, int layout)
+    public void ForwardAndInverseGraphs_MatchTorch(NiceWhitening kind, int couplings, int layout, int rank)
     {
         using var scope = NewDisposeScope();
-        var (config, dq, batched) = Setup(kind, couplings, layout);
+        var (config, dq, batched) = Setup(kind, couplings, layout, rank: rank);
         int d = config.Dimension;
         const int n = 6;
         using var flow = WhiteningTests.RandomWhitenedFlow(config, seed: 40 + couplings + 3 * layout);
@@ -92,19 +93,21 @@ public sealed class OnnxWhiteningTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Read_OfExport_RebuildsTheSameFlow_WithItsWhitening_InFormat1_3(NiceWhitening kind, int couplings, int layout)
+    public void Read_OfExport_RebuildsTheSameFlow_WithItsWhitening_InFormat1_3Or1_4(NiceWhitening kind, int couplings, int layout, int rank)
     {
         using var scope = NewDisposeScope();
-        var (config, dq, batched) = Setup(kind, couplings, layout);
+        var (config, dq, batched) = Setup(kind, couplings, layout, rank: rank);
         using var flow = WhiteningTests.RandomWhitenedFlow(config, seed: 70 + layout);
         var bytes = layout == 0 ? NiceOnnx.ExportForward(flow, dq, batched) : NiceOnnx.ExportInverse(flow, dq, batched);
         var metadata = OnnxModelContents.Parse(bytes).Metadata;
-        Assert.Equal("1.3", metadata[NiceOnnxMetadata.FormatKey]);
+        Assert.Equal(rank > 0 ? "1.4" : "1.3", metadata[NiceOnnxMetadata.FormatKey]);
         Assert.Contains($"\"Whitening\":\"{kind}\"", metadata[NiceOnnxMetadata.ConfigKey]);
         using var model = NiceOnnx.Read(bytes);
         Assert.Equal(flow.Config, model.Flow.Config);
         var (a, b) = (flow.Whitening!, model.Flow.Whitening!);
         Assert.True(a.Mean.eq(b.Mean).all().item<bool>() && a.Weight.eq(b.Weight).all().item<bool>(), "μ and W differ after the round trip");
+        if (rank > 0)
+            Assert.True(a.Basis!.eq(b.Basis!).all().item<bool>() && a.Gain!.eq(b.Gain!).all().item<bool>(), "V and g differ after the round trip");
         using var _ = no_grad();
         var x = randn(new long[] { 16, config.Dimension }, generator: new Generator(4));
         Assert.True(model.Flow.LogLikelihood(x).allclose(flow.LogLikelihood(x), rtol: 0, atol: 0), "the rebuilt flow's log-likelihood differs");
@@ -125,6 +128,22 @@ public sealed class OnnxWhiteningTests : IDisposable
         var e = Assert.Throws<InvalidDataException>(() => NiceOnnx.Read(bytes));
         Assert.Contains("whitening", e.Message);
         Assert.Contains("lower triangular", e.Message);
+    }
+
+    [Fact]
+    public void Read_RefusesALowRankWhiteningBasisThatIsNotOrthonormal()
+    {
+        const int d = 6;
+        using var flow = WhiteningTests.RandomWhitenedFlow(Setup(NiceWhitening.Full, 1, 1, d, rank: 2).Config, seed: 3);
+        var basis = Floats(flow.Whitening!.Basis!);
+        var bytes = NiceOnnx.ExportForward(flow, null, true);
+        int at = IndexOf(bytes, basis.SelectMany(BitConverter.GetBytes).ToArray());
+        Assert.True(at >= 0, "V's raw data should be in the file");
+        Array.Copy(BitConverter.GetBytes(basis[0] + 0.5f), 0, bytes, at, 4);   // V[0, 0] += 0.5
+        var e = Assert.Throws<InvalidDataException>(() => NiceOnnx.Read(bytes));
+        output.WriteLine(e.Message);
+        Assert.Contains("whitening", e.Message);
+        Assert.Contains("orthonormal", e.Message);
     }
 
     private static int IndexOf(byte[] haystack, byte[] needle)
