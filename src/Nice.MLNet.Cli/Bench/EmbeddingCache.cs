@@ -10,7 +10,7 @@ using Nice.MLNet.Images;
 namespace Nice.MLNet.Cli.Bench;
 
 /// <summary>
-/// ResNet-18 embeddings of a whole image set in one file: N × 512 (or 3,584 with the grid layout) float32,
+/// ResNet-18 embeddings of a whole image set in one file: N × 512 (or 6,656 with the grid layout) float32,
 /// little-endian, row after row, no header (the row count is length / (4 × width)). Written in chunks and flushed, so
 /// an interrupted run resumes where it stopped (a partial last row is dropped). Computed with the library's public
 /// featurizer (<see cref="NiceImageFeatures"/>: ML.NET's ResizeImages, ExtractPixels and DnnFeaturizeImage). Files from

@@ -124,7 +124,7 @@ public static class FeatureBench
     private static string Describe(FeatureBenchSettings s)
         => "Features: ResNet-18 "
             + (s.Layout == NiceImageFeatureLayout.Grid
-                ? "grid layout (layer2 4x4 + layer3 2x2 cell means + pool, 3,584; the transform per block)"
+                ? "grid layout (layer2 4x4 + layer3 4x4 overlapping cell means + pool, 6,656; the transform per block)"
                 : "global pool (512)")
             + $", then '{s.Embedding}'. gauss: full whitening ("
             + (s.EffectiveWhiteningRank is int k

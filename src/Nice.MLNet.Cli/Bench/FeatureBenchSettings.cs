@@ -14,7 +14,7 @@ public sealed record FeatureBenchSettings(
     /// <summary>True when the run uses fewer training images or digits than the full benchmark.</summary>
     public bool IsReduced => TrainImages < 60000 || DigitsEvery > 1;
 
-    /// <summary>Floats per cached embedding: 512, or 3,584 with the grid layout.</summary>
+    /// <summary>Floats per cached embedding: 512, or 6,656 with the grid layout.</summary>
     public int Width => Layout == Nice.MLNet.Images.NiceImageFeatureLayout.Grid
         ? Nice.MLNet.Images.NiceImageFeatures.GridEmbeddingSize : Nice.MLNet.Images.NiceImageFeatures.EmbeddingSize;
 
@@ -25,6 +25,7 @@ public sealed record FeatureBenchSettings(
     public int? EffectiveWhiteningRank => Shrinkage is not null || WhiteningRank == 0 ? null
         : WhiteningRank ?? Nice.MLNet.Images.NiceImageFeatureOptions.WhiteningRank;
 
-    /// <summary>The cache file name's model part: "resnet18", or "resnet18-grid".</summary>
-    public string CacheTag => Layout == Nice.MLNet.Images.NiceImageFeatureLayout.Grid ? "resnet18-grid" : "resnet18";
+    /// <summary>The cache file name's model part: "resnet18", or "resnet18-grid-l3x4" (layer3 as a 4 × 4 grid; the
+    /// earlier 3,584-d grid's files, "resnet18-grid", are not read).</summary>
+    public string CacheTag => Layout == Nice.MLNet.Images.NiceImageFeatureLayout.Grid ? "resnet18-grid-l3x4" : "resnet18";
 }

@@ -25,11 +25,11 @@ public sealed class NiceImageFeatureOptions
     public string? ImageFolder { get; set; }
 
     /// <summary>Which activations make the features: <see cref="NiceImageFeatureLayout.GlobalPool"/> (512) or
-    /// <see cref="NiceImageFeatureLayout.Grid"/> (3,584, coarse position kept). Default
+    /// <see cref="NiceImageFeatureLayout.Grid"/> (6,656, coarse position kept). Default
     /// <see cref="NiceImageFeatureLayout.GlobalPool"/>.</summary>
     public NiceImageFeatureLayout Layout { get; set; } = NiceImageFeatureLayout.GlobalPool;
 
-    /// <summary>Output column of the ResNet-18 features, as the network gives them (512 floats, or 3,584 with
+    /// <summary>Output column of the ResNet-18 features, as the network gives them (512 floats, or 6,656 with
     /// <see cref="NiceImageFeatureLayout.Grid"/>). Default "ImageEmbedding".</summary>
     public string EmbeddingColumnName { get; set; } = "ImageEmbedding";
 
@@ -55,7 +55,8 @@ public sealed class NiceImageFeatureOptions
     /// <see cref="WhiteningRank"/> (256 leading directions of the sample covariance kept, the rest of its spectrum
     /// replaced by its mean; fewer with fewer than 2,560 rows), Gaussian prior; fitted in closed form, score −log p(x)
     /// (ranks like the Mahalanobis distance). On the 512-d pool it ties the Ledoit–Wolf shrunk covariance (0.9421 mean
-    /// AUROC both); on the 3,584-d grid features, where rows are fewer than dimensions, it is ahead (README).
+    /// AUROC both); on the grid features, where rows are fewer than dimensions, it is ahead (README). Stored in the
+    /// low-rank form: D·256 values (6.8 MB on the 6,656-d grid) instead of D².
     /// </summary>
     public static NiceAnomalyOptions GaussianDetector() => new()
     {

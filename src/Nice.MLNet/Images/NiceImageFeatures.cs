@@ -89,9 +89,9 @@ public static class NiceImageFeatures
     }
 
     /// <summary>
-    /// Features per image with <see cref="NiceImageFeatureLayout.Grid"/>: 2,048 + 1,024 + 512 = 3,584.
+    /// Features per image with <see cref="NiceImageFeatureLayout.Grid"/>: 2,048 + 4,096 + 512 = 6,656.
     /// </summary>
-    public const int GridEmbeddingSize = 3584;
+    public const int GridEmbeddingSize = 6656;
 
     /// <summary>The names of <see cref="NiceImageFeatureLayout.Grid"/>'s three block columns (layer2 grid, layer3 grid,
     /// global pool) that <see cref="GridFeaturizer"/> writes beside
@@ -105,7 +105,7 @@ public static class NiceImageFeatures
     /// <c>ExtractPixels()</c> → <c>ApplyOnnxModel</c> of the package's preprocessing graph → <c>ApplyOnnxModel</c> of
     /// ResNet18.onnx with the grid outputs added (written once to the temp directory, saved in the model zip) → the
     /// three blocks (<see cref="GridBlockColumns"/>) and their concatenation in <paramref name="embeddingColumnName"/>
-    /// (3,584 floats). Reads the model files from <see cref="ModelDirectory"/> (the package
+    /// (6,656 floats). Reads the model files from <see cref="ModelDirectory"/> (the package
     /// <see cref="ResNet18Package"/> copies them there) and throws <see cref="FileNotFoundException"/> naming the file
     /// and the package when they are missing.
     /// </summary>
@@ -146,7 +146,7 @@ public static class NiceImageFeatures
     /// <summary>
     /// The step between the grid features and the density model: <paramref name="transform"/> applied to each of
     /// the three blocks (<see cref="GridBlockColumns"/>) on its own, the results concatenated in
-    /// <paramref name="featureColumnName"/> (3,584 floats) and the block columns dropped.
+    /// <paramref name="featureColumnName"/> (6,656 floats) and the block columns dropped.
     /// </summary>
     public static IEstimator<ITransformer> GridEmbeddingTransform(MLContext mlContext, NiceEmbeddingTransform transform,
         string embeddingColumnName = "ImageEmbedding", string featureColumnName = "Features")

@@ -6,9 +6,10 @@ namespace Nice.MLNet.Images;
 
 /// <summary>
 /// ResNet-18 of <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> 0.23.1 with two more graph outputs
-/// (<see cref="OnnxPooledOutputs"/>): the last ReLU of layer2 (128 × 28 × 28) and of layer3 (256 × 14 × 14) averaged
-/// over 7 × 7 cells, a 4 × 4 and a 2 × 2 grid of cell means, beside the network's own 512-d global average pool. Tensor
-/// names read from the model (docs/image-features-design.md §10).
+/// (<see cref="OnnxPooledOutputs"/>): the last ReLU of layer2 (128 × 28 × 28) averaged over 7 × 7 cells, a 4 × 4 grid,
+/// and of layer3 (256 × 14 × 14) averaged over 5 × 5 cells with stride 3 (rows and columns 0–4, 3–7, 6–10, 9–13: a
+/// 4 × 4 grid of overlapping cells that covers the map), beside the network's own 512-d global average pool. Tensor
+/// names read from the model (docs/image-features-design.md §10, §10.4).
 /// </summary>
 internal static class ResNetGridTaps
 {
@@ -26,15 +27,15 @@ internal static class ResNetGridTaps
 
     private static readonly OnnxPooledOutputs.Tap[] Taps =
     {
-        new("ReLU315_Output_0", 128, 7, 4),   // layer2
-        new("ReLU347_Output_0", 256, 7, 2),   // layer3
+        new("ReLU315_Output_0", 128, 7, 4),      // layer2
+        new("ReLU347_Output_0", 256, 5, 4, 3),   // layer3
     };
 
-    /// <summary>layer2 4 × 4 (2,048 values), layer3 2 × 2 (1,024), the global pool (512), in that order.</summary>
+    /// <summary>layer2 4 × 4 (2,048 values), layer3 4 × 4 (4,096), the global pool (512), in that order.</summary>
     public static readonly Block[] Blocks =
     {
         new(OnnxPooledOutputs.OutputOf(Taps[0].Tensor, 7), 128, 4),
-        new(OnnxPooledOutputs.OutputOf(Taps[1].Tensor, 7), 256, 2),
+        new(OnnxPooledOutputs.OutputOf(Taps[1].Tensor, 5, 3), 256, 4),
         new(PoolOutput, 512, 1),
     };
 

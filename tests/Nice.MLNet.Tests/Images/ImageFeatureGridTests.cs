@@ -35,9 +35,13 @@ public sealed class ImageFeatureGridTests : IClassFixture<ImageFeatureGridFixtur
     }
 
     [Fact]
-    public void GridLayout_Gives3584Features_WhosePoolBlockIsDnnFeaturizeImagesEmbedding_AndEachBlockHasUnitLength()
+    public void GridLayout_Gives6656Features_WhosePoolBlockIsDnnFeaturizeImagesEmbedding_AndEachBlockHasUnitLength()
     {
         var schema = f.Scored.Schema;
+        // layer2 4 × 4 × 128, layer3 4 × 4 × 256 (overlapping 5 × 5 cells), the pool: 2,048 | 4,096 | 512.
+        var sizes = ResNetGridTaps.Blocks.Select(b => b.Values).ToArray();
+        Assert.Equal(new[] { 2048, 4096, 512 }, sizes);
+        Assert.Equal(6656, NiceImageFeatures.GridEmbeddingSize);
         Assert.Equal(NiceImageFeatures.GridEmbeddingSize, ((VectorDataViewType)schema["ImageEmbedding"].Type).Size);
         Assert.Equal(NiceImageFeatures.GridEmbeddingSize, ((VectorDataViewType)schema["Features"].Type).Size);
         Assert.DoesNotContain(schema, c => c.Name.StartsWith("ImageEmbedding.", StringComparison.Ordinal));
@@ -50,12 +54,12 @@ public sealed class ImageFeatureGridTests : IClassFixture<ImageFeatureGridFixtur
             .Fit(f.TestData).Transform(f.TestData).GetColumn<float[]>("ImageEmbedding").ToArray();
         double worst = 0;
         for (int i = 0; i < pool.Length; i++)
-            for (int j = 0; j < 512; j++) worst = Math.Max(worst, Math.Abs(embeddings[i][3072 + j] - pool[i][j]));
+            for (int j = 0; j < 512; j++) worst = Math.Max(worst, Math.Abs(embeddings[i][sizes[0] + sizes[1] + j] - pool[i][j]));
         output.WriteLine($"pool block vs DnnFeaturizeImage over {pool.Length} images: max |Δ| {worst:E2}");
         Assert.True(worst <= 1e-5, $"the grid featurizer's pool block differs from DnnFeaturizeImage by {worst:E2}");
 
-        // SquareRootL2Normalized per block: √x, then each block (2,048 | 1,024 | 512) scaled to unit length.
-        foreach (var (start, length) in new[] { (0, 2048), (2048, 1024), (3072, 512) })
+        // SquareRootL2Normalized per block: √x, then each block scaled to unit length.
+        foreach (var (start, length) in new[] { (0, sizes[0]), (sizes[0], sizes[1]), (sizes[0] + sizes[1], sizes[2]) })
         {
             var block = embeddings[0].AsSpan(start, length).ToArray();
             double norm = Math.Sqrt(block.Sum(v => (double)Math.Max(v, 0)));
