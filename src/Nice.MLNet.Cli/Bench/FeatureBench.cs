@@ -257,11 +257,19 @@ public static class FeatureBench
     private static IDataView View(MLContext ml, float[][] rows, NiceImageFeatureLayout layout, float[]? labels = null)
     {
         if (layout == NiceImageFeatureLayout.Grid)
+        {
+            var sizes = NiceImageFeatures.GridBlockSizes;
+            var grid = SchemaDefinition.Create(typeof(GridRow));
+            foreach (var (member, size) in new[] { (nameof(GridRow.ImageEmbedding), sizes.Sum()),
+                (nameof(GridRow.Layer2), sizes[0]), (nameof(GridRow.Layer3), sizes[1]), (nameof(GridRow.Pool), sizes[2]) })
+                grid[grid.First(c => c.MemberName == member).ColumnName].ColumnType =
+                    new VectorDataViewType(NumberDataViewType.Single, size);
             return ml.Data.LoadFromEnumerable(rows.Select((r, i) => new GridRow
             {
-                ImageEmbedding = r, Layer2 = r[..2048], Layer3 = r[2048..3072], Pool = r[3072..],
-                Label = labels?[i] ?? 0,
-            }));
+                ImageEmbedding = r, Layer2 = r[..sizes[0]], Layer3 = r[sizes[0]..(sizes[0] + sizes[1])],
+                Pool = r[(sizes[0] + sizes[1])..], Label = labels?[i] ?? 0,
+            }), grid);
+        }
         var definition = SchemaDefinition.Create(typeof(EmbeddingRow));
         definition[nameof(EmbeddingRow.ImageEmbedding)].ColumnType =
             new VectorDataViewType(NumberDataViewType.Single, NiceImageFeatures.EmbeddingSize);
@@ -274,11 +282,10 @@ public static class FeatureBench
     /// </summary>
     private sealed class GridRow
     {
-        [VectorType(NiceImageFeatures.GridEmbeddingSize)] public float[] ImageEmbedding = Array.Empty<float>();
-        [ColumnName("ImageEmbedding.Layer2Grid"), VectorType(2048)] public float[] Layer2 = Array.Empty<float>();
-        [ColumnName("ImageEmbedding.Layer3Grid"), VectorType(1024)] public float[] Layer3 = Array.Empty<float>();
-        [ColumnName("ImageEmbedding.Pool"), VectorType(NiceImageFeatures.EmbeddingSize)]
-        public float[] Pool = Array.Empty<float>();
+        public float[] ImageEmbedding = Array.Empty<float>();
+        [ColumnName("ImageEmbedding.Layer2Grid")] public float[] Layer2 = Array.Empty<float>();
+        [ColumnName("ImageEmbedding.Layer3Grid")] public float[] Layer3 = Array.Empty<float>();
+        [ColumnName("ImageEmbedding.Pool")] public float[] Pool = Array.Empty<float>();
         public float Label;
     }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Microsoft.ML;
@@ -92,6 +93,14 @@ public static class NiceImageFeatures
     /// Features per image with <see cref="NiceImageFeatureLayout.Grid"/>: 2,048 + 4,096 + 512 = 6,656.
     /// </summary>
     public const int GridEmbeddingSize = 6656;
+
+    /// <summary>
+    /// The sizes of <see cref="NiceImageFeatureLayout.Grid"/>'s blocks, in the order of
+    /// <see cref="GridBlockColumns"/> and of the embedding: layer2 4 × 4 × 128 = 2,048, layer3 4 × 4 × 256 = 4,096, the
+    /// pool 512.
+    /// </summary>
+    public static IReadOnlyList<int> GridBlockSizes { get; } = Array.AsReadOnly(ResNetGridTaps.Blocks
+        .Select(b => b.Values).ToArray());
 
     /// <summary>The names of <see cref="NiceImageFeatureLayout.Grid"/>'s three block columns (layer2 grid, layer3 grid,
     /// global pool) that <see cref="GridFeaturizer"/> writes beside

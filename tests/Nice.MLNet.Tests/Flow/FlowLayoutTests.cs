@@ -69,13 +69,14 @@ public class FlowLayoutTests
     }
 
     [Theory]
-    [InlineData(NiceWhitening.Full, 0)]
-    [InlineData(NiceWhitening.Diagonal, 2)]
-    [InlineData(NiceWhitening.Full, 2)]
-    public void Layout_PutsTheWhiteningFirst_WithNoParameters(NiceWhitening kind, int couplings)
+    [InlineData(NiceWhitening.Full, 0, 0)]
+    [InlineData(NiceWhitening.Diagonal, 2, 0)]
+    [InlineData(NiceWhitening.Full, 2, 0)]
+    [InlineData(NiceWhitening.Full, 2, 3)]
+    public void Layout_PutsTheWhiteningFirst_WithNoParameters(NiceWhitening kind, int couplings, int rank)
     {
         var config = TestConfig.Nice(6, Couplings: couplings, HiddenLayers: 1, HiddenWidth: 4, Prior: NicePrior.Gaussian)
-            with { Whitening = kind };
+            with { Whitening = kind, WhiteningRank = rank > 0 ? rank : null };
         using var flow = new NiceFlow(config);
         var layout = new FlowLayout(config);
 
@@ -85,6 +86,8 @@ public class FlowLayoutTests
         Assert.Equal(flow.Steps.Select(l => names[l]), layout.Steps.Select(s => s.Prefix));
         var first = Assert.IsType<FlowLayout.WhiteningStep>(layout.Steps.First());
         Assert.Equal(kind == NiceWhitening.Full, first.Full);
+        Assert.Equal(rank, first.Rank);
+        Assert.Equal(rank, flow.Whitening!.BasisRank);
         Assert.Same(flow.Whitening, flow.Steps[0]);
     }
 }
