@@ -49,9 +49,12 @@ public static class EmbeddingCache
         int RowBytes = width * sizeof(float);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         long length = File.Exists(path) ? new FileInfo(path).Length : 0;
-        int done = (int)Math.Min(images.Length, length / RowBytes);
-        if (length != (long)done * RowBytes)
-            using (var trim = new FileStream(path, FileMode.Open)) trim.SetLength((long)done * RowBytes);
+        // Only a partial last row (an interrupted write) is dropped; rows past this run's images (a reduced run on a
+        // cache of the whole set) are kept.
+        long whole = length / RowBytes;
+        if (length != whole * RowBytes)
+            using (var trim = new FileStream(path, FileMode.Open)) trim.SetLength(whole * RowBytes);
+        int done = (int)Math.Min(images.Length, whole);
         if (done < images.Length)
         {
             log.WriteLine($"{path}: {done} of {images.Length} embeddings cached; featurizing the rest (ResNet-18 on "
