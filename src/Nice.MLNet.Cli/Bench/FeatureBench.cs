@@ -261,7 +261,8 @@ public static class FeatureBench
             var sizes = NiceImageFeatures.GridBlockSizes;
             var grid = SchemaDefinition.Create(typeof(GridRow));
             foreach (var (member, size) in new[] { (nameof(GridRow.ImageEmbedding), sizes.Sum()),
-                (nameof(GridRow.Layer2), sizes[0]), (nameof(GridRow.Layer3), sizes[1]), (nameof(GridRow.Pool), sizes[2]) })
+                (nameof(GridRow.Layer2), sizes[0]), (nameof(GridRow.Layer3), sizes[1]),
+                (nameof(GridRow.Pool), sizes[2]) })
                 grid[grid.First(c => c.MemberName == member).ColumnName].ColumnType =
                     new VectorDataViewType(NumberDataViewType.Single, size);
             return ml.Data.LoadFromEnumerable(rows.Select((r, i) => new GridRow

@@ -27,5 +27,6 @@ public sealed record FeatureBenchSettings(
 
     /// <summary>The cache file name's model part: "resnet18", or "resnet18-grid-l3x4" (layer3 as a 4 × 4 grid; the
     /// earlier 3,584-d grid's files, "resnet18-grid", are not read).</summary>
-    public string CacheTag => Layout == Nice.MLNet.Images.NiceImageFeatureLayout.Grid ? "resnet18-grid-l3x4" : "resnet18";
+    public string CacheTag
+        => Layout == Nice.MLNet.Images.NiceImageFeatureLayout.Grid ? "resnet18-grid-l3x4" : "resnet18";
 }

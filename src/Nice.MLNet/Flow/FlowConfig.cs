@@ -15,7 +15,8 @@ namespace Nice.MLNet.Flow;
 /// is their mean (<see cref="NiceFlow.Members"/>); <c>Whitening</c>: a fixed affine first layer set from the training
 /// rows (<see cref="Flow.Whitening"/>), the one field that allows <c>Couplings</c> = 0 (the flow is then the whitening
 /// and the scaling: a Gaussian); <c>WhiteningRank</c>: null, or K in [1, D − 1] for Full whitening in the low-rank
-/// form (the probabilistic-PCA covariance, a basis of K directions). The fields after <c>Prior</c> are left out of the JSON at their defaults.
+/// form (the probabilistic-PCA covariance, a basis of K directions). The fields after <c>Prior</c> are left out of the
+/// JSON at their defaults.
 /// </summary>
 internal sealed record FlowConfig(
     int Dimension,

@@ -4,8 +4,8 @@ using System.Numerics;
 namespace Nice.MLNet.Flow;
 
 /// <summary>
-/// The checks on a whitening's values shared by <see cref="Whitening.Set(WhiteningParts)"/> and a saved model's weights (which are
-/// checked without TorchSharp).
+/// The checks on a whitening's values shared by <see cref="Whitening.Set(WhiteningParts)"/> and a saved model's weights
+/// (which are checked without TorchSharp).
 /// </summary>
 internal static class WhiteningValues
 {
