@@ -181,19 +181,29 @@ internal sealed class Whitening : FlowLayer
         var mu = sum / n;
         Tensor? outerSum = null;
         double fourth = 0;
+        // The low-rank form with few rows keeps the centred rows C instead (n × D) and takes S's eigenpairs from the
+        // n × n matrix C Cᵀ / n (DualRowLimit).
+        bool dual = BasisRank > 0 && n <= d / DualRowLimit;
+        var rows = new List<Tensor>();
         foreach (var batch in pass())
             using (batch)
             using (NewDisposeScope())
             {
                 var c = batch.to(ScalarType.Float64) - mu;
+                if (dual)
+                {
+                    rows.Add(c.MoveToOuterDisposeScope());
+                    continue;
+                }
                 var cc = Kind == NiceWhitening.Full ? c.t().mm(c) : c.square().sum(new long[] { 0 });
                 if (outerSum is null) outerSum = cc.MoveToOuterDisposeScope();
                 else outerSum.add_(cc);
                 if (BasisRank == 0) fourth += c.square().sum(1).square().sum().item<double>();
             }
-        var cov = outerSum! / n;
-        var variances = Kind == NiceWhitening.Full ? cov.diagonal() : cov;
-        double meanVariance = variances.mean().item<double>();
+        var centred = dual ? cat(rows, 0) : null;
+        var cov = dual ? null : outerSum! / n;
+        double meanVariance = dual ? centred!.square().sum().item<double>() / n / d
+            : (Kind == NiceWhitening.Full ? cov!.diagonal() : cov!).mean().item<double>();
         if (!(meanVariance > 0) || !double.IsFinite(meanVariance))
             throw new InvalidOperationException(
                 $"Whitening: the {n} training rows have no variance (mean variance {meanVariance}).");
@@ -203,22 +213,24 @@ internal sealed class Whitening : FlowLayer
         Rank = 0;
         if (Kind == NiceWhitening.Diagonal)
         {
-            Weight.copy_(variances.clamp_min(1e-12 * meanVariance).rsqrt());
+            Weight.copy_(cov!.clamp_min(1e-12 * meanVariance).rsqrt());
             return;
         }
         if (BasisRank > 0)
         {
             Rank = EffectiveRank(BasisRank, d, n);
-            var (scale, basis, gain) = ProbabilisticPca(cov, BasisRank, Rank, meanVariance);
+            var (scale, basis, gain) = dual
+                ? ProbabilisticPcaFromRows(centred!, BasisRank, Rank, meanVariance)
+                : ProbabilisticPca(cov!, BasisRank, Rank, meanVariance);
             Weight.fill_(scale);
             Basis!.copy_(basis);
             Gain!.copy_(gain);
             return;
         }
-        var identity = eye(d, dtype: ScalarType.Float64, device: cov.device);
-        double alpha = shrinkage ?? LedoitWolf(cov, fourth, n, meanVariance);
+        var identity = eye(d, dtype: ScalarType.Float64, device: cov!.device);
+        double alpha = shrinkage ?? LedoitWolf(cov!, fourth, n, meanVariance);
         Shrinkage = alpha;
-        var (l, info) = linalg.cholesky_ex(cov * (1 - alpha) + identity * (alpha * meanVariance));
+        var (l, info) = linalg.cholesky_ex(cov! * (1 - alpha) + identity * (alpha * meanVariance));
         if (info.item<int>() != 0)
             throw new InvalidOperationException($"Whitening: the covariance of the {n} training rows shrunk with "
                 + $"α = {alpha} is not positive definite (D = {d}); use Ledoit–Wolf shrinkage or a larger α.");
@@ -248,6 +260,42 @@ internal sealed class Whitening : FlowLayer
         var basis = vectors.narrow(1, d - width, width).flip(1);
         var gain = values.narrow(0, d - width, width).flip(0).clamp_min(sigma2).rsqrt() - scale;
         if (width > k) gain.narrow(0, k, width - k).zero_();
+        return (scale, basis, gain);
+    }
+
+    /// <summary>
+    /// The low-rank form takes S's eigenpairs from the rows (<see cref="ProbabilisticPcaFromRows"/>) when there are at
+    /// most D / 4 of them: an eigendecomposition of n × n instead of D × D, at least 64 times less work.
+    /// </summary>
+    public const int DualRowLimit = 4;
+
+    /// <summary>
+    /// <see cref="ProbabilisticPca"/> from the centred rows C [n, D] (n &lt; D) instead of S = CᵀC / n: the nonzero
+    /// eigenvalues of S are those of G = C Cᵀ / n, with eigenvectors vᵢ = Cᵀuᵢ / √(n λᵢ); S's other D − n eigenvalues
+    /// are 0. The basis columns past the leading min(width, n) (and any of a zero eigenvalue) are completed to an
+    /// orthonormal set (QR with a fixed random start); their gains are 0, as for every direction past k.
+    /// </summary>
+    private static (double Scale, Tensor Basis, Tensor Gain) ProbabilisticPcaFromRows(Tensor c, int width, int k,
+        double meanVariance)
+    {
+        long n = c.shape[0], d = c.shape[1];
+        var (values, vectors) = linalg.eigh(c.mm(c.t()) / n);       // ascending, n values
+        var spectrum = values.clamp_min(0);
+        // The mean of S's D − k smallest eigenvalues: G's n − k smallest and D − n zeros.
+        double sigma2 = Math.Max(spectrum.narrow(0, 0, n - k).sum().item<double>() / (d - k), 1e-12 * meanVariance);
+        double scale = 1 / Math.Sqrt(sigma2);
+        int m = (int)Math.Min(width, n);
+        var top = spectrum.narrow(0, n - m, m).flip(0);
+        var keep = top.gt(1e-12 * meanVariance);
+        var v = c.t().mm(vectors.narrow(1, n - m, m).flip(1)) / (top * n).clamp_min(1e-300).sqrt() * keep;
+        var start = cat(new[] { v, randn(new long[] { d, width - m }, dtype: ScalarType.Float64,
+            generator: new Generator(17)) }, 1);
+        var basis = linalg.qr(start).Q;
+        // QR keeps each leading column's direction up to its sign; put the signs back so column i is vᵢ.
+        var signs = (basis * start).sum(0).sign();
+        basis = basis * signs.where(signs.ne(0), ones_like(signs));
+        var gain = zeros(width, dtype: ScalarType.Float64);
+        gain.narrow(0, 0, k).copy_(top.narrow(0, 0, k).clamp_min(sigma2).rsqrt() - scale);
         return (scale, basis, gain);
     }
 

@@ -201,6 +201,8 @@ public class WhiteningTests
     [InlineData(6, 3000, 2)]
     [InlineData(40, 30, 5)]     // fewer rows than dimensions: S is singular, the rank-3 Σ is not (capped at n / 10)
     [InlineData(5, 500, 4)]     // the widest basis, D − 1
+    [InlineData(60, 15, 5)]     // n ≤ D / 4: S's eigenpairs from the n × n matrix C Cᵀ / n
+    [InlineData(80, 20, 30)]    // the same, with a basis wider than n: completed by orthonormal columns of gain 0
     public void FullFit_WithARank_WhitensTheProbabilisticPcaCovariance_WithTheLowRankForm(int d, int n, int rank)
     {
         using var scope = NewDisposeScope();
