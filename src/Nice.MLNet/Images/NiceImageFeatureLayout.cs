@@ -11,8 +11,8 @@ public enum NiceImageFeatureLayout
     /// the last ReLU of layer3 (256 × 14 × 14) over 5 × 5 cells with stride 3, a 4 × 4 grid of overlapping cells
     /// (4,096), and the global pool (512). The cells keep coarse position (where in the image a pattern is), which the
     /// global pool averages away. Read from the ResNet-18 package's model with two AveragePool outputs added (the
-    /// package's file is not changed; the patched graph is saved in the model zip). The embedding transform applies to each of the three blocks on its
-    /// own (√x, then unit length per block), and the blocks are concatenated.
+    /// package's file is not changed; the patched graph is saved in the model zip). The embedding transform applies to
+    /// each of the three blocks on its own (√x, then unit length per block), and the blocks are concatenated.
     /// </summary>
     Grid = 1,
 }
