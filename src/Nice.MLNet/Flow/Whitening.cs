@@ -34,7 +34,7 @@ internal sealed class Whitening : FlowLayer
         Dimension = dimension;
         BasisRank = rank;
         register_buffer("mean", zeros(dimension), persistent: true);
-        register_buffer("weight", rank > 0 ? ones(1) : kind == NiceWhitening.Full ? eye(dimension) : ones(dimension),
+        register_buffer("weight", kind == NiceWhitening.Full && rank == 0 ? eye(dimension) : ones(WeightShape),
             persistent: true);
         if (rank > 0)
         {
@@ -52,9 +52,7 @@ internal sealed class Whitening : FlowLayer
     public int BasisRank { get; }
 
     /// <summary>The shape of "weight": [1] (low-rank), [D, D] (full) or [D] (diagonal).</summary>
-    public long[] WeightShape
-        => BasisRank > 0 ? new long[] { 1 }
-            : Kind == NiceWhitening.Full ? new long[] { Dimension, Dimension } : new long[] { Dimension };
+    public long[] WeightShape => WhiteningValues.WeightShape(Kind, Dimension, BasisRank);
 
     /// <summary>μ (the module's own buffer, [D]).</summary>
     public Tensor Mean => get_buffer("mean")!;
@@ -100,15 +98,6 @@ internal sealed class Whitening : FlowLayer
         return (Kind == NiceWhitening.Full
             ? linalg.solve_triangular(Weight.t(), y, upper: true, left: false)   // rows: X Wᵀ = Y
             : y / Weight) + Mean;
-    }
-
-    /// <summary>μ, W and (low-rank) V and g as row-major float32.</summary>
-    public WhiteningParts Parts()
-    {
-        using var scope = NewDisposeScope();
-        static float[] Floats(Tensor t) => t.detach().to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
-        return new WhiteningParts(Floats(Mean), Floats(Weight), Basis is { } v ? Floats(v) : null,
-            Gain is { } g ? Floats(g) : null);
     }
 
     /// <summary>
@@ -246,21 +235,34 @@ internal sealed class Whitening : FlowLayer
 
     /// <summary>
     /// Σ^(−½) of Σ = Vₖ Λₖ Vₖᵀ + σ² (I − Vₖ Vₖᵀ) in the low-rank form: s = 1/σ, S's <paramref name="width"/> leading
-    /// eigenvectors (leading first) and their gains λᵢ^(−½) − 1/σ, for the <paramref name="k"/> leading ones (λᵢ
-    /// floored at σ²) and 0 for the rest. σ² is the mean of S's other D − k eigenvalues (floored at 0 each, and at
-    /// 10⁻¹² of the mean variance), the maximum-likelihood σ² of probabilistic PCA.
+    /// eigenvectors (leading first) and their gains (<see cref="PpcaGains"/>).
     /// </summary>
     private static (double Scale, Tensor Basis, Tensor Gain) ProbabilisticPca(Tensor s, int width, int k,
         double meanVariance)
     {
         long d = s.shape[0];
         var (values, vectors) = linalg.eigh(s);                       // ascending
-        double sigma2 = Math.Max(values.narrow(0, 0, d - k).clamp_min(0).mean().item<double>(), 1e-12 * meanVariance);
+        var (scale, gain) = PpcaGains(values, d, width, k, meanVariance);
+        return (scale, vectors.narrow(1, d - width, width).flip(1), gain);
+    }
+
+    /// <summary>
+    /// s = 1/σ and the gains λᵢ^(−½) − 1/σ of the <paramref name="k"/> leading eigenvalues (λᵢ floored at σ²), 0 for
+    /// the other <paramref name="width"/> − k basis columns, from S's eigenvalues in ascending order
+    /// (<paramref name="ascending"/>; S's smallest D − length eigenvalues are 0 and not listed). σ² is the mean of S's
+    /// D − k smallest eigenvalues (floored at 0 each, and at 10⁻¹² of the mean variance), the maximum-likelihood σ² of
+    /// probabilistic PCA.
+    /// </summary>
+    private static (double Scale, Tensor Gain) PpcaGains(Tensor ascending, long d, int width, int k,
+        double meanVariance)
+    {
+        long length = ascending.shape[0];
+        double sigma2 = Math.Max(ascending.narrow(0, 0, length - k).clamp_min(0).sum().item<double>() / (d - k),
+            1e-12 * meanVariance);
         double scale = 1 / Math.Sqrt(sigma2);
-        var basis = vectors.narrow(1, d - width, width).flip(1);
-        var gain = values.narrow(0, d - width, width).flip(0).clamp_min(sigma2).rsqrt() - scale;
-        if (width > k) gain.narrow(0, k, width - k).zero_();
-        return (scale, basis, gain);
+        var gain = zeros(width, dtype: ScalarType.Float64, device: ascending.device);
+        gain.narrow(0, 0, k).copy_(ascending.narrow(0, length - k, k).flip(0).clamp_min(sigma2).rsqrt() - scale);
+        return (scale, gain);
     }
 
     /// <summary>
@@ -279,23 +281,19 @@ internal sealed class Whitening : FlowLayer
         double meanVariance)
     {
         long n = c.shape[0], d = c.shape[1];
-        var (values, vectors) = linalg.eigh(c.mm(c.t()) / n);       // ascending, n values
-        var spectrum = values.clamp_min(0);
-        // The mean of S's D − k smallest eigenvalues: G's n − k smallest and D − n zeros.
-        double sigma2 = Math.Max(spectrum.narrow(0, 0, n - k).sum().item<double>() / (d - k), 1e-12 * meanVariance);
-        double scale = 1 / Math.Sqrt(sigma2);
+        var (values, vectors) = linalg.eigh(c.mm(c.t()) / n);       // ascending, n values; S's other D − n are 0
+        var (scale, gain) = PpcaGains(values, d, width, k, meanVariance);
         int m = (int)Math.Min(width, n);
-        var top = spectrum.narrow(0, n - m, m).flip(0);
+        var top = values.narrow(0, n - m, m).flip(0).clamp_min(0);
         var keep = top.gt(1e-12 * meanVariance);
         var v = c.t().mm(vectors.narrow(1, n - m, m).flip(1)) / (top * n).clamp_min(1e-300).sqrt() * keep;
+        using var generator = new Generator(17);
         var start = cat(new[] { v, randn(new long[] { d, width - m }, dtype: ScalarType.Float64,
-            generator: new Generator(17)) }, 1);
+            generator: generator) }, 1);
         var basis = linalg.qr(start).Q;
         // QR keeps each leading column's direction up to its sign; put the signs back so column i is vᵢ.
         var signs = (basis * start).sum(0).sign();
         basis = basis * signs.where(signs.ne(0), ones_like(signs));
-        var gain = zeros(width, dtype: ScalarType.Float64);
-        gain.narrow(0, 0, k).copy_(top.narrow(0, 0, k).clamp_min(sigma2).rsqrt() - scale);
         return (scale, basis, gain);
     }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Numerics;
 
 namespace Nice.MLNet.Flow;
@@ -12,6 +13,11 @@ internal static class WhiteningValues
     /// <summary>How far VᵀV may be from I (float32 rounding of an orthonormal basis is ≈ 10⁻⁶).</summary>
     public const float OrthonormalTolerance = 1e-3f;
 
+    /// <summary>The shape of a whitening's "weight": [1] (low-rank, <paramref name="rank"/> ≥ 1), [D, D] (full) or [D]
+    /// (diagonal).</summary>
+    public static long[] WeightShape(NiceWhitening kind, int d, int rank)
+        => rank > 0 ? new long[] { 1 } : kind == NiceWhitening.Full ? new long[] { d, d } : new long[] { d };
+
     /// <summary>
     /// Throws <see cref="ArgumentException"/> unless <paramref name="parts"/> fits a whitening of
     /// <paramref name="kind"/>, dimension <paramref name="d"/> and basis width <paramref name="rank"/> (0: no basis):
@@ -22,7 +28,7 @@ internal static class WhiteningValues
     public static void Check(NiceWhitening kind, int d, int rank, WhiteningParts parts)
     {
         var (mean, weight) = (parts.Mean, parts.Weight);
-        long size = rank > 0 ? 1 : kind == NiceWhitening.Full ? (long)d * d : d;
+        long size = WeightShape(kind, d, rank).Aggregate(1L, (a, b) => a * b);
         if (mean.Length != d || weight.Length != size)
             throw new ArgumentException($"Whitening needs {d} mean values and {size} weights; got "
                 + $"{mean.Length} and {weight.Length}.");

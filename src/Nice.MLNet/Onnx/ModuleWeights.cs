@@ -59,7 +59,7 @@ internal sealed class ModuleWeights : FlowWeights
     public override float[] Sign(string prefix)
     {
         using var scope = NewDisposeScope();
-        return ((LuMixing)Layer(prefix)).Sign.detach().to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
+        return Floats(((LuMixing)Layer(prefix)).Sign);
     }
 
     public override float[] LuInverse(string prefix)
@@ -71,7 +71,13 @@ internal sealed class ModuleWeights : FlowWeights
             .data<float>().ToArray();
     }
 
-    public override WhiteningParts Whitening(string prefix) => ((Flow.Whitening)Layer(prefix)).Parts();
+    public override WhiteningParts Whitening(string prefix)
+    {
+        using var scope = NewDisposeScope();
+        var w = (Flow.Whitening)Layer(prefix);
+        return new WhiteningParts(Floats(w.Mean), Floats(w.Weight), w.Basis is { } v ? Floats(v) : null,
+            w.Gain is { } g ? Floats(g) : null);
+    }
 
     public override float[] WhiteningInverse(string prefix)
     {

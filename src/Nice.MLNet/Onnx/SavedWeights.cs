@@ -55,12 +55,12 @@ internal sealed class SavedWeights : FlowWeights
     {
         int d = Layout.Dimension, k = step.Rank;
         string prefix = step.Prefix;
-        var values = new WhiteningParts(Read("mean", d), Read("weight", k > 0 ? new long[] { 1 }
-                : step.Full ? new long[] { d, d } : new long[] { d }),
+        var kind = step.Full ? NiceWhitening.Full : NiceWhitening.Diagonal;
+        var values = new WhiteningParts(Read("mean", d), Read("weight", WhiteningValues.WeightShape(kind, d, k)),
             k > 0 ? Read("basis", d, k) : null, k > 0 ? Read("gain", k) : null);
         try
         {
-            WhiteningValues.Check(step.Full ? NiceWhitening.Full : NiceWhitening.Diagonal, d, k, values);
+            WhiteningValues.Check(kind, d, k, values);
         }
         catch (ArgumentException e)
         {

@@ -39,7 +39,7 @@ public sealed class ImageFeatureGridTests : IClassFixture<ImageFeatureGridFixtur
     {
         var schema = f.Scored.Schema;
         // layer2 4 × 4 × 128, layer3 4 × 4 × 256 (overlapping 5 × 5 cells), the pool: 2,048 | 4,096 | 512.
-        var sizes = ResNetGridTaps.Blocks.Select(b => b.Values).ToArray();
+        var sizes = NiceImageFeatures.GridBlockSizes.ToArray();
         Assert.Equal(new[] { 2048, 4096, 512 }, sizes);
         Assert.Equal(6656, NiceImageFeatures.GridEmbeddingSize);
         Assert.Equal(NiceImageFeatures.GridEmbeddingSize, ((VectorDataViewType)schema["ImageEmbedding"].Type).Size);
