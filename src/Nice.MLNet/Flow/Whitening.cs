@@ -137,6 +137,7 @@ internal sealed class Whitening : FlowLayer
         }
         Shrinkage = other.Shrinkage;
         Rank = other.Rank;
+        EigenIterations = other.EigenIterations;
     }
 
     /// <summary>
@@ -200,6 +201,7 @@ internal sealed class Whitening : FlowLayer
         Mean.copy_(mu);
         Shrinkage = 0;
         Rank = 0;
+        EigenIterations = 0;
         if (Kind == NiceWhitening.Diagonal)
         {
             Weight.copy_(cov!.clamp_min(1e-12 * meanVariance).rsqrt());
@@ -208,9 +210,10 @@ internal sealed class Whitening : FlowLayer
         if (BasisRank > 0)
         {
             Rank = EffectiveRank(BasisRank, d, n);
-            var (scale, basis, gain) = dual
+            var (scale, basis, gain, iterations) = dual
                 ? ProbabilisticPcaFromRows(centred!, BasisRank, Rank, meanVariance)
                 : ProbabilisticPca(cov!, BasisRank, Rank, meanVariance);
+            EigenIterations = iterations;
             Weight.fill_(scale);
             Basis!.copy_(basis);
             Gain!.copy_(gain);
@@ -234,34 +237,39 @@ internal sealed class Whitening : FlowLayer
     public int Rank { get; private set; }
 
     /// <summary>
-    /// Σ^(−½) of Σ = Vₖ Λₖ Vₖᵀ + σ² (I − Vₖ Vₖᵀ) in the low-rank form: s = 1/σ, S's <paramref name="width"/> leading
-    /// eigenvectors (leading first) and their gains (<see cref="PpcaGains"/>).
+    /// The subspace-iteration steps the last <see cref="FitFrom"/> of the low-rank form took for S's leading
+    /// eigenpairs (<see cref="LeadingEigenpairs"/>); 0 when it took an exact eigendecomposition (of S, or of the
+    /// n × n matrix for few rows).
     /// </summary>
-    private static (double Scale, Tensor Basis, Tensor Gain) ProbabilisticPca(Tensor s, int width, int k,
-        double meanVariance)
+    public int EigenIterations { get; private set; }
+
+    /// <summary>
+    /// Σ^(−½) of Σ = Vₖ Λₖ Vₖᵀ + σ² (I − Vₖ Vₖᵀ) in the low-rank form: s = 1/σ, S's <paramref name="width"/> leading
+    /// eigenvectors (leading first; <see cref="LeadingEigenpairs"/>) and their gains (<see cref="PpcaGains"/>), the
+    /// sum of S's other eigenvalues being tr S minus the k leading ones.
+    /// </summary>
+    private static (double Scale, Tensor Basis, Tensor Gain, int Iterations) ProbabilisticPca(Tensor s, int width,
+        int k, double meanVariance)
     {
-        long d = s.shape[0];
-        var (values, vectors) = linalg.eigh(s);                       // ascending
-        var (scale, gain) = PpcaGains(values, d, width, k, meanVariance);
-        return (scale, vectors.narrow(1, d - width, width).flip(1), gain);
+        var (values, vectors, iterations) = LeadingEigenpairs.Compute(s, width, k);
+        double rest = s.trace().item<double>() - values.narrow(0, 0, k).sum().item<double>();
+        var (scale, gain) = PpcaGains(values, rest, s.shape[0], width, k, meanVariance);
+        return (scale, vectors, gain, iterations);
     }
 
     /// <summary>
-    /// s = 1/σ and the gains λᵢ^(−½) − 1/σ of the <paramref name="k"/> leading eigenvalues (λᵢ floored at σ²), 0 for
-    /// the other <paramref name="width"/> − k basis columns, from S's eigenvalues in ascending order
-    /// (<paramref name="ascending"/>; S's smallest D − length eigenvalues are 0 and not listed). σ² is the mean of S's
-    /// D − k smallest eigenvalues (floored at 0 each, and at 10⁻¹² of the mean variance), the maximum-likelihood σ² of
-    /// probabilistic PCA.
+    /// s = 1/σ and the gains λᵢ^(−½) − 1/σ of the <paramref name="k"/> leading eigenvalues
+    /// (<paramref name="leading"/>, descending; λᵢ floored at σ²), 0 for the other <paramref name="width"/> − k basis
+    /// columns. σ² = <paramref name="rest"/> / (D − k), the mean of S's D − k other eigenvalues (their sum, floored at
+    /// 0, and σ² at 10⁻¹² of the mean variance), the maximum-likelihood σ² of probabilistic PCA.
     /// </summary>
-    private static (double Scale, Tensor Gain) PpcaGains(Tensor ascending, long d, int width, int k,
+    private static (double Scale, Tensor Gain) PpcaGains(Tensor leading, double rest, long d, int width, int k,
         double meanVariance)
     {
-        long length = ascending.shape[0];
-        double sigma2 = Math.Max(ascending.narrow(0, 0, length - k).clamp_min(0).sum().item<double>() / (d - k),
-            1e-12 * meanVariance);
+        double sigma2 = Math.Max(Math.Max(rest, 0) / (d - k), 1e-12 * meanVariance);
         double scale = 1 / Math.Sqrt(sigma2);
-        var gain = zeros(width, dtype: ScalarType.Float64, device: ascending.device);
-        gain.narrow(0, 0, k).copy_(ascending.narrow(0, length - k, k).flip(0).clamp_min(sigma2).rsqrt() - scale);
+        var gain = zeros(width, dtype: ScalarType.Float64, device: leading.device);
+        gain.narrow(0, 0, k).copy_(leading.narrow(0, 0, k).clamp_min(sigma2).rsqrt() - scale);
         return (scale, gain);
     }
 
@@ -277,12 +285,13 @@ internal sealed class Whitening : FlowLayer
     /// are 0. The basis columns past the leading min(width, n) (and any of a zero eigenvalue) are completed to an
     /// orthonormal set (QR with a fixed random start); their gains are 0, as for every direction past k.
     /// </summary>
-    private static (double Scale, Tensor Basis, Tensor Gain) ProbabilisticPcaFromRows(Tensor c, int width, int k,
-        double meanVariance)
+    private static (double Scale, Tensor Basis, Tensor Gain, int Iterations) ProbabilisticPcaFromRows(Tensor c,
+        int width, int k, double meanVariance)
     {
         long n = c.shape[0], d = c.shape[1];
         var (values, vectors) = linalg.eigh(c.mm(c.t()) / n);       // ascending, n values; S's other D − n are 0
-        var (scale, gain) = PpcaGains(values, d, width, k, meanVariance);
+        double rest = values.narrow(0, 0, n - k).clamp_min(0).sum().item<double>();
+        var (scale, gain) = PpcaGains(values.narrow(0, n - k, k).flip(0), rest, d, width, k, meanVariance);
         int m = (int)Math.Min(width, n);
         var top = values.narrow(0, n - m, m).flip(0).clamp_min(0);
         var keep = top.gt(1e-12 * meanVariance);
@@ -294,7 +303,7 @@ internal sealed class Whitening : FlowLayer
         // QR keeps each leading column's direction up to its sign; put the signs back so column i is vᵢ.
         var signs = (basis * start).sum(0).sign();
         basis = basis * signs.where(signs.ne(0), ones_like(signs));
-        return (scale, basis, gain);
+        return (scale, basis, gain, 0);
     }
 
     /// <summary>

@@ -206,8 +206,19 @@ public class WhiteningTests
     public void FullFit_WithARank_WhitensTheProbabilisticPcaCovariance_WithTheLowRankForm(int d, int n, int rank)
     {
         using var scope = NewDisposeScope();
-        var x = CorrelatedRows(n, d, 5).to(ScalarType.Float32).to(ScalarType.Float64);
-        using var w = new Whitening(d, NiceWhitening.Full, rank);
+        using var w = AssertLowRankFitWhitensThePpcaCovariance(CorrelatedRows(n, d, 5), rank);
+        Assert.Equal(0, w.EigenIterations);   // below LeadingEigenpairs.MinDimension: an exact eigendecomposition
+    }
+
+    /// <summary>
+    /// Fits the low-rank form to <paramref name="rows"/> (as float32, what the layer sees) and asserts that W whitens
+    /// the float64 probabilistic-PCA covariance of the same rows.
+    /// </summary>
+    private Whitening AssertLowRankFitWhitensThePpcaCovariance(Tensor rows, int rank)
+    {
+        var x = rows.to(ScalarType.Float32).to(ScalarType.Float64);
+        int n = (int)x.shape[0], d = (int)x.shape[1];
+        var w = new Whitening(d, NiceWhitening.Full, rank);
         w.FitFrom(() => Batches(x, 256), shrinkage: 0.5);   // the rank replaces the shrinkage
         int expected = Math.Min(Math.Min(rank, d - 1), n / 10);
         Assert.Equal(expected, Whitening.EffectiveRank(rank, d, n));
@@ -220,10 +231,36 @@ public class WhiteningTests
         Assert.True(gain.narrow(0, expected, rank - expected).abs().sum().item<double>() == 0, "no gain past the effective rank");
         var weight = eye(d, dtype: ScalarType.Float64) * w.Weight.to(ScalarType.Float64) + (basis * gain).mm(basis.t());
         double err = (weight.mm(sigma).mm(weight.t()) - eye(d, dtype: ScalarType.Float64)).abs().max().item<double>();
-        output.WriteLine($"D = {d}, n = {n}, rank {rank}: max |W Σ Wᵀ − I| = {err:E2}");
+        output.WriteLine($"D = {d}, n = {n}, rank {rank}: max |W Σ Wᵀ − I| = {err:E2}; {w.EigenIterations} subspace-iteration steps");
         Assert.True(err <= 1e-3, $"W Σ_PPCA Wᵀ should be I: max deviation {err}");
         Assert.Equal(0, w.Shrinkage);
         Assert.Equal(expected, w.Rank);
+        return w;
+    }
+
+    [Fact]
+    public void LowRankFit_OfALargeDimension_FindsTheLeadingEigenpairsBySubspaceIteration()
+    {
+        // D = 1,024 with a spectrum that decays like i^(−1.5) (as pretrained features do): 32 leading eigenpairs of a
+        // 1,024 × 1,024 covariance, by subspace iteration, give the same W as the float64 reference's eigh.
+        using var scope = NewDisposeScope();
+        const int d = 1024, n = 3000;
+        var g = new Generator(11);
+        var rotation = linalg.qr(randn(new long[] { d, d }, generator: g, dtype: ScalarType.Float64)).Q;
+        var scales = arange(1, d + 1, dtype: ScalarType.Float64).pow(-0.75);
+        var rows = (randn(new long[] { n, d }, generator: g, dtype: ScalarType.Float64) * scales).mm(rotation.t()) + 3;
+        using var w = AssertLowRankFitWhitensThePpcaCovariance(rows, 32);
+        Assert.InRange(w.EigenIterations, 1, 2 * d / 48);
+    }
+
+    [Fact]
+    public void LowRankFit_OfALargeDimension_WithoutAGapAfterTheKthEigenvalue_TakesTheExactEigendecomposition()
+    {
+        // Correlated rows of random mixing: a spectrum with no gap after the 32nd value, where subspace iteration does
+        // not converge within 2D / b steps; the fit falls back to eigh and still whitens the PPCA covariance.
+        using var scope = NewDisposeScope();
+        using var w = AssertLowRankFitWhitensThePpcaCovariance(CorrelatedRows(3000, 1024, 7), 32);
+        Assert.Equal(0, w.EigenIterations);
     }
 
     [Fact]
