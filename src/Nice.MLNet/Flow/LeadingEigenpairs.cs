@@ -49,10 +49,12 @@ internal static class LeadingEigenpairs
     {
         long d = s.shape[0];
         using var generator = new Generator(17);
-        var q = linalg.qr(randn(new long[] { d, block }, dtype: ScalarType.Float64, generator: generator)).Q;
+        // The start is drawn on the CPU (where the generator lives) and moved to S's device.
+        var start = randn(new long[] { d, block }, dtype: ScalarType.Float64, generator: generator).to(s.device);
+        var q = linalg.qr(start).Q;
         int steps = (int)(2 * d / block);
         for (int step = 1; step <= steps; step++)
-            using (var scope = NewDisposeScope())
+            using (NewDisposeScope())
             {
                 var z = s.mm(q);
                 var h = q.t().mm(z);

@@ -298,7 +298,7 @@ internal sealed class Whitening : FlowLayer
         var v = c.t().mm(vectors.narrow(1, n - m, m).flip(1)) / (top * n).clamp_min(1e-300).sqrt() * keep;
         using var generator = new Generator(17);
         var start = cat(new[] { v, randn(new long[] { d, width - m }, dtype: ScalarType.Float64,
-            generator: generator) }, 1);
+            generator: generator).to(c.device) }, 1);   // drawn on the CPU, where the generator lives
         var basis = linalg.qr(start).Q;
         // QR keeps each leading column's direction up to its sign; put the signs back so column i is vᵢ.
         var signs = (basis * start).sum(0).sign();
