@@ -124,7 +124,8 @@ public sealed class NiceOptions
     /// (6.8 MB instead of 177 MB at D = 6,656, k = 256) and 2·D·k multiply-adds a row instead of D². The fit needs
     /// only S's k leading eigenpairs and its trace; from D = 1,024 on they come from subspace iteration, with an
     /// exact eigendecomposition when it does not converge (6,000 rows at D = 6,656, k = 256: 26 s instead of 87 s on
-    /// one core of a 2-vCPU Xeon). Default null (shrinkage). Saved models that use it need Nice.MLNet with the low-rank whitening (ONNX format "1.4").
+    /// one core of a 2-vCPU Xeon). Default null (shrinkage). Saved models that use it need Nice.MLNet with the
+    /// low-rank whitening (ONNX format "1.4").
     /// </summary>
     public int? WhiteningRank { get; set; }
 
