@@ -207,12 +207,34 @@ public sealed class OnnxWhiteningTests : IDisposable
         Assert.True(worst <= 1e-5, $"scores differ by up to {worst:E2} (relative)");
     }
 
-    [Fact]
-    public void GaussianAnomalyDetector_WithAWhiteningRank_ScoresTheProbabilisticPcaGaussian_AndReloads()
+    /// <summary>
+    /// Rows of D = 4 (correlated), or of D = 1,024 with a spectrum that decays like i^(−1.5), as pretrained features'
+    /// do: there the fit's 32 leading eigenpairs come from subspace iteration (<c>LeadingEigenpairs</c>; the layer's own
+    /// test checks that it converges on such rows instead of falling back to the full eigendecomposition).
+    /// </summary>
+    private static IDataView Rows(MLContext ml, int d, int n)
+    {
+        if (d == 4) return Fixtures.Data(ml, Fixtures.Correlated(n, seed: 3));
+        using var scope = torch.NewDisposeScope();
+        var g = new torch.Generator(11);
+        var rotation = linalg.qr(randn(new long[] { d, d }, generator: g, dtype: ScalarType.Float64)).Q;
+        var scales = arange(1, d + 1, dtype: ScalarType.Float64).pow(-0.75);
+        var x = (randn(new long[] { n, d }, generator: g, dtype: ScalarType.Float64) * scales).mm(rotation.t()) + 3;
+        var values = x.to(ScalarType.Float32).data<float>().ToArray();
+        var rows = Enumerable.Range(0, n).Select(i => new VectorRow { Features = values.AsSpan(i * d, d).ToArray() });
+        var definition = SchemaDefinition.Create(typeof(VectorRow));
+        definition["Features"].ColumnType = new VectorDataViewType(NumberDataViewType.Single, d);
+        return ml.Data.LoadFromEnumerable(rows.ToArray(), definition);
+    }
+
+    [Theory]
+    [InlineData(4, 800, 2)]
+    [InlineData(1024, 2000, 32)]
+    public void GaussianAnomalyDetector_WithAWhiteningRank_ScoresTheProbabilisticPcaGaussian_AndReloads(int dimension,
+        int count, int k)
     {
         var ml = new MLContext(seed: 1);
-        var digits = Fixtures.Data(ml, Fixtures.Correlated(800, seed: 3));
-        const int k = 2;
+        var digits = Rows(ml, dimension, count);
         var options = new NiceAnomalyOptions
         {
             Nice = new NiceOptions
@@ -237,7 +259,7 @@ public sealed class OnnxWhiteningTests : IDisposable
         var z = c.mm(vectors) / torch.tensor(spectrum).sqrt();
         var expected = (0.5 * z.square().sum(1) + 0.5 * spectrum.Sum(Math.Log) + 0.5 * d * Math.Log(2 * Math.PI)).data<double>().ToArray();
         double worst = expected.Zip(scores, (a, b) => Math.Abs(a - b) / Math.Max(1, Math.Abs(a))).Max();
-        output.WriteLine($"rank-2 Gaussian detector vs −log N(x; μ, Σ_PPCA) in float64: max relative difference {worst:E2} over {n} rows");
+        output.WriteLine($"rank-{k} Gaussian detector, D = {d}, vs −log N(x; μ, Σ_PPCA) in float64: max relative difference {worst:E2} over {n} rows");
         Assert.True(worst <= 1e-3, $"scores differ from the PPCA Gaussian's −log p by up to {worst:E2} (relative)");
 
         string path = Path.Combine(dir, "ppca-detector.zip");
