@@ -40,7 +40,6 @@ internal static class CovarianceEstimates
         return (scale, gain);
     }
 
-
     /// <summary>
     /// <see cref="ProbabilisticPca"/> from the centred rows C [n, D] (n &lt; D) instead of S = CᵀC / n: the nonzero
     /// eigenvalues of S are those of G = C Cᵀ / n, with eigenvectors vᵢ = Cᵀuᵢ / √(n λᵢ); S's other D − n eigenvalues
@@ -58,9 +57,7 @@ internal static class CovarianceEstimates
         var top = values.narrow(0, n - m, m).flip(0).clamp_min(0);
         var keep = top.gt(1e-12 * meanVariance);
         var v = c.t().mm(vectors.narrow(1, n - m, m).flip(1)) / (top * n).clamp_min(1e-300).sqrt() * keep;
-        using var generator = new Generator(17);
-        var start = cat(new[] { v, randn(new long[] { d, width - m }, dtype: ScalarType.Float64,
-            generator: generator).to(c.device) }, 1);   // drawn on the CPU, where the generator lives
+        var start = cat(new[] { v, LeadingEigenpairs.RandomStart(d, width - m, c.device) }, 1);
         var basis = linalg.qr(start).Q;
         // QR keeps each leading column's direction up to its sign; put the signs back so column i is vᵢ.
         var signs = (basis * start).sum(0).sign();

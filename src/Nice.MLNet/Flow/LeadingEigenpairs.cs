@@ -48,10 +48,7 @@ internal static class LeadingEigenpairs
         int block)
     {
         long d = s.shape[0];
-        using var generator = new Generator(17);
-        // The start is drawn on the CPU (where the generator lives) and moved to S's device.
-        var start = randn(new long[] { d, block }, dtype: ScalarType.Float64, generator: generator).to(s.device);
-        var q = linalg.qr(start).Q;
+        var q = linalg.qr(RandomStart(d, block, s.device)).Q;
         int steps = (int)(2 * d / block);
         for (int step = 1; step <= steps; step++)
             using (NewDisposeScope())
@@ -61,21 +58,28 @@ internal static class LeadingEigenpairs
                 var (ascending, u) = linalg.eigh((h + h.t()) / 2);
                 var theta = ascending.flip(0);
                 u = u.flip(1);
-                var lead = u.narrow(1, 0, converge);
+                var vectors = q.mm(u.narrow(1, 0, width));                  // the Ritz vectors xᵢ
                 var leadTheta = theta.narrow(0, 0, converge);
-                var residual = (z.mm(lead) - q.mm(lead) * leadTheta).norm(0);
+                var residual = (z.mm(u.narrow(1, 0, converge)) - vectors.narrow(1, 0, converge) * leadTheta).norm(0);
                 if (leadTheta.min().item<double>() > 0
                     && residual.div(leadTheta).max().item<double>() <= Tolerance)
-                {
-                    var vectors = q.mm(u.narrow(1, 0, width));
                     return (theta.narrow(0, 0, width).MoveToOuterDisposeScope(), vectors.MoveToOuterDisposeScope(),
                         step);
-                }
                 double shift = Math.Max(theta[block - 1].item<double>(), 0) / 2;
                 var next = linalg.qr(z - q * shift).Q.MoveToOuterDisposeScope();
                 q.Dispose();
                 q = next;
             }
         return null;
+    }
+
+    /// <summary>
+    /// A fixed standard-normal block [rows, columns] (float64, seed 17), drawn on the CPU, where its generator lives,
+    /// and moved to <paramref name="device"/>: the same start on every device and in every run.
+    /// </summary>
+    public static Tensor RandomStart(long rows, long columns, Device device)
+    {
+        using var generator = new Generator(17);
+        return randn(new long[] { rows, columns }, dtype: ScalarType.Float64, generator: generator).to(device);
     }
 }
