@@ -10,6 +10,18 @@ namespace Nice.MLNet.Tests.Flow;
 internal static class FlowTestData
 {
     /// <summary>
+    /// n rows [n, D] (float64) whose covariance spectrum decays like i^(−1.5), as pretrained image features' does:
+    /// standard normals scaled by i^(−0.75), rotated by a random orthogonal matrix, shifted by 3.
+    /// </summary>
+    public static Tensor DecayingSpectrumRows(int n, int d, int seed)
+    {
+        var g = new Generator((ulong)seed);
+        var rotation = linalg.qr(randn(new long[] { d, d }, generator: g, dtype: ScalarType.Float64)).Q;
+        var scales = arange(1, d + 1, dtype: ScalarType.Float64).pow(-0.75);
+        return (randn(new long[] { n, d }, generator: g, dtype: ScalarType.Float64) * scales).mm(rotation.t()) + 3;
+    }
+
+    /// <summary>
     /// The "banana": x₁ ~ N(0, 1), x₂ | x₁ ~ N(a·x₁², σ²). Its density is known in closed form,
     /// log p(x) = log N(x₁; 0, 1) + log N(x₂ − a·x₁²; 0, σ²), and so is its differential entropy,
     /// H = ½·log(2πe) + ½·log(2πe·σ²) (the chain rule: H(X₁) + H(X₂ | X₁), and H(X₂ | X₁ = t) does not depend on t).

@@ -244,12 +244,8 @@ public class WhiteningTests
         // D = 1,024 with a spectrum that decays like i^(−1.5) (as pretrained features do): 32 leading eigenpairs of a
         // 1,024 × 1,024 covariance, by subspace iteration, give the same W as the float64 reference's eigh.
         using var scope = NewDisposeScope();
-        const int d = 1024, n = 3000;
-        var g = new Generator(11);
-        var rotation = linalg.qr(randn(new long[] { d, d }, generator: g, dtype: ScalarType.Float64)).Q;
-        var scales = arange(1, d + 1, dtype: ScalarType.Float64).pow(-0.75);
-        var rows = (randn(new long[] { n, d }, generator: g, dtype: ScalarType.Float64) * scales).mm(rotation.t()) + 3;
-        using var w = AssertLowRankFitWhitensThePpcaCovariance(rows, 32);
+        const int d = 1024;
+        using var w = AssertLowRankFitWhitensThePpcaCovariance(FlowTestData.DecayingSpectrumRows(3000, d, 11), 32);
         Assert.InRange(w.EigenIterations, 1, 2 * d / 48);
     }
 

@@ -216,11 +216,7 @@ public sealed class OnnxWhiteningTests : IDisposable
     {
         if (d == 4) return Fixtures.Data(ml, Fixtures.Correlated(n, seed: 3));
         using var scope = torch.NewDisposeScope();
-        var g = new torch.Generator(11);
-        var rotation = linalg.qr(randn(new long[] { d, d }, generator: g, dtype: ScalarType.Float64)).Q;
-        var scales = arange(1, d + 1, dtype: ScalarType.Float64).pow(-0.75);
-        var x = (randn(new long[] { n, d }, generator: g, dtype: ScalarType.Float64) * scales).mm(rotation.t()) + 3;
-        var values = x.to(ScalarType.Float32).data<float>().ToArray();
+        var values = FlowTestData.DecayingSpectrumRows(n, d, 11).to(ScalarType.Float32).data<float>().ToArray();
         var rows = Enumerable.Range(0, n).Select(i => new VectorRow { Features = values.AsSpan(i * d, d).ToArray() });
         var definition = SchemaDefinition.Create(typeof(VectorRow));
         definition["Features"].ColumnType = new VectorDataViewType(NumberDataViewType.Single, d);
