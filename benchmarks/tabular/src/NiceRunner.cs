@@ -75,8 +75,23 @@ public static class NiceRunner
             + $" width={resolved.HiddenWidth} batch={resolved.BatchSize} smoothing={resolved.Smoothing}"
             + (resolved.EarlyStopping ? "" : " early-stopping=off");
         return new NiceOutcome(scores, detector.Threshold, detector.CalibrationRows,
-            $"D={train[0].Length}{kinds} calibration={detector.CalibrationSource}"
+            $"D={train[0].Length}{kinds} calibration={detector.CalibrationSource}{HeldOutNll(detector.Model.TrainingSummary)}"
             + $" best-epochs={string.Join("/", detector.Model.TrainingSummary?.BestEpochs ?? Array.Empty<int>())}");
+    }
+
+    /// <summary>
+    /// The mean over the members of the held-out NLL (nats per row) at each member's kept epoch: for the cross-fitted
+    /// ensemble, the out-of-fold NLL of the training rows (with the training noise the validation rows get).
+    /// </summary>
+    private static string HeldOutNll(NiceTrainingSummary? summary)
+    {
+        if (summary is null) return "";
+        var kept = summary.BestEpochs;
+        var nll = summary.History.GroupBy(r => r.Member).OrderBy(g => g.Key)
+            .Select(g => g.FirstOrDefault(r => r.Epoch == kept[g.Key])?.ValidNll).ToArray();
+        return nll.All(v => v is not null)
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" heldout-nll={nll.Average()!.Value:F4}")
+            : "";
     }
 
     /// <summary>
