@@ -111,13 +111,25 @@ internal sealed class ColumnScan
 
 /// <summary>
 /// What the training rows say about one column: <see cref="Constant"/> (one distinct value, <see cref="Value"/>),
-/// discrete (<see cref="Step"/> &gt; 0: every value on the grid v₀ + k·step, step = the smallest gap between distinct
-/// values, and either integer-valued or with at most <see cref="ColumnScan.MaxLevelsFraction"/> of the rows' count of
-/// distinct values), or continuous (neither).
+/// discrete (<see cref="Step"/> &gt; 0: every value on the grid v₀ + k·step to float32 precision, and either
+/// integer-valued or with at most <see cref="ColumnScan.MaxLevelsFraction"/> of the rows' count of distinct values), or
+/// continuous (neither).
 /// </summary>
+/// <remarks>
+/// The values arrive as float32, often standardized, so a grid such as 0.01 is only approximately one: each value
+/// carries a rounding error of up to 2⁻²⁴·|v|, and the smallest gap between two values is the step only to about that
+/// error. Far up the grid (k in the thousands) that error, times k, is more than a step. So the step is refined on the
+/// way up: the distinct values are walked in order, each one's k is read off the current step (it must be within ¼ of an
+/// integer), and the step becomes span / k, ever more precise as the span grows. A value is then on the grid when it is
+/// within max(10⁻³·step, 8·2⁻²⁴·max|v|) of v₀ + k·step; a grid finer than 64 float32 units of the largest value is no
+/// grid.
+/// </remarks>
 internal readonly record struct ColumnShape(bool Constant, double Value, double Step)
 {
     public bool Discrete => Step > 0;
+
+    /// <summary>float32's unit roundoff, 2⁻²⁴.</summary>
+    private const double Float32Roundoff = 1.0 / (1 << 24);
 
     /// <summary>The shape of a column's values (sorted in place).</summary>
     public static ColumnShape Of(double[] values)
@@ -136,15 +148,44 @@ internal readonly record struct ColumnShape(bool Constant, double Value, double 
             integer &= values[i] == Math.Round(values[i]);
         }
         if (distinct == 1) return new ColumnShape(true, first, 0);
-        bool onGrid = true;
-        foreach (var v in values)
-        {
-            double k = (v - first) / gap;
-            if (Math.Abs(k - Math.Round(k)) >= 1e-3) { onGrid = false; break; }
-        }
-        if (integer) return new ColumnShape(false, 0, Math.Max(1, onGrid ? gap : 1));
-        return onGrid && distinct <= ColumnScan.MaxLevelsFraction * values.Length
-            ? new ColumnShape(false, 0, gap)
+        if (integer) return new ColumnShape(false, 0, Math.Max(1, OnGrid(values, gap) ? gap : 1));
+        return distinct <= ColumnScan.MaxLevelsFraction * values.Length && GridStep(values, gap) is double step
+            ? new ColumnShape(false, 0, step)
             : new ColumnShape(false, 0, 0);
+    }
+
+    /// <summary>Exactly on the grid min + k·<paramref name="step"/> (integers: no rounding involved).</summary>
+    private static bool OnGrid(double[] sorted, double step)
+    {
+        foreach (var v in sorted)
+        {
+            double k = (v - sorted[0]) / step;
+            if (Math.Abs(k - Math.Round(k)) >= 1e-3) return false;
+        }
+        return true;
+    }
+
+    /// <summary>The refined step of the grid the sorted float32 values sit on, or null when they do not sit on one
+    /// (see the remarks).</summary>
+    private static double? GridStep(double[] sorted, double smallestGap)
+    {
+        double first = sorted[0];
+        double precision = Float32Roundoff * Math.Max(Math.Abs(first), Math.Abs(sorted[^1]));
+        if (smallestGap <= 64 * precision) return null;
+        double step = smallestGap;
+        for (int i = 1; i < sorted.Length; i++)
+        {
+            if (sorted[i] == sorted[i - 1]) continue;
+            double span = sorted[i] - first, k = Math.Round(span / step);
+            if (Math.Abs(span / step - k) > 0.25) return null;
+            step = span / k;
+        }
+        double tolerance = Math.Max(1e-3 * step, 8 * precision);
+        foreach (var v in sorted)
+        {
+            double span = v - first;
+            if (Math.Abs(span - Math.Round(span / step) * step) > tolerance) return null;
+        }
+        return step;
     }
 }

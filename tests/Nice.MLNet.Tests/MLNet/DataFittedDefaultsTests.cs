@@ -145,6 +145,39 @@ public sealed class DataFittedDefaultsTests
     }
 
     [Fact]
+    public void GridColumns_StandardizedInFloat32_AreStillFoundDiscrete_WithTheirStep()
+    {
+        // Word frequencies on a 0.01 grid and counts, both mostly 0 with a long tail (k up to 2,000 steps), standardized
+        // as a pipeline does before the flow and stored as float32: the grid is then a grid only to float32 precision,
+        // and far up it (k in the thousands) the rounding of the smallest gap, times k, exceeds a step.
+        var rng = new Random(5);
+        const int n = 1000;
+        double[] Tail(double unit) => Enumerable.Range(0, n).Select(_ => rng.NextDouble() < 0.6 ? 0
+            : unit * Math.Min(2000, 1 + (int)(-Math.Log(1 - rng.NextDouble()) * 250))).ToArray();
+        (double[] Z, double Step) Standardized(double[] v, double unit)
+        {
+            double mean = v.Average(), sd = Math.Sqrt(v.Average(x => (x - mean) * (x - mean)));
+            return (v.Select(x => (x - mean) / sd).ToArray(), unit / sd);
+        }
+        var (freq, freqStep) = Standardized(Tail(0.01), 0.01);
+        var (counts, countStep) = Standardized(Tail(1), 1);
+        var rows = Enumerable.Range(0, n).Select(i => new VectorRow
+        {
+            Features = new[] { (float)freq[i], (float)counts[i], (float)(rng.NextDouble() + rng.NextDouble()),
+                (float)rng.NextDouble() },
+        }).ToArray();
+        Assert.True(freq.Max() - freq.Min() > 1000 * freqStep);   // the tail reaches more than 1,000 steps up
+
+        using var model = ml.Transforms.Nice(new NiceOptions { Epochs = 1, EnsembleMembers = 1, Seed = 1 })
+            .Fit(Fixtures.Data(ml, rows));
+        var kinds = model.TrainingSummary!.Resolved!.ColumnKinds;
+        Assert.Equal(new[] { NiceColumnType.Discrete, NiceColumnType.Discrete, NiceColumnType.Continuous,
+            NiceColumnType.Continuous }, kinds.Select(k => k.Type));
+        Assert.InRange(kinds[0].Step / freqStep, 1 - 1e-4, 1 + 1e-4);
+        Assert.InRange(kinds[1].Step / countStep, 1 - 1e-4, 1 + 1e-4);
+    }
+
+    [Fact]
     public void QuantizedData_KeepTheEarlierDefaults_AndPaperMnistIsThePapersModel()
     {
         var pixels = Enumerable.Range(0, 500 * 4).Select(i => (float)(i * 37 % 256)).ToArray();
