@@ -12,9 +12,12 @@ namespace Nice.MLNet;
 /// <remarks>
 /// <para><see cref="NiceOptions.ColumnKinds"/> overrides the kinds detected from the training rows (at most their
 /// first 10,000): a column with one value is <see cref="NiceColumnType.Constant"/>; an integer-valued column, or one
-/// whose values all lie on a grid v₀ + k·step (step = the smallest gap between its distinct values, to 10⁻³ of a step)
-/// with at most half as many distinct values as rows, is <see cref="NiceColumnType.Discrete"/> with that step (at least
-/// 1 for integers); any other column is <see cref="NiceColumnType.Continuous"/>.</para>
+/// whose values all lie on a grid v₀ + k·step with at most half as many distinct values as rows, is
+/// <see cref="NiceColumnType.Discrete"/> with that step (at least 1 for integers); any other column is
+/// <see cref="NiceColumnType.Continuous"/>. The step starts as the smallest gap between distinct values and is refined
+/// along the sorted values; a value is on the grid within max(10⁻³·step, 8 float32 units of the column's largest
+/// |value|), so a grid still counts after standardization and float32 rounding (0.01's divided by a standard
+/// deviation).</para>
 /// <para>The rule for a constant column (value c): its noise has width w = the median standard deviation of the
 /// non-constant columns, so the flow learns it as c + U(−w/2, w/2). A row at c scores as usual; a row off c by δ is
 /// less likely by about 2π·|δ|/w nats (the logistic prior's tail on a dimension of standard deviation w/√12) — finite,

@@ -118,11 +118,11 @@ internal sealed class ColumnScan
 /// <remarks>
 /// The values arrive as float32, often standardized, so a grid such as 0.01 is only approximately one: each value
 /// carries a rounding error of up to 2⁻²⁴·|v|, and the smallest gap between two values is the step only to about that
-/// error. Far up the grid (k in the thousands) that error, times k, is more than a step. So the step is refined on the
-/// way up: the distinct values are walked in order, each one's k is read off the current step (it must be within ¼ of an
-/// integer), and the step becomes span / k, ever more precise as the span grows. A value is then on the grid when it is
-/// within max(10⁻³·step, 8·2⁻²⁴·max|v|) of v₀ + k·step; a grid finer than 64 float32 units of the largest value is no
-/// grid.
+/// error. Far up the grid (k in the thousands) that error, times k, is more than a step. So the step is refined on
+/// the way up: the distinct values are walked in order, each one's k is read off the current step (it must be within ¼
+/// of an integer), and the step becomes span / k, ever more precise as the span grows. A value is then on the grid
+/// when it is within max(10⁻³·step, 8·2⁻²⁴·max|v|) of v₀ + k·step; a grid finer than 64 float32 units of the largest
+/// value is no grid.
 /// </remarks>
 internal readonly record struct ColumnShape(bool Constant, double Value, double Step)
 {
