@@ -80,15 +80,15 @@ public static class NiceRunner
     }
 
     /// <summary>
-    /// The mean over the members of the held-out NLL (nats per row) at each member's kept epoch: for the cross-fitted
-    /// ensemble, the out-of-fold NLL of the training rows (with the training noise the validation rows get).
+    /// The mean over the members of the held-out NLL (nats per row) at each member's kept epoch (its last report marked
+    /// best, as <see cref="NiceTrainingSummary.BestEpochs"/> reads it): for the cross-fitted ensemble, the out-of-fold
+    /// NLL of the training rows (with the training noise the validation rows get).
     /// </summary>
     private static string HeldOutNll(NiceTrainingSummary? summary)
     {
         if (summary is null) return "";
-        var kept = summary.BestEpochs;
-        var nll = summary.History.GroupBy(r => r.Member).OrderBy(g => g.Key)
-            .Select(g => g.FirstOrDefault(r => r.Epoch == kept[g.Key])?.ValidNll).ToArray();
+        var nll = summary.History.GroupBy(r => r.Member).Select(g => g.LastOrDefault(r => r.IsBest)?.ValidNll)
+            .ToArray();
         return nll.All(v => v is not null)
             ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" heldout-nll={nll.Average()!.Value:F4}")
             : "";
