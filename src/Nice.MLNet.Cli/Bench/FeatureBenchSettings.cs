@@ -8,7 +8,7 @@ public sealed record FeatureBenchSettings(
     int HiddenWidth, int Epochs, double LearningRate, int Patience, int PcaRank, int Seed, int TrainRows,
     int TestRows, IReadOnlyList<int> Classes, bool Tune, bool Ood, int SpeedImages, int TrainImages,
     int DigitsEvery, NiceOptions PixelNice, string CacheFolder, string MnistFolder,
-    Nice.MLNet.Images.NiceImageFeatureLayout Layout = Nice.MLNet.Images.NiceImageFeatureLayout.GlobalPool,
+    Nice.MLNet.Images.NiceImageFeatureLayout Layout = Nice.MLNet.Images.NiceImageFeatureLayout.Grid,
     int? WhiteningRank = null)
 {
     /// <summary>True when the run uses fewer training images or digits than the full benchmark.</summary>

@@ -61,8 +61,8 @@ public sealed class AnomalyBenchCommand : Command
     private readonly Option<double?> shrinkageOption = CliOptions.OptionalDouble("--shrinkage", "fashion-features: "
         + "fixed whitening shrinkage [default: Ledoit-Wolf]", 0, 1);
     private readonly Option<string> layoutOption = CliOptions.Choice("--layout", "fashion-features: which ResNet-18 "
-        + "activations make the features (pool = the 512-d global pool; grid = layer2 4x4 + layer3 4x4 overlapping "
-        + "cell means + the pool, 6,656-d)", "pool", new[] { "pool", "grid" });
+        + "activations make the features (grid = layer2 4x4 + layer3 4x4 overlapping cell means + the pool, 6,656-d, "
+        + "the library's default; pool = the 512-d global pool)", "grid", new[] { "grid", "pool" });
     private readonly Option<int?> whiteningRankOption = CliOptions.OptionalInt("--whitening-rank", "fashion-features: "
         + "the rank of the probabilistic-PCA whitening covariance; 0 = Ledoit-Wolf shrinkage instead [default: the "
         + "library's, 256]", min: 0);

@@ -11,13 +11,13 @@ namespace Nice.MLNet.Images;
 
 /// <summary>
 /// Anomaly detection on pretrained image features, assembled as one ML.NET estimator: [<c>LoadImages</c>] →
-/// <c>ResizeImages(224, 224)</c> → <c>ExtractPixels()</c> → <c>DnnFeaturizeImage</c> (the model the application
-/// selects, e.g. ResNet-18; or, with <see cref="NiceImageFeatureLayout.Grid"/>, ResNet-18 with its layer2/layer3 grids
-/// through <c>ApplyOnnxModel</c>) → √x → a density model (<see cref="NiceAnomalyEstimator"/>, by default the
-/// full-covariance Gaussian). Every step is a built-in ML.NET transform or the NICE detector, so the fitted chain saves
-/// with <c>mlContext.Model.Save</c> as one zip (both ONNX graphs of the featurizer included) and loads with
-/// <c>mlContext.Model.Load</c> (ONNX Runtime runs the featurizer and the density model) or
-/// <c>mlContext.Model.LoadNice</c> (the density model batched).
+/// <c>ResizeImages(224, 224)</c> → <c>ExtractPixels()</c> → ResNet-18 through <c>ApplyOnnxModel</c> (by default
+/// <see cref="NiceImageFeatureLayout.Grid"/>: its layer2/layer3 grids and pool; or the pool alone, or
+/// <c>DnnFeaturizeImage</c> with the model the application selects) → √x → a density model
+/// (<see cref="NiceAnomalyEstimator"/>, by default the full-covariance Gaussian). Every step is a built-in ML.NET
+/// transform or the NICE detector, so the fitted chain saves with <c>mlContext.Model.Save</c> as one zip (both ONNX
+/// graphs of the featurizer included) and loads with <c>mlContext.Model.Load</c> (ONNX Runtime runs the featurizer
+/// and the density model) or <c>mlContext.Model.LoadNice</c> (the density model batched).
 /// </summary>
 /// <remarks>
 /// <see cref="Fit"/> featurizes each training image exactly once (the embeddings are cached in memory for the
@@ -36,23 +36,47 @@ public sealed class NiceImageFeatureEstimator : IEstimator<TransformerChain<ITra
     private readonly NiceAnomalyEstimator detector;
 
     /// <summary>
-    /// The estimator; <paramref name="modelFactory"/> selects the featurizer as for <c>DnnFeaturizeImage</c>, e.g.
-    /// <c>m =&gt; m.ModelSelector.ResNet18(mlContext, m.OutputColumn, m.InputColumn)</c> (package
-    /// <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c>, which the application references: its model files are copied
-    /// next to the application at build time). Options are copied and validated now.
+    /// The estimator with ResNet-18 read from the package <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c>'s files
+    /// (<see cref="NiceImageFeatures.ModelDirectory"/>; the application references the package, which copies them next
+    /// to it at build time), in <see cref="NiceImageFeatureOptions.Layout"/> (default
+    /// <see cref="NiceImageFeatureLayout.Grid"/>). Options are copied and validated now.
+    /// </summary>
+    public NiceImageFeatureEstimator(NiceImageFeatureOptions? options = null)
+        : this(options, null)
+    {
+    }
+
+    /// <summary>
+    /// The estimator on the 512-d pool of the featurizer <paramref name="modelFactory"/> selects, as for
+    /// <c>DnnFeaturizeImage</c>, e.g. <c>m =&gt; m.ModelSelector.ResNet18(mlContext, m.OutputColumn,
+    /// m.InputColumn)</c> (package <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c>, which the application references).
+    /// <see cref="NiceImageFeatureOptions.Layout"/> must be null or <see cref="NiceImageFeatureLayout.GlobalPool"/>:
+    /// the grid reads ResNet-18's files itself, so a factory is never silently ignored. Options are copied and
+    /// validated now.
     /// </summary>
     public NiceImageFeatureEstimator(
         Func<DnnImageFeaturizerInput, EstimatorChain<ColumnCopyingTransformer>> modelFactory,
         NiceImageFeatureOptions? options = null)
+        : this(options, modelFactory ?? throw new ArgumentNullException(nameof(modelFactory)))
     {
-        ArgumentNullException.ThrowIfNull(modelFactory);
+    }
+
+    private NiceImageFeatureEstimator(NiceImageFeatureOptions? options,
+        Func<DnnImageFeaturizerInput, EstimatorChain<ColumnCopyingTransformer>>? modelFactory)
+    {
         this.options = (options ?? new NiceImageFeatureOptions()).Clone();
         this.options.Validate();
-        ml = new MLContext(this.options.Detector.Nice.Seed);
         var o = this.options;
+        if (modelFactory is not null && o.Layout == NiceImageFeatureLayout.Grid)
+            throw new ArgumentException("NiceImageFeatureOptions.Layout is Grid, but a model factory was given: the "
+                + "grid reads ResNet-18's files itself and cannot use it. Call ImageFeatures(options) without a model "
+                + "factory for the grid, or leave Layout null (= GlobalPool) to use the factory's model.",
+                nameof(options));
+        Layout = o.Layout ?? (modelFactory is null ? NiceImageFeatureLayout.Grid : NiceImageFeatureLayout.GlobalPool);
+        ml = new MLContext(o.Detector.Nice.Seed);
         if (o.ImagePathColumnName is { } path)
             loader = ml.Transforms.LoadImages(o.ImageColumnName, o.ImageFolder, path);
-        if (o.Layout == NiceImageFeatureLayout.Grid)
+        if (Layout == NiceImageFeatureLayout.Grid)
         {
             featurizer = NiceImageFeatures.GridFeaturizer(ml, o.ImageColumnName, o.EmbeddingColumnName);
             embeddingTransform = NiceImageFeatures.GridEmbeddingTransform(ml, o.EmbeddingTransform,
@@ -60,12 +84,19 @@ public sealed class NiceImageFeatureEstimator : IEstimator<TransformerChain<ITra
         }
         else
         {
-            featurizer = NiceImageFeatures.Featurizer(ml, modelFactory, o.ImageColumnName, o.EmbeddingColumnName);
+            featurizer = modelFactory is null
+                ? NiceImageFeatures.PoolFeaturizer(ml, o.ImageColumnName, o.EmbeddingColumnName)
+                : NiceImageFeatures.Featurizer(ml, modelFactory, o.ImageColumnName, o.EmbeddingColumnName);
             embeddingTransform = NiceImageFeatures.EmbeddingTransform(ml, o.EmbeddingTransform, o.EmbeddingColumnName,
                 o.Detector.FeatureColumnName);
         }
         detector = new NiceAnomalyEstimator(o.Detector);
     }
+
+    /// <summary>The layout the features are made in: <see cref="NiceImageFeatureOptions.Layout"/>, or when that is
+    /// null, <see cref="NiceImageFeatureLayout.Grid"/> without a model factory and
+    /// <see cref="NiceImageFeatureLayout.GlobalPool"/> with one.</summary>
+    public NiceImageFeatureLayout Layout { get; }
 
     /// <summary>
     /// Featurizes the training images once, fits the density model on their features and calibrates its threshold;
@@ -78,7 +109,7 @@ public sealed class NiceImageFeatureEstimator : IEstimator<TransformerChain<ITra
         var data = input;
         if (loader is not null) data = Add(steps, loader.Fit(data), data);
         var embedded = Add(steps, featurizer.Fit(data), data);
-        var cached = ml.Data.Cache(embedded, options.Layout == NiceImageFeatureLayout.Grid
+        var cached = ml.Data.Cache(embedded, Layout == NiceImageFeatureLayout.Grid
             ? NiceImageFeatures.GridBlockColumns(options.EmbeddingColumnName)
                 .Append(options.EmbeddingColumnName).ToArray()
             : new[] { options.EmbeddingColumnName });

@@ -24,10 +24,15 @@ public sealed class NiceImageFeatureOptions
     /// <summary>The folder <see cref="ImagePathColumnName"/>'s paths are relative to; null = as given.</summary>
     public string? ImageFolder { get; set; }
 
-    /// <summary>Which activations make the features: <see cref="NiceImageFeatureLayout.GlobalPool"/> (512) or
-    /// <see cref="NiceImageFeatureLayout.Grid"/> (6,656, coarse position kept). Default
-    /// <see cref="NiceImageFeatureLayout.GlobalPool"/>.</summary>
-    public NiceImageFeatureLayout Layout { get; set; } = NiceImageFeatureLayout.GlobalPool;
+    /// <summary>
+    /// Which activations make the features: <see cref="NiceImageFeatureLayout.Grid"/> (6,656, coarse position kept)
+    /// or <see cref="NiceImageFeatureLayout.GlobalPool"/> (512). Default null = the estimator's own:
+    /// <see cref="NiceImageFeatureLayout.Grid"/> for <c>ImageFeatures(options)</c>, the more accurate layout on the
+    /// Fashion-MNIST benchmark (0.9505 against 0.9421 mean AUROC, README);
+    /// <see cref="NiceImageFeatureLayout.GlobalPool"/> for <c>ImageFeatures(modelFactory, options)</c>, whose
+    /// factory's model gives the pool only (that overload refuses <see cref="NiceImageFeatureLayout.Grid"/>).
+    /// </summary>
+    public NiceImageFeatureLayout? Layout { get; set; }
 
     /// <summary>Output column of the ResNet-18 features, as the network gives them (512 floats, or 6,656 with
     /// <see cref="NiceImageFeatureLayout.Grid"/>). Default "ImageEmbedding".</summary>
@@ -106,7 +111,7 @@ public sealed class NiceImageFeatureOptions
         if (ImagePathColumnName is not null && string.IsNullOrWhiteSpace(ImagePathColumnName))
             throw new ArgumentException("NiceImageFeatureOptions.ImagePathColumnName must name a column or be null.",
                 nameof(ImagePathColumnName));
-        if (!Enum.IsDefined(Layout))
+        if (Layout is { } layout && !Enum.IsDefined(layout))
             throw new ArgumentOutOfRangeException(nameof(Layout), Layout,
                 "NiceImageFeatureOptions.Layout is not a NiceImageFeatureLayout value.");
         if (!Enum.IsDefined(EmbeddingTransform))

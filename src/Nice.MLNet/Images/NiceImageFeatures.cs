@@ -122,25 +122,50 @@ public static class NiceImageFeatures
         string embeddingColumnName = "ImageEmbedding")
     {
         ArgumentNullException.ThrowIfNull(mlContext);
-        string prepFile = ModelFile("ResNetPrepOnnx", "ResNetPreprocess.onnx");
         string network = ResNetGridTaps.GridModelFile(ModelFile("ResNet18Onnx", "ResNet18.onnx"));
-        string resized = embeddingColumnName + ".Resized", pixels = embeddingColumnName + ".Pixels";
-        var blocks = ResNetGridTaps.Blocks;
         var names = GridBlockColumns(embeddingColumnName);
-        var outputs = blocks.Select(b => b.Output).ToArray();
-        return mlContext.Transforms.ResizeImages(resized, ImageSize, ImageSize, imageColumnName)
-            .Append(mlContext.Transforms.ExtractPixels(pixels, resized))
-            .Append(mlContext.Transforms.CopyColumns(ResNetGridTaps.PreprocessInput, pixels))
-            .Append(mlContext.Transforms.ApplyOnnxModel(ResNetGridTaps.PreprocessOutput, ResNetGridTaps.PreprocessInput,
-                prepFile))
-            .Append(mlContext.Transforms.CopyColumns(ResNetGridTaps.NetworkInput, ResNetGridTaps.PreprocessOutput))
-            .Append(mlContext.Transforms.ApplyOnnxModel(outputs, new[] { ResNetGridTaps.NetworkInput }, network))
-            .Append(mlContext.Transforms.CopyColumns(names[0], outputs[0]))
-            .Append(mlContext.Transforms.CopyColumns(names[1], outputs[1]))
-            .Append(mlContext.Transforms.CopyColumns(names[2], outputs[2]))
-            .Append(mlContext.Transforms.Concatenate(embeddingColumnName, names))
-            .Append(mlContext.Transforms.DropColumns(new[] { resized, pixels, ResNetGridTaps.PreprocessInput,
-                ResNetGridTaps.PreprocessOutput, ResNetGridTaps.NetworkInput }.Concat(outputs).ToArray()));
+        return OnnxFeaturizer(mlContext, network, ResNetGridTaps.Blocks.Select(b => b.Output).ToArray(), names,
+                imageColumnName, embeddingColumnName)
+            .Append(mlContext.Transforms.Concatenate(embeddingColumnName, names));
+    }
+
+    /// <summary>
+    /// The featurizing steps of <see cref="NiceImageFeatureLayout.GlobalPool"/> without a model factory: the steps of
+    /// <see cref="GridFeaturizer"/> with the package's ResNet18.onnx as it is, its global average pool written to
+    /// <paramref name="embeddingColumnName"/> (512 floats) — the same ONNX graphs and steps as <c>DnnFeaturizeImage</c>
+    /// with ML.NET's ResNet-18 selector, so the same embedding. Throws <see cref="FileNotFoundException"/> naming the
+    /// file and the package when the model files are missing.
+    /// </summary>
+    public static IEstimator<ITransformer> PoolFeaturizer(MLContext mlContext, string imageColumnName = "Image",
+        string embeddingColumnName = "ImageEmbedding")
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        return OnnxFeaturizer(mlContext, ModelFile("ResNet18Onnx", "ResNet18.onnx"),
+            new[] { ResNetGridTaps.PoolOutput }, new[] { embeddingColumnName }, imageColumnName, embeddingColumnName);
+    }
+
+    /// <summary>Resize, pixels, the preprocessing graph, <paramref name="network"/>; its
+    /// <paramref name="outputs"/> copied to <paramref name="columns"/> and every intermediate column dropped.</summary>
+    private static EstimatorChain<ITransformer> OnnxFeaturizer(MLContext mlContext, string network, string[] outputs,
+        string[] columns, string imageColumnName, string embeddingColumnName)
+    {
+        string prepFile = ModelFile("ResNetPrepOnnx", "ResNetPreprocess.onnx");
+        string resized = embeddingColumnName + ".Resized", pixels = embeddingColumnName + ".Pixels";
+        var steps = new EstimatorChain<ITransformer>()
+            .Append<ITransformer>(mlContext.Transforms.ResizeImages(resized, ImageSize, ImageSize, imageColumnName))
+            .Append<ITransformer>(mlContext.Transforms.ExtractPixels(pixels, resized))
+            .Append<ITransformer>(mlContext.Transforms.CopyColumns(ResNetGridTaps.PreprocessInput, pixels))
+            .Append<ITransformer>(mlContext.Transforms.ApplyOnnxModel(ResNetGridTaps.PreprocessOutput,
+                ResNetGridTaps.PreprocessInput, prepFile))
+            .Append<ITransformer>(mlContext.Transforms.CopyColumns(ResNetGridTaps.NetworkInput,
+                ResNetGridTaps.PreprocessOutput))
+            .Append<ITransformer>(mlContext.Transforms.ApplyOnnxModel(outputs, new[] { ResNetGridTaps.NetworkInput },
+                network));
+        for (int i = 0; i < outputs.Length; i++)
+            steps = steps.Append<ITransformer>(mlContext.Transforms.CopyColumns(columns[i], outputs[i]));
+        var dropped = new[] { resized, pixels, ResNetGridTaps.PreprocessInput, ResNetGridTaps.PreprocessOutput,
+            ResNetGridTaps.NetworkInput }.Concat(outputs).ToArray();
+        return steps.Append<ITransformer>(mlContext.Transforms.DropColumns(dropped));
     }
 
     private static string ModelFile(string folder, string file)

@@ -10,8 +10,8 @@ namespace Nice.MLNet.Tests.Packaging;
 
 /// <summary>
 /// Issue 17's one zip, in a fresh process (<see cref="ImageScoringApp"/>: a new console app built from the packed
-/// package, what a user deploys): the ResNet-18 feature detectors fitted and saved here, pool layout
-/// (<see cref="ImageFeatureFixture"/>) and grid layout (<see cref="ImageFeatureGridFixture"/>), load with
+/// package, what a user deploys): the ResNet-18 feature detectors fitted and saved here, the defaults (grid layout,
+/// <see cref="ImageFeatureFixture"/>) and a model factory's pool (<see cref="ImageFeaturePoolFixture"/>), load with
 /// <c>mlContext.Model.Load</c> (ONNX Runtime runs the featurizer and the density model) and with <c>LoadNice</c>
 /// (batched), and both score the same images as the fitted pipeline did, within 1e-3. The grid app also runs with a
 /// temp directory of its own (<c>TMPDIR</c>) and checks that fitting, saving and loading models leaves nothing there
@@ -22,16 +22,16 @@ namespace Nice.MLNet.Tests.Packaging;
 [Trait("Category", "Slow"), Trait("Category", "Package")]
 [Collection(PackedLibraryCollection.Name)]
 public sealed class ImageFeatureZipFreshProcessTests
-    : IClassFixture<ImageFeatureFixture>, IClassFixture<ImageFeatureGridFixture>, IDisposable
+    : IClassFixture<ImageFeaturePoolFixture>, IClassFixture<ImageFeatureFixture>, IDisposable
 {
     private readonly PackedLibrary packed;
-    private readonly ImageFeatureFixture pool;
-    private readonly ImageFeatureGridFixture grid;
+    private readonly ImageFeaturePoolFixture pool;
+    private readonly ImageFeatureFixture grid;
     private readonly ITestOutputHelper output;
     private readonly List<string> apps = new();
 
-    public ImageFeatureZipFreshProcessTests(PackedLibrary packed, ImageFeatureFixture pool,
-        ImageFeatureGridFixture grid, ITestOutputHelper output)
+    public ImageFeatureZipFreshProcessTests(PackedLibrary packed, ImageFeaturePoolFixture pool,
+        ImageFeatureFixture grid, ITestOutputHelper output)
     {
         this.packed = packed;
         this.pool = pool;
@@ -78,15 +78,13 @@ public sealed class ImageFeatureZipFreshProcessTests
             $"expected only the shared grid network Nice.MLNet/ResNet18-grid-*.onnx in the temp directory, found: {left}");
     }
 
-    /// <summary>After the app has scored the grid zip: fit the grid detector twice (both fits share one patched
-    /// network) and save it; fit, save, Model.Load and LoadNice a NICE transform and a NICE detector on a table.
+    /// <summary>After the app has scored the grid zip: fit the default (grid) detector twice (both fits share one
+    /// patched network) and save it; fit, save, Model.Load and LoadNice a NICE transform and a NICE detector on a table.
     /// Everything is disposed.</summary>
     private const string Statements = """
         for (int i = 0; i < 2; i++)
         {
-            using var grid = ml.AnomalyDetection.Trainers.ImageFeatures(
-                m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn),
-                new NiceImageFeatureOptions { Layout = NiceImageFeatureLayout.Grid }).Fit(data);
+            using var grid = ml.AnomalyDetection.Trainers.ImageFeatures().Fit(data);
             if (i == 0) ml.Model.Save(grid, data.Schema, "fitted.zip");
         }
 

@@ -68,7 +68,8 @@ public sealed class ReadmeCodeTests : IDisposable
         {
             string project = Directory.CreateDirectory(Path.Combine(dir, block.Name)).FullName;
             // A block on image features references the model package as the README tells its reader to.
-            string items = block.Code.Contains("ModelSelector.ResNet18") ? ConsumerProject.ResNet18Reference : "";
+            string items = block.Code.Contains("ModelSelector.ResNet18") || block.Code.Contains(".ImageFeatures(")
+                ? ConsumerProject.ResNet18Reference : "";
             File.WriteAllText(Path.Combine(project, block.Name + ".csproj"),
                 ConsumerProject.Csproj(packed.Version, extraItems: items));
             File.WriteAllText(Path.Combine(project, "Program.cs"), block.Code);
