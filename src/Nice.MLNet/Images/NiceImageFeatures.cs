@@ -33,8 +33,9 @@ public static class NiceImageFeatures
     public const string ResNet18Package = "Microsoft.ML.DnnImageFeaturizer.ResNet18";
 
     /// <summary>
-    /// Where ML.NET's ResNet-18 selector looks for the model files at fit time: <c>DnnImageModels</c> beside the
-    /// application (the package's build step copies them there). A saved model holds the graphs and needs no folder.
+    /// Where the model files are read at fit time, by <see cref="GridFeaturizer"/>, <see cref="PoolFeaturizer"/> and
+    /// ML.NET's ResNet-18 selector: <c>DnnImageModels</c> beside the application (the package's build step copies them
+    /// there). A saved model holds the graphs and needs no folder.
     /// </summary>
     public static string ModelDirectory => Path.Combine(AppContext.BaseDirectory, "DnnImageModels");
 
