@@ -15,7 +15,8 @@ public enum NiceImageFeatureLayout
     /// package's file is not changed; the patched graph is saved in the model zip). The embedding transform applies to
     /// each of the three blocks on its own (√x, then unit length per block), and the blocks are concatenated. The
     /// default of <c>ImageFeatures(options)</c>: 0.9505 mean AUROC on Fashion-MNIST one-class against 0.9421 for
-    /// <see cref="GlobalPool"/> (README).
+    /// <see cref="GlobalPool"/>. With normal images of several kinds (all ten garments against MNIST digits) the pool
+    /// vector caught more at a strict false-alarm budget (README).
     /// </summary>
     Grid = 1,
 }
