@@ -125,6 +125,22 @@ public class ImageFeatureFixture : IDisposable
             loaded.Transform(TestData).GetColumn<bool>("PredictedLabel").ToArray());
     }
 
+    /// <summary>
+    /// Fit read each training image once (the embeddings are cached for the detector's passes), and the other clothes
+    /// score above the trousers: AUROC ≥ 0.9 over the 20 test images. No ".Pixels" column is left in the output.
+    /// </summary>
+    public void AssertFeaturizedOnce_AndOtherClothesScoreAboveTrousers(ITestOutputHelper output)
+    {
+        Assert.Equal(TrainCount, RowsReadByFit);
+        var normal = Scores.Take(TestNormal).ToArray();
+        var other = Scores.Skip(TestNormal).ToArray();
+        double auc = AnomalyRanking.Evaluate(Ml, normal, other).AreaUnderRocCurve;
+        output.WriteLine($"{Estimator.Layout}: AUROC on {normal.Length} trousers vs {other.Length} others: {auc:F3}");
+        Assert.True(auc >= 0.9,
+            $"AUROC {auc:F3}: a Gaussian on ResNet-18 features should tell trousers from other clothes");
+        Assert.DoesNotContain(Scored.Schema, c => c.Name.EndsWith(".Pixels", StringComparison.Ordinal));
+    }
+
     private static IEnumerable<ITransformer> Flatten(ITransformer t)
         => t is IEnumerable<ITransformer> chain ? chain.SelectMany(Flatten) : new[] { t };
 

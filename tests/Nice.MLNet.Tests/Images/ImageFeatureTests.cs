@@ -1,11 +1,8 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Nice.MLNet.Anomaly;
-using Nice.MLNet.Cli.Metrics;
 using Nice.MLNet.Images;
 using Xunit;
 using Xunit.Abstractions;
@@ -67,15 +64,7 @@ public sealed class ImageFeatureTests : IClassFixture<ImageFeatureFixture>
 
     [Fact]
     public void Defaults_FeaturizeEachTrainingImageOnce_AndScoreOtherClothesAboveTrousers()
-    {
-        Assert.Equal(ImageFeatureFixture.TrainCount, f.RowsReadByFit);
-        var normal = f.Scores.Take(ImageFeatureFixture.TestNormal).ToArray();
-        var other = f.Scores.Skip(ImageFeatureFixture.TestNormal).ToArray();
-        double auc = AnomalyRanking.Evaluate(f.Ml, normal, other).AreaUnderRocCurve;
-        output.WriteLine($"grid layout: AUROC on {normal.Length} trousers vs {other.Length} others: {auc:F3}");
-        Assert.True(auc >= 0.9, $"AUROC {auc:F3}: a Gaussian on ResNet-18 features should tell trousers from other clothes");
-        Assert.DoesNotContain(f.Scored.Schema, c => c.Name.EndsWith(".Pixels", StringComparison.Ordinal));
-    }
+        => f.AssertFeaturizedOnce_AndOtherClothesScoreAboveTrousers(output);
 
     [Fact]
     public void TheWholePipeline_SavesAsOneZip_AndLoadsWithModelLoadAndLoadNice_WithTheSameScores()
