@@ -8,7 +8,7 @@ namespace Nice.MLNet.ImageFeatures;
 
 /// <summary>
 /// The featurizer package's two ONNX models (ResNetPreprocess.onnx, ResNet18.onnx) run on batches with ONNX Runtime directly: the
-/// fixed batch dimension 1 of both graphs is made symbolic (<see cref="OnnxBatchPatch"/>), so one Run call featurizes N images.
+/// fixed batch dimension 1 of both graphs is made symbolic (<c>OnnxBatchDimension</c> of the library), so one Run call featurizes N images.
 /// Input: N planar R,G,B 224x224 images on 0..255 (what ExtractPixels gives); output: N x 512 (ResNet-18's global average pool).
 /// </summary>
 public sealed class ResNetBatchFeaturizer : IDisposable
@@ -27,7 +27,7 @@ public sealed class ResNetBatchFeaturizer : IDisposable
     }
 
     private static byte[] Patched(string path)
-        => File.Exists(path) ? OnnxBatchPatch.SymbolicBatch(File.ReadAllBytes(path))
+        => File.Exists(path) ? Nice.MLNet.Images.OnnxBatchDimension.MakeSymbolic(File.ReadAllBytes(path))
             : throw new FileNotFoundException($"{path} not found: reference Microsoft.ML.DnnImageFeaturizer.ResNet18 (it copies DnnImageModels/ to the output folder).", path);
 
     /// <summary>Features of <paramref name="count"/> images laid out one after another in <paramref name="pixels"/> (count x 3 x 224 x 224).</summary>

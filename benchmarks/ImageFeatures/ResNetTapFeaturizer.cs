@@ -10,7 +10,7 @@ namespace Nice.MLNet.ImageFeatures;
 
 /// <summary>
 /// ResNet-18 with its intermediate stages pooled: the featurizer package's ResNet18.onnx, batch made symbolic
-/// (<see cref="OnnxBatchPatch"/>) and a GlobalAveragePool output added after the last ReLU of layer1, layer2 and layer3
+/// (<c>OnnxBatchDimension</c> of the library) and a GlobalAveragePool output added after the last ReLU of layer1, layer2 and layer3
 /// (the library's <c>OnnxPooledOutputs</c>, as for its grid layout; tensor names read with `image-features inspect --nodes 100`). One Run gives, per image,
 /// layer1 (64) | layer2 (128) | layer3 (256) | the network's own 7x7 average pool (512) = 960 floats, in that order
 /// (layout "gap"; see <see cref="Layout"/> for "grid").
@@ -70,10 +70,10 @@ public sealed class ResNetTapFeaturizer : IDisposable
             IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
-        preprocess = new InferenceSession(OnnxBatchPatch.SymbolicBatch(Read(Path.Combine(modelDirectory, "ResNetPrepOnnx", "ResNetPreprocess.onnx"))), options);
+        preprocess = new InferenceSession(Nice.MLNet.Images.OnnxBatchDimension.MakeSymbolic(Read(Path.Combine(modelDirectory, "ResNetPrepOnnx", "ResNetPreprocess.onnx"))), options);
         var taps = Blocks.Where(b => b.Name != "pool512").Select(b => new OnnxPooledOutputs.Tap(b.Tensor, b.Channels, b.Kernel, b.Grid, b.Stride)).ToList();
         network = new InferenceSession(OnnxPooledOutputs.Add(
-            OnnxBatchPatch.SymbolicBatch(Read(Path.Combine(modelDirectory, "ResNet18Onnx", "ResNet18.onnx"))), taps, batchParameter: "N"), options);
+            Nice.MLNet.Images.OnnxBatchDimension.MakeSymbolic(Read(Path.Combine(modelDirectory, "ResNet18Onnx", "ResNet18.onnx"))), taps, batchParameter: "N"), options);
         outputs = Blocks.Select(b => b.Name == "pool512" ? b.Tensor : OnnxPooledOutputs.OutputOf(b.Tensor, b.Kernel, b.Stride)).ToArray();
         var missing = outputs.Where(o => !network.OutputMetadata.ContainsKey(o)).ToArray();
         if (missing.Length > 0) throw new InvalidDataException($"patched ResNet18.onnx lacks outputs {string.Join(", ", missing)}.");

@@ -20,9 +20,12 @@ namespace Nice.MLNet.Images;
 /// and the density model) or <c>mlContext.Model.LoadNice</c> (the density model batched).
 /// </summary>
 /// <remarks>
-/// <see cref="Fit"/> featurizes each training image exactly once (the embeddings are cached in memory for the
-/// density model's training and threshold passes); written as a plain chain of estimators, every trainable step after
-/// the featurizer would read its images through the network again unless a cache checkpoint is added. Featurization
+/// <see cref="Fit"/> featurizes each training image exactly once and keeps the embeddings in memory for the density
+/// model's training and threshold passes; written as a plain chain of estimators, every trainable step after the
+/// featurizer would read its images through the network again unless a cache checkpoint is added. Without a model
+/// factory, Fit runs the package's graphs on batches of <see cref="NiceImageFeatures.FitBatchSize"/> images per ONNX
+/// Runtime call (the same graphs as the fitted chain's <c>ApplyOnnxModel</c> steps, which score one image per call;
+/// the same embeddings); with a factory, <c>DnnFeaturizeImage</c> runs one image per call. Featurization
 /// dominates the cost: ResNet-18 is ≈ 1.8 G multiply-adds per image (≈ 22–26 images per CPU-second measured), the
 /// Gaussian scores thousands of embeddings in that time.
 /// </remarks>
@@ -34,6 +37,7 @@ public sealed class NiceImageFeatureEstimator : IEstimator<TransformerChain<ITra
     private readonly IEstimator<ITransformer> featurizer;
     private readonly IEstimator<ITransformer> embeddingTransform;
     private readonly NiceAnomalyEstimator detector;
+    private readonly bool batched;
 
     /// <summary>
     /// The estimator with ResNet-18 read from the package <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c>'s files
@@ -73,6 +77,7 @@ public sealed class NiceImageFeatureEstimator : IEstimator<TransformerChain<ITra
                 + "factory for the grid, or leave Layout null (= GlobalPool) to use the factory's model.",
                 nameof(options));
         Layout = o.Layout ?? (modelFactory is null ? NiceImageFeatureLayout.Grid : NiceImageFeatureLayout.GlobalPool);
+        batched = modelFactory is null;
         ml = new MLContext(o.Detector.Nice.Seed);
         if (o.ImagePathColumnName is { } path)
             loader = ml.Transforms.LoadImages(o.ImageColumnName, o.ImageFolder, path);
@@ -108,11 +113,13 @@ public sealed class NiceImageFeatureEstimator : IEstimator<TransformerChain<ITra
         var steps = new List<ITransformer>();
         var data = input;
         if (loader is not null) data = Add(steps, loader.Fit(data), data);
-        var embedded = Add(steps, featurizer.Fit(data), data);
-        var cached = ml.Data.Cache(embedded, Layout == NiceImageFeatureLayout.Grid
-            ? NiceImageFeatures.GridBlockColumns(options.EmbeddingColumnName)
-                .Append(options.EmbeddingColumnName).ToArray()
-            : new[] { options.EmbeddingColumnName });
+        var fittedFeaturizer = featurizer.Fit(data);
+        steps.Add(fittedFeaturizer);
+        var featurized = fittedFeaturizer.GetOutputSchema(data.Schema);
+        var cached = batched
+            ? BatchedFeaturization.Embed(ml, data, Layout, options.ImageColumnName, options.EmbeddingColumnName,
+                featurized)
+            : ml.Data.Cache(fittedFeaturizer.Transform(data), options.EmbeddingColumnName);
         var features = Add(steps, embeddingTransform.Fit(cached), cached);
         steps.Add(detector.Fit(features));
         return new TransformerChain<ITransformer>(steps.ToArray());

@@ -40,14 +40,15 @@ internal static class ResNetGridTaps
     };
 
     /// <summary>
-    /// The package's ResNet18.onnx bytes with the grid outputs added. Throws
+    /// The package's ResNet18.onnx bytes with the grid outputs added (their batch dimension 1, or
+    /// <paramref name="batchParameter"/> for a model whose batch was made symbolic). Throws
     /// <see cref="InvalidDataException"/> naming the package when the model is not the one the taps were read from.
     /// </summary>
-    public static byte[] AddGridOutputs(byte[] model)
+    public static byte[] AddGridOutputs(byte[] model, string? batchParameter = null)
     {
         try
         {
-            return OnnxPooledOutputs.Add(model, Taps);
+            return OnnxPooledOutputs.Add(model, Taps, batchParameter);
         }
         catch (InvalidDataException e)
         {
