@@ -159,7 +159,8 @@ public static class FeatureBench
         // Fit on the same images, twice each, alternating: the library's (the graphs on batches), and the same
         // detector composed by hand (the featurizer one image per call through a cache checkpoint).
         var view = EmbeddingCache.ImageView(ml, images);
-        var byHand = (layout == NiceImageFeatureLayout.Grid
+        // (ApplyOnnxModel's estimator returns the same transformer from every Fit, so each fit composes its own.)
+        IEstimator<ITransformer> ByHand() => (layout == NiceImageFeatureLayout.Grid
                 ? NiceImageFeatures.GridFeaturizer(ml).AppendCacheCheckpoint(ml)
                     .Append(NiceImageFeatures.GridEmbeddingTransform(ml, NiceEmbeddingTransform.SquareRootL2Normalized))
                 : NiceImageFeatures.PoolFeaturizer(ml).AppendCacheCheckpoint(ml)
@@ -170,7 +171,7 @@ public static class FeatureBench
             ($"ImageFeatures(Layout = {layout}).Fit, {NiceImageFeatures.FitBatchSize} images per ONNX Runtime call",
                 () => ml.AnomalyDetection.Trainers.ImageFeatures(new NiceImageFeatureOptions { Layout = layout })
                     .Fit(view)),
-            ("the same detector composed by hand, one image per call", () => byHand.Fit(view)),
+            ("the same detector composed by hand, one image per call", () => (IDisposable)ByHand().Fit(view)),
         };
         for (int round = 1; round <= 2; round++)
             foreach (var (name, fit) in fits)

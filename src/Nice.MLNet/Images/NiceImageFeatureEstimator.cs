@@ -33,11 +33,9 @@ public sealed class NiceImageFeatureEstimator : IEstimator<TransformerChain<ITra
 {
     private readonly NiceImageFeatureOptions options;
     private readonly MLContext ml;
-    private readonly IEstimator<ITransformer>? loader;
-    private readonly IEstimator<ITransformer> featurizer;
-    private readonly IEstimator<ITransformer> embeddingTransform;
+    private readonly Func<DnnImageFeaturizerInput, EstimatorChain<ColumnCopyingTransformer>>? modelFactory;
+    private readonly Steps schemaSteps;
     private readonly NiceAnomalyEstimator detector;
-    private readonly bool batched;
 
     /// <summary>
     /// The estimator with ResNet-18 read from the package <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c>'s files
@@ -77,25 +75,36 @@ public sealed class NiceImageFeatureEstimator : IEstimator<TransformerChain<ITra
                 + "factory for the grid, or leave Layout null (= GlobalPool) to use the factory's model.",
                 nameof(options));
         Layout = o.Layout ?? (modelFactory is null ? NiceImageFeatureLayout.Grid : NiceImageFeatureLayout.GlobalPool);
-        batched = modelFactory is null;
+        this.modelFactory = modelFactory;
         ml = new MLContext(o.Detector.Nice.Seed);
-        if (o.ImagePathColumnName is { } path)
-            loader = ml.Transforms.LoadImages(o.ImageColumnName, o.ImageFolder, path);
-        if (Layout == NiceImageFeatureLayout.Grid)
-        {
-            featurizer = NiceImageFeatures.GridFeaturizer(ml, o.ImageColumnName, o.EmbeddingColumnName);
-            embeddingTransform = NiceImageFeatures.GridEmbeddingTransform(ml, o.EmbeddingTransform,
-                o.EmbeddingColumnName, o.Detector.FeatureColumnName);
-        }
-        else
-        {
-            featurizer = modelFactory is null
-                ? NiceImageFeatures.PoolFeaturizer(ml, o.ImageColumnName, o.EmbeddingColumnName)
-                : NiceImageFeatures.Featurizer(ml, modelFactory, o.ImageColumnName, o.EmbeddingColumnName);
-            embeddingTransform = NiceImageFeatures.EmbeddingTransform(ml, o.EmbeddingTransform, o.EmbeddingColumnName,
-                o.Detector.FeatureColumnName);
-        }
+        schemaSteps = NewSteps();
         detector = new NiceAnomalyEstimator(o.Detector);
+    }
+
+    /// <summary>The estimators before the detector.</summary>
+    private sealed record Steps(IEstimator<ITransformer>? Loader, IEstimator<ITransformer> Featurizer,
+        IEstimator<ITransformer> EmbeddingTransform);
+
+    /// <summary>
+    /// New estimators for the steps before the detector. ML.NET's <c>ApplyOnnxModel</c> and <c>DnnFeaturizeImage</c>
+    /// estimators return the same transformer (and ONNX Runtime session) from every Fit, so each Fit builds its own:
+    /// disposing one fitted model then leaves the others working. Throws naming the file and the package when the
+    /// model files are missing.
+    /// </summary>
+    private Steps NewSteps()
+    {
+        var o = options;
+        var loader = o.ImagePathColumnName is { } path
+            ? ml.Transforms.LoadImages(o.ImageColumnName, o.ImageFolder, path) : null;
+        if (Layout == NiceImageFeatureLayout.Grid)
+            return new Steps(loader, NiceImageFeatures.GridFeaturizer(ml, o.ImageColumnName, o.EmbeddingColumnName),
+                NiceImageFeatures.GridEmbeddingTransform(ml, o.EmbeddingTransform, o.EmbeddingColumnName,
+                    o.Detector.FeatureColumnName));
+        var featurizer = modelFactory is null
+            ? NiceImageFeatures.PoolFeaturizer(ml, o.ImageColumnName, o.EmbeddingColumnName)
+            : NiceImageFeatures.Featurizer(ml, modelFactory, o.ImageColumnName, o.EmbeddingColumnName);
+        return new Steps(loader, featurizer, NiceImageFeatures.EmbeddingTransform(ml, o.EmbeddingTransform,
+            o.EmbeddingColumnName, o.Detector.FeatureColumnName));
     }
 
     /// <summary>The layout the features are made in: <see cref="NiceImageFeatureOptions.Layout"/>, or when that is
@@ -110,13 +119,14 @@ public sealed class NiceImageFeatureEstimator : IEstimator<TransformerChain<ITra
     public TransformerChain<ITransformer> Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        var (loader, featurizer, embeddingTransform) = NewSteps();
         var steps = new List<ITransformer>();
         var data = input;
         if (loader is not null) data = Add(steps, loader.Fit(data), data);
         var fittedFeaturizer = featurizer.Fit(data);
         steps.Add(fittedFeaturizer);
         var featurized = fittedFeaturizer.GetOutputSchema(data.Schema);
-        var cached = batched
+        var cached = modelFactory is null
             ? BatchedFeaturization.Embed(ml, data, Layout, options.ImageColumnName, options.EmbeddingColumnName,
                 featurized)
             : ml.Data.Cache(fittedFeaturizer.Transform(data), options.EmbeddingColumnName);
@@ -135,9 +145,9 @@ public sealed class NiceImageFeatureEstimator : IEstimator<TransformerChain<ITra
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        var shape = loader?.GetOutputSchema(inputSchema) ?? inputSchema;
-        shape = featurizer.GetOutputSchema(shape);
-        shape = embeddingTransform.GetOutputSchema(shape);
+        var shape = schemaSteps.Loader?.GetOutputSchema(inputSchema) ?? inputSchema;
+        shape = schemaSteps.Featurizer.GetOutputSchema(shape);
+        shape = schemaSteps.EmbeddingTransform.GetOutputSchema(shape);
         return detector.GetOutputSchema(shape);
     }
 }

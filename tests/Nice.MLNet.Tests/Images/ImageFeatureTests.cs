@@ -88,6 +88,19 @@ public sealed class ImageFeatureTests : IClassFixture<ImageFeatureFixture>
     }
 
     [Fact]
+    public void OneEstimator_FittedTwice_GivesModelsThatOutliveEachOther()
+    {
+        // Refitting one estimator (a loop over folds, a retrain) and disposing the older model must not break the
+        // newer one: each fit has its own ONNX Runtime sessions.
+        var estimator = f.Ml.AnomalyDetection.Trainers.ImageFeatures();
+        var first = estimator.Fit(f.TrainData);
+        using var second = estimator.Fit(f.TrainData);
+        first.Dispose();
+        var scores = second.Transform(f.TestData).GetColumn<float>("Score").ToArray();
+        Assert.Equal(f.Scores, scores);
+    }
+
+    [Fact]
     public void GridFeaturizer_FittedTwice_GivesTheSameEmbeddings()
     {
         var ml = new MLContext(seed: 1);
