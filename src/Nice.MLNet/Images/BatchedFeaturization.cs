@@ -32,13 +32,10 @@ internal static class BatchedFeaturization
             .Fit(images).Transform(images);
         string resNet = NiceImageFeatures.ModelFile("ResNet18Onnx", "ResNet18.onnx");
         byte[] symbolic = OnnxBatchDimension.MakeSymbolic(File.ReadAllBytes(resNet));
-        bool grid = layout == NiceImageFeatureLayout.Grid;
-        string[] outputs = grid ? ResNetGridTaps.Blocks.Select(b => b.Output).ToArray()
-            : new[] { ResNetGridTaps.PoolOutput };
-        string[] columns = grid ? NiceImageFeatures.GridBlockColumns(embeddingColumnName)
-            : new[] { embeddingColumnName };
+        var (outputs, columns) = NiceImageFeatures.LayoutOutputs(layout, embeddingColumnName);
         int[] widths = columns.Select(c => ((VectorDataViewType)featurized[c].Type).Size).ToArray();
-        var network = grid ? ResNetGridTaps.AddGridOutputs(symbolic, OnnxBatchDimension.Parameter) : symbolic;
+        var network = layout == NiceImageFeatureLayout.Grid
+            ? ResNetGridTaps.AddGridOutputs(symbolic, OnnxBatchDimension.Parameter) : symbolic;
 
         var rows = columns.Select(_ => new List<float[]>()).ToArray();
         using (var resNetBatches = new BatchedResNet(NiceImageFeatures.ModelFile("ResNetPrepOnnx",

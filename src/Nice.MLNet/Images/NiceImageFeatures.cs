@@ -130,10 +130,9 @@ public static class NiceImageFeatures
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         string network = ResNetGridTaps.GridModelFile(ModelFile("ResNet18Onnx", "ResNet18.onnx"));
-        var names = GridBlockColumns(embeddingColumnName);
-        return OnnxFeaturizer(mlContext, network, ResNetGridTaps.Blocks.Select(b => b.Output).ToArray(), names,
-                imageColumnName, embeddingColumnName)
-            .Append(mlContext.Transforms.Concatenate(embeddingColumnName, names));
+        var (outputs, blocks) = LayoutOutputs(NiceImageFeatureLayout.Grid, embeddingColumnName);
+        return OnnxFeaturizer(mlContext, network, outputs, blocks, imageColumnName, embeddingColumnName)
+            .Append(mlContext.Transforms.Concatenate(embeddingColumnName, blocks));
     }
 
     /// <summary>
@@ -147,9 +146,21 @@ public static class NiceImageFeatures
         string embeddingColumnName = "ImageEmbedding")
     {
         ArgumentNullException.ThrowIfNull(mlContext);
-        return OnnxFeaturizer(mlContext, ModelFile("ResNet18Onnx", "ResNet18.onnx"),
-            new[] { ResNetGridTaps.PoolOutput }, new[] { embeddingColumnName }, imageColumnName, embeddingColumnName);
+        var (outputs, columns) = LayoutOutputs(NiceImageFeatureLayout.GlobalPool, embeddingColumnName);
+        return OnnxFeaturizer(mlContext, ModelFile("ResNet18Onnx", "ResNet18.onnx"), outputs, columns,
+            imageColumnName, embeddingColumnName);
     }
+
+    /// <summary>
+    /// The ResNet-18 outputs a layout reads and the columns they are copied to: the grid's three blocks
+    /// (<see cref="GridBlockColumns"/>), or the pool in <paramref name="embeddingColumnName"/>. The pipeline's
+    /// featurizers and the batched fit (<see cref="BatchedFeaturization"/>) both read it.
+    /// </summary>
+    internal static (string[] Outputs, string[] Columns) LayoutOutputs(NiceImageFeatureLayout layout,
+        string embeddingColumnName)
+        => layout == NiceImageFeatureLayout.Grid
+            ? (ResNetGridTaps.Blocks.Select(b => b.Output).ToArray(), GridBlockColumns(embeddingColumnName))
+            : (new[] { ResNetGridTaps.PoolOutput }, new[] { embeddingColumnName });
 
     /// <summary>Resize, pixels, the preprocessing graph, <paramref name="network"/>; its
     /// <paramref name="outputs"/> copied to <paramref name="columns"/> and every intermediate column dropped.</summary>
