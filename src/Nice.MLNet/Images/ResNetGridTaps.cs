@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.IO;
 using System.Security.Cryptography;
 
@@ -61,12 +62,32 @@ internal static class ResNetGridTaps
     /// The file holding <see cref="AddGridOutputs"/> of <paramref name="resNet18File"/>: <c>Nice.MLNet/ResNet18-grid-
     /// {hash}.onnx</c> in the temp directory, named after its content, written once (by rename, so never half
     /// written) and reused by every later fit, in this process and others. The graph goes to ML.NET by path: given as
-    /// a stream, ApplyOnnxModel copies it to a temp file of its own that it never deletes (64 MB a fit).
+    /// a stream, ApplyOnnxModel copies it to a temp file of its own that it never deletes (64 MB a fit). Within a
+    /// process the answer is remembered per source file (its full path, length and last write time) while the written
+    /// file is there with its length: every estimator and every fit asks, and reading, patching and hashing 64 MB took
+    /// 0.5–3 s a call.
     /// </summary>
     public static string GridModelFile(string resNet18File)
     {
+        var source = new FileInfo(resNet18File);
+        var key = (source.FullName, source.Length, source.LastWriteTimeUtc);
+        if (Written.TryGetValue(key, out var known) && new FileInfo(known.File) is { Exists: true } written
+            && written.Length == known.Length)
+            return known.File;
+        string file = WriteGridModelFile(resNet18File, out long length);
+        Written[key] = (file, length);
+        return file;
+    }
+
+    /// <summary>Grid model files written (or found) in this process, by source file.</summary>
+    private static readonly
+        ConcurrentDictionary<(string Path, long Length, DateTime Written), (string File, long Length)> Written = new();
+
+    private static string WriteGridModelFile(string resNet18File, out long length)
+    {
         byte[] graph = AddGridOutputs(File.ReadAllBytes(resNet18File));
         byte[] digest = SHA256.HashData(graph);
+        length = graph.Length;
         string folder = Path.Combine(Path.GetTempPath(), "Nice.MLNet");
         string name = $"ResNet18-grid-{Convert.ToHexString(digest)[..16].ToLowerInvariant()}.onnx";
         string file = Path.Combine(folder, name);
