@@ -29,14 +29,19 @@ internal sealed class BatchedResNet : IDisposable
     /// <param name="networkModel">ResNet18.onnx with its batch made symbolic and the outputs added.</param>
     /// <param name="outputs">The graph outputs to read, with <paramref name="widths"/> floats per image each.</param>
     /// <param name="widths">Floats per image of each output.</param>
-    public BatchedResNet(string preprocessFile, byte[] networkModel, string[] outputs, int[] widths)
+    /// <param name="options">ONNX Runtime's session options for both graphs (null = its defaults, as
+    /// <c>ApplyOnnxModel</c>); the caller keeps ownership.</param>
+    public BatchedResNet(string preprocessFile, byte[] networkModel, string[] outputs, int[] widths,
+        SessionOptions? options = null)
     {
         this.outputs = outputs;
         this.widths = widths;
-        preprocess = new InferenceSession(OnnxBatchDimension.MakeSymbolic(File.ReadAllBytes(preprocessFile)));
+        InferenceSession Session(byte[] model)
+            => options is null ? new InferenceSession(model) : new InferenceSession(model, options);
+        preprocess = Session(OnnxBatchDimension.MakeSymbolic(File.ReadAllBytes(preprocessFile)));
         try
         {
-            network = new InferenceSession(networkModel);
+            network = Session(networkModel);
         }
         catch
         {
