@@ -31,6 +31,7 @@ public static class TabularBenchmark
           units     --tasks wdbc --recipes R: one split at scale 1, 1e-5 and 1e5; Spearman of the test scores
           fashion   --classes 0,1 --train-rows 6000 --models today,rule: the Fashion-MNIST one-class check of a default rule
           report    --files out/tabular/baselines.csv,out/tabular/nice.csv
+          kde       exact Gaussian kernel densities (Scott's and leave-one-out bandwidths, isotropic and shaped); --out F.csv
         options: --tasks wine,spam (default all)  --splits 10 (splits first-split..splits-1)  --first-split 0  --out out/tabular/nice.csv  --repo DIR
         """;
 
@@ -65,6 +66,10 @@ public static class TabularBenchmark
                 var classes = (options.GetValueOrDefault("classes") ?? "0,1,2,3,4,5,6,7,8,9").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
                 FashionCheck.Run(Console.Out, classes, int.Parse(options.GetValueOrDefault("train-rows") ?? "6000", CultureInfo.InvariantCulture),
                     options.GetValueOrDefault("models") ?? "today,rule");
+                return 0;
+            case "kde":
+                KernelDensityCheck.Run(Console.Out, TabularTask.LoadAll(repo).Where(t => taskNames is null
+                    || taskNames.Contains(t.Name)), first, splits, options.GetValueOrDefault("out"));
                 return 0;
             case "report":
                 var files = (options.GetValueOrDefault("files") ?? $"{baselines},{nice}").Split(',');
