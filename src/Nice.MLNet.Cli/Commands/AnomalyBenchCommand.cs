@@ -54,7 +54,7 @@ public sealed class AnomalyBenchCommand : Command
     private readonly Option<string?> recipesOption = CliOptions.Text("--recipes", "Tabular NICE recipes and pca "
         + "[default: nice-default;pca = the library's defaults and ML.NET's RandomizedPca]", "a;b");
     private readonly Option<string?> methodsOption = CliOptions.Text("--methods", "fashion-features: density models "
-        + "[default: gauss,nice,affine,pca]", "gauss,...");
+        + "(also gauss-logistic, nice-logistic) [default: gauss,nice,affine,pca]", "gauss,...");
     private readonly Option<string> embeddingOption = CliOptions.Choice("--embedding", "fashion-features: what the "
         + "density models see (sqrt-l2 = the library's default, SquareRootL2Normalized)", "sqrt-l2",
         FeatureBench.Embeddings);
@@ -145,9 +145,9 @@ public sealed class AnomalyBenchCommand : Command
         {
             var methods = (p.GetValue(methodsOption) ?? string.Join(",", FeatureBench.AllMethods))
                 .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            foreach (var m in methods.Where(m => !FeatureBench.AllMethods.Contains(m)))
+            foreach (var m in methods.Where(m => !FeatureBench.KnownMethods.Contains(m)))
                 throw new CliUsageException(
-                    $"--methods: '{m}' is not one of {string.Join(", ", FeatureBench.AllMethods)}.");
+                    $"--methods: '{m}' is not one of {string.Join(", ", FeatureBench.KnownMethods)}.");
             FeatureBench.Run(output, directory, new FeatureBenchSettings(methods, p.GetValue(embeddingOption)!,
                 p.GetValue(shrinkageOption), couplings, layers ?? 2, width ?? 256, epochs ?? 50,
                 p.GetValue(flowLrOption), p.GetValue(patienceOption), pcaRank, seed, trainRows, testRows, classes,
