@@ -32,6 +32,8 @@ public static class TabularBenchmark
           fashion   --classes 0,1 --train-rows 6000 --models today,rule: the Fashion-MNIST one-class check of a default rule
           report    --files out/tabular/baselines.csv,out/tabular/nice.csv
           kde       exact Gaussian kernel densities (Scott's and leave-one-out bandwidths, isotropic and shaped); --out F.csv
+          flow-kernel  a kernel on every training row whose kernel is a NICE flow fitted by leave-one-out likelihood;
+                    --epochs 80 --couplings 4 --width 64
         options: --tasks wine,spam (default all)  --splits 10 (splits first-split..splits-1)  --first-split 0  --out out/tabular/nice.csv  --repo DIR
         """;
 
@@ -70,6 +72,13 @@ public static class TabularBenchmark
             case "kde":
                 KernelDensityCheck.Run(Console.Out, TabularTask.LoadAll(repo).Where(t => taskNames is null
                     || taskNames.Contains(t.Name)), first, splits, options.GetValueOrDefault("out"));
+                return 0;
+            case "flow-kernel":
+                FlowKernelCheck.Run(Console.Out, TabularTask.LoadAll(repo).Where(t => taskNames is null
+                    || taskNames.Contains(t.Name)), first, splits,
+                    int.Parse(options.GetValueOrDefault("epochs") ?? "80", CultureInfo.InvariantCulture),
+                    int.Parse(options.GetValueOrDefault("couplings") ?? "4", CultureInfo.InvariantCulture),
+                    int.Parse(options.GetValueOrDefault("width") ?? "64", CultureInfo.InvariantCulture));
                 return 0;
             case "report":
                 var files = (options.GetValueOrDefault("files") ?? $"{baselines},{nice}").Split(',');
