@@ -73,7 +73,7 @@ public sealed class ResNetTapFeaturizer : IDisposable
         preprocess = new InferenceSession(Nice.MLNet.Images.OnnxBatchDimension.MakeSymbolic(Read(Path.Combine(modelDirectory, "ResNetPrepOnnx", "ResNetPreprocess.onnx"))), options);
         var taps = Blocks.Where(b => b.Name != "pool512").Select(b => new OnnxPooledOutputs.Tap(b.Tensor, b.Channels, b.Kernel, b.Grid, b.Stride)).ToList();
         network = new InferenceSession(OnnxPooledOutputs.Add(
-            Nice.MLNet.Images.OnnxBatchDimension.MakeSymbolic(Read(Path.Combine(modelDirectory, "ResNet18Onnx", "ResNet18.onnx"))), taps, batchParameter: "N"), options);
+            Nice.MLNet.Images.OnnxBatchDimension.MakeSymbolic(Read(Path.Combine(modelDirectory, "ResNet18Onnx", "ResNet18.onnx"))), taps, batchParameter: Nice.MLNet.Images.OnnxBatchDimension.Parameter), options);
         outputs = Blocks.Select(b => b.Name == "pool512" ? b.Tensor : OnnxPooledOutputs.OutputOf(b.Tensor, b.Kernel, b.Stride)).ToArray();
         var missing = outputs.Where(o => !network.OutputMetadata.ContainsKey(o)).ToArray();
         if (missing.Length > 0) throw new InvalidDataException($"patched ResNet18.onnx lacks outputs {string.Join(", ", missing)}.");

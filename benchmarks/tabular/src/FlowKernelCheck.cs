@@ -44,8 +44,8 @@ public static class FlowKernelCheck
     {
         manual_seed(seed);
         int n = split.Train.Length;
-        var train = tensor(split.Train.SelectMany(r => r).ToArray(), new long[] { n, d });
-        var test = tensor(split.Test.SelectMany(r => r).ToArray(), new long[] { split.Test.Length, d });
+        var train = KernelDensityCheck.Rows(split.Train, d);
+        var test = KernelDensityCheck.Rows(split.Test, d);
         double h = Math.Pow(n, -1.0 / (d + 4));
         var kernel = new Kernel(d, couplings, width, h);
         var optimizer = optim.Adam(kernel.parameters(), lr: 1e-3, beta1: 0.9, beta2: 0.99, eps: 1e-4);

@@ -47,13 +47,17 @@ public static class KernelDensityCheck
         }
     }
 
+    /// <summary>The rows as one float32 tensor, rows × <paramref name="d"/>.</summary>
+    internal static Tensor Rows(float[][] rows, int d)
+        => tensor(rows.SelectMany(r => r).ToArray(), new long[] { rows.Length, d });
+
     /// <summary>AUROC at Scott's h and at the leave-one-out choice of h × c (with c).</summary>
     private static (double Auroc, double Multiplier)[] Fit(TabularSplit split, int d, bool shaped, TextWriter? log,
         string task)
     {
         int n = split.Train.Length;
-        var train = tensor(split.Train.SelectMany(r => r).ToArray(), new long[] { n, d }).to(float64);
-        var test = tensor(split.Test.SelectMany(r => r).ToArray(), new long[] { split.Test.Length, d }).to(float64);
+        var train = Rows(split.Train, d).to(float64);
+        var test = Rows(split.Test, d).to(float64);
         if (shaped)
         {
             var centred = train - train.mean(new long[] { 0 });

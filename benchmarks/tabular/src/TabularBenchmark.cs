@@ -70,12 +70,11 @@ public static class TabularBenchmark
                     options.GetValueOrDefault("models") ?? "today,rule");
                 return 0;
             case "kde":
-                KernelDensityCheck.Run(Console.Out, TabularTask.LoadAll(repo).Where(t => taskNames is null
-                    || taskNames.Contains(t.Name)), first, splits, options.GetValueOrDefault("out"));
+                KernelDensityCheck.Run(Console.Out, SelectedTasks(repo, taskNames), first, splits,
+                    options.GetValueOrDefault("out"));
                 return 0;
             case "flow-kernel":
-                FlowKernelCheck.Run(Console.Out, TabularTask.LoadAll(repo).Where(t => taskNames is null
-                    || taskNames.Contains(t.Name)), first, splits,
+                FlowKernelCheck.Run(Console.Out, SelectedTasks(repo, taskNames), first, splits,
                     int.Parse(options.GetValueOrDefault("epochs") ?? "80", CultureInfo.InvariantCulture),
                     int.Parse(options.GetValueOrDefault("couplings") ?? "4", CultureInfo.InvariantCulture),
                     int.Parse(options.GetValueOrDefault("width") ?? "64", CultureInfo.InvariantCulture));
@@ -109,11 +108,15 @@ public static class TabularBenchmark
         return process.ExitCode;
     }
 
+    /// <summary>The suite's tasks named in --tasks (all when null), in the order of tasks.csv.</summary>
+    private static List<TabularTask> SelectedTasks(string repo, string[]? taskNames)
+        => TabularTask.LoadAll(repo).Where(t => taskNames is null || taskNames.Contains(t.Name)).ToList();
+
     private static void RunRecipes(string repo, int first, int splits, string[]? taskNames, string recipesText, string outFile)
     {
         var recipes = recipesText.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(r => r == "pca" ? null : NiceRecipe.Parse(NamedRecipes.GetValueOrDefault(r, r))).ToList();
-        var tasks = TabularTask.LoadAll(repo).Where(t => taskNames is null || taskNames.Contains(t.Name)).ToList();
+        var tasks = SelectedTasks(repo, taskNames);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
         bool header = !File.Exists(outFile);
         using var writer = new StreamWriter(outFile, append: true);

@@ -235,21 +235,23 @@ public static class FeatureBench
                 .Append<ITransformer>(ml.Transforms.NormalizeMeanVariance("Features", "ImageEmbedding"))
                 .Append<ITransformer>(ml.AnomalyDetection.Trainers.RandomizedPca("Features", rank: s.PcaRank,
                     ensureZeroMean: true, seed: s.Seed));
-        var detector = method switch
+        // The detector preset, the prior it is given, and whether the flow settings (--couplings, --epochs, ...)
+        // apply.
+        var (detector, prior, flow) = method switch
         {
-            "gauss" => NiceImageFeatureOptions.GaussianDetector(),
-            "nice" => NiceImageFeatureOptions.FlowDetector(NiceCoupling.Additive),
-            "affine" => NiceImageFeatureOptions.FlowDetector(NiceCoupling.Affine),
-            "gauss-logistic" => NiceImageFeatureOptions.GaussianDetector(),
-            "nice-logistic" => NiceImageFeatureOptions.FlowDetector(NiceCoupling.Additive),
+            "gauss" => (NiceImageFeatureOptions.GaussianDetector(), NicePrior.Gaussian, false),
+            "nice" => (NiceImageFeatureOptions.FlowDetector(NiceCoupling.Additive), NicePrior.Gaussian, true),
+            "affine" => (NiceImageFeatureOptions.FlowDetector(NiceCoupling.Affine), NicePrior.Gaussian, true),
+            "gauss-logistic" => (NiceImageFeatureOptions.GaussianDetector(), NicePrior.Logistic, false),
+            "nice-logistic" => (NiceImageFeatureOptions.FlowDetector(NiceCoupling.Additive), NicePrior.Logistic, true),
             _ => throw new ArgumentException($"Unknown method '{method}' ({string.Join(", ", KnownMethods)})."),
         };
         var o = detector.Nice;
         o.Seed = s.Seed;
         o.WhiteningShrinkage = s.Shrinkage;
         o.WhiteningRank = s.EffectiveWhiteningRank;
-        if (method.EndsWith("-logistic", StringComparison.Ordinal)) o.Prior = NicePrior.Logistic;
-        if (!method.StartsWith("gauss", StringComparison.Ordinal))
+        o.Prior = prior;
+        if (flow)
         {
             o.Couplings = s.Couplings;
             o.HiddenLayers = s.HiddenLayers;
