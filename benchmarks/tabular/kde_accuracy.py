@@ -11,10 +11,15 @@ test rows (0 for an exact tree).
 """
 import argparse, importlib.util, os
 
-import numpy as np
-from scipy.special import logsumexp
-from sklearn.metrics import roc_auc_score
-from sklearn.neighbors import KernelDensity
+try:
+    import numpy as np
+    from scipy.special import logsumexp
+    from sklearn.metrics import roc_auc_score
+    from sklearn.neighbors import KernelDensity
+except ImportError as e:
+    raise SystemExit(f"kde_accuracy.py: {e}. It needs Debian's python3-sklearn under /usr/bin/python3: run "
+                     "'bash benchmarks/tabular/baselines.sh' once (it installs it), or "
+                     "'apt-get install python3-sklearn'.")
 
 here = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location("baselines", os.path.join(here, "baselines.py"))
