@@ -68,6 +68,11 @@ internal static class NiceDefaults
     public const int MaxSmoothingRows = 1000;
     /// <summary>The smoothing covariance is Σ̂ + this × (tr Σ̂ / D)·I.</summary>
     public const double SmoothingRidge = 1e-3;
+    /// <summary>A kernel mixture's kernel nets, batch, epochs and patience (NiceOptions.KernelMixture): the settings
+    /// the probe in docs/tabular-design.md measured.</summary>
+    public const int KernelHiddenWidth = 64, KernelBatchSize = 32, KernelEpochs = 200, KernelPatience = 20;
+    /// <summary>The prior of a kernel mixture's kernels: at the start each is the Gaussian kernel.</summary>
+    public const NicePrior KernelPrior = NicePrior.Gaussian;
 
     // The NICE paper's MNIST model (NiceOptions.PaperMnist).
     public const int PaperHiddenLayers = 5, PaperHiddenWidth = 1000, PaperEpochs = 1500, PaperBatchSize = 200;
@@ -89,6 +94,9 @@ internal static class NiceDefaults
         bool whitened = o.Whitening != NiceWhitening.None;
         int members = o.EnsembleMembers
             ?? (!whitened && n >= MinEnsembleRows && n <= SmallDataRows ? EnsembleMembers : 1);
+        // Fewer rows than columns: one kernel on every training row (docs/tabular-design.md, last sections).
+        bool kernel = o.KernelMixture ?? (!whitened && n < d && members >= 2 && n <= SmallDataRows);
+        if (kernel) return KernelSettings(o, scan, members);
         double validation = o.ValidationFraction ?? ValidationFraction;
         int width = o.HiddenWidth ?? Math.Clamp(WidthPerDimension * d, MinHiddenWidth, MaxHiddenWidth);
         int batch = o.BatchSize ?? Math.Clamp(n / BatchDivisor, MinBatchSize, MaxBatchSize);
@@ -105,6 +113,33 @@ internal static class NiceDefaults
             validation, members, o.InputNormalization ?? !whitened, smoothing, Kinds(o, scan, quantized))
         {
             EarlyStopping = earlyStopping,
+        };
+    }
+
+    /// <summary>
+    /// A kernel mixture's settings: the kernel nets 2 × 64 (hidden layers and width unless set), batch 32, at most 200
+    /// epochs with patience 20 on the out-of-fold NLL of every row, no input normalization or smoothing unless set.
+    /// </summary>
+    private static NiceResolvedOptions KernelSettings(NiceOptions o, ColumnScan scan, int members)
+    {
+        int n = scan.Rows, d = scan.Dimension;
+        if (members < 2)
+            throw new ArgumentException($"NiceOptions.KernelMixture needs EnsembleMembers >= 2 (its kernels are " +
+                $"cross-fitted on folds); this Fit has {members} (set EnsembleMembers, or give at least " +
+                $"{MinEnsembleRows} rows).", nameof(NiceOptions.KernelMixture));
+        if (n >= ColumnScan.MaxRows)
+            throw new ArgumentException($"NiceOptions.KernelMixture holds every training row and supports fewer than " +
+                $"{ColumnScan.MaxRows:N0}; the data has at least that many. Train a flow (KernelMixture = false).",
+                nameof(NiceOptions.KernelMixture));
+        if (n < 2 * members)
+            throw new ArgumentException($"NiceOptions.KernelMixture needs at least two rows per fold: {n} rows for " +
+                $"{members} folds.", nameof(NiceOptions.KernelMixture));
+        return new NiceResolvedOptions(n, d, o.HiddenLayers ?? HiddenLayers, o.HiddenWidth ?? KernelHiddenWidth,
+            o.Epochs ?? KernelEpochs, o.BatchSize ?? KernelBatchSize, o.EarlyStoppingPatience ?? KernelPatience,
+            o.ValidationFraction ?? ValidationFraction, members, false, o.Smoothing ?? 0, Kinds(o, scan, false))
+        {
+            EarlyStopping = o.EarlyStopping ?? true,
+            KernelMixture = true,
         };
     }
 

@@ -24,8 +24,11 @@ namespace Nice.MLNet;
 /// 0.1;</item>
 /// <item><see cref="Epochs"/> max(300, ⌈3,000 / steps per epoch⌉), at most 3,000, and
 /// <see cref="EarlyStoppingPatience"/> max(30, ⌈300 / steps per epoch⌉) — at least 3,000 optimizer steps for tiny
-/// data; <see cref="EarlyStopping"/> on, except with fewer rows than columns (n &lt; D), where every flow trains all
-/// its epochs and keeps the last;</item>
+/// data; <see cref="EarlyStopping"/> on, except for flows with fewer rows than columns (n &lt; D), where every flow
+/// trains all its epochs and keeps the last;</item>
+/// <item><see cref="KernelMixture"/> on when there are fewer rows than columns (n &lt; D) and 20 ≤ n ≤ 2,000: one
+/// kernel, a small NICE flow, on every training row instead of flows (kernel nets 2 × 64, batch 32, at most 200
+/// epochs, patience 20 on the out-of-fold NLL of every row);</item>
 /// <item><see cref="InputNormalization"/> on, <see cref="DetectColumnKinds"/> on, and <see cref="Smoothing"/> 0.5 when
 /// D ≤ n ≤ 1,000 (0 otherwise).</item>
 /// </list>
@@ -147,6 +150,23 @@ public sealed class NiceOptions
     /// held out). Training takes K times as long.
     /// </summary>
     public int? EnsembleMembers { get; set; }
+
+    /// <summary>
+    /// Model the data as a kernel mixture instead of flows: one kernel on every training row,
+    /// p(x) = (1/K) Σₖ (1/nₖ) Σ_{i ∉ fold k} qₖ(x − xᵢ), each kernel qₖ a NICE flow (<see cref="Couplings"/> additive
+    /// couplings, nets of <see cref="HiddenLayers"/> × <see cref="HiddenWidth"/>, a diagonal scaling, the Gaussian
+    /// prior whatever <see cref="Prior"/> says) placed on the rows outside fold k of the K =
+    /// <see cref="EnsembleMembers"/> folds. Each kernel starts as the Gaussian kernel of Scott's bandwidth on
+    /// standardized columns and is fitted by the leave-one-out likelihood; the epoch kept is the one whose out-of-fold
+    /// NLL over every training row is best. The model holds its training rows (saved in the model file); scoring a row
+    /// costs K·n kernel evaluations; the latent code is kernel 0's code of x − xᵢ under the row xᵢ whose kernel gives x
+    /// the highest density, and there is no <c>Inverse</c> of a code (<c>Sample</c> is exact). Default null = the
+    /// rule: on when there are fewer training rows than columns (n &lt; D) and an ensemble (20 ≤ n ≤ 2,000), where a
+    /// flow cannot be estimated and a density with a component on every row ranks new rows best
+    /// (docs/tabular-design.md). Its unset sizes are then 2 × 64 nets, batch 32, at most 200 epochs, patience 20, no
+    /// input normalization. Not with <see cref="DequantizationLevels"/> or <see cref="Whitening"/>; at most 9,999 rows.
+    /// </summary>
+    public bool? KernelMixture { get; set; }
 
     /// <summary>
     /// Smoothing factor c ≥ 0: in training every row gets fresh Gaussian noise with the training rows' covariance Σ̂
@@ -332,9 +352,10 @@ public sealed class NiceOptions
 
     /// <summary>The flow of a Fit with the settings <paramref name="r"/>.</summary>
     internal FlowConfig ToFlowConfig(NiceResolvedOptions r)
-        => new(r.Dimension, Couplings, r.HiddenLayers, r.HiddenWidth, Activation, Partition, Prior, Coupling, Mixing,
-            ActNorm, r.InputNormalization, r.EnsembleMembers >= 2 ? r.EnsembleMembers : null, Whitening,
-            BasisRank(r.Dimension));
+        => new(r.Dimension, Couplings, r.HiddenLayers, r.HiddenWidth, Activation, Partition,
+            r.KernelMixture ? NiceDefaults.KernelPrior : Prior, Coupling, Mixing, ActNorm, r.InputNormalization,
+            r.EnsembleMembers >= 2 ? r.EnsembleMembers : null, Whitening, BasisRank(r.Dimension),
+            r.KernelMixture ? r.Rows : null);
 
     /// <summary>A flow of dimension <paramref name="dimension"/> with the set options, and the rule-free fallbacks
     /// (the paper's sizes) for the unset ones: for the engine's own tests and benchmarks.</summary>
@@ -412,6 +433,17 @@ public sealed class NiceOptions
         if (Smoothing is double c) check.NonNegative(c, nameof(Smoothing), "0 = none");
         if (WhiteningRank is int rank && rank < 1)
             check.Fail(nameof(WhiteningRank), rank, "must be >= 1 (null = shrinkage)");
+        if (KernelMixture == true)
+        {
+            if (DequantizationLevels != 0)
+                check.Fail(nameof(KernelMixture), true, "must be null or false with DequantizationLevels (images)");
+            if (Whitening != NiceWhitening.None)
+                check.Fail(nameof(KernelMixture), true, "must be null or false with Whitening");
+            if (InputNormalization == true)
+                check.Fail(nameof(KernelMixture), true, "must be null or false with InputNormalization = true");
+            if (EnsembleMembers == 1)
+                check.Fail(nameof(KernelMixture), true, "needs EnsembleMembers >= 2 or null (cross-fitted kernels)");
+        }
         if (ColumnKinds is { Count: > 0 } kinds)
         {
             if (DequantizationLevels != 0)

@@ -28,4 +28,8 @@ public sealed record NiceResolvedOptions(
     /// <summary>Whether each flow kept its best held-out epoch (true) or trained all <see cref="Epochs"/> and kept
     /// the last (false: the rule's choice when there are fewer rows than columns).</summary>
     public bool EarlyStopping { get; init; } = true;
+
+    /// <summary>Whether the model is a kernel mixture (<see cref="NiceOptions.KernelMixture"/>; the rule's choice when
+    /// there are fewer rows than columns) instead of flows.</summary>
+    public bool KernelMixture { get; init; }
 }

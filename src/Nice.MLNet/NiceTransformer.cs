@@ -186,7 +186,8 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
 
     /// <summary>
     /// Decodes latent codes: x = f⁻¹(h), in the input's units (mapped back from the dequantized space when
-    /// dequantization is on).
+    /// dequantization is on). A kernel mixture (<see cref="NiceOptions.KernelMixture"/>) has no inverse of a code alone
+    /// and throws <see cref="NotSupportedException"/>; its <see cref="Sample"/> is exact.
     /// </summary>
     public float[][] Inverse(IReadOnlyList<float[]> latents)
     {
@@ -292,12 +293,14 @@ public sealed class NiceTransformer : ITransformer, IDisposable, IBatchMapper
     /// <summary>
     /// Writes the inverse flow as an ONNX model for sampling or decoding outside .NET: input
     /// <see cref="LatentColumnName"/> (float [N, D]; feed prior draws scaled by a temperature), output
-    /// <see cref="InputColumnName"/> in the input's units.
+    /// <see cref="InputColumnName"/> in the input's units. A kernel mixture has none
+    /// (<see cref="NotSupportedException"/>, before anything is written).
     /// </summary>
     public void ExportOnnxInverse(Stream stream, bool batched = true)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ThrowIfDisposed();
+        if (Flow.IsKernelMixture) throw KernelMixture.NoInverse();
         stream.Write(NiceOnnx.ExportInverse(Flow, dequantization, batched, NiceModelMetadata.Write(this),
             columns.Latent, columns.Input));
     }

@@ -71,7 +71,8 @@ internal static class Calibration
         if (members.Count > 1)
         {
             kind = NiceCalibrationSource.OutOfFold;
-            var scorers = members.Select(m => new FlowScorer(m, model.Dequantization)).ToArray();
+            var scorers = Enumerable.Range(0, members.Count)
+                .Select(k => new FlowScorer(model.Flow, model.Dequantization, member: k)).ToArray();
             try
             {
                 ScoreRows(source, model.ScoringBatchSize, scorer, scores,

@@ -15,8 +15,10 @@ namespace Nice.MLNet.Flow;
 /// is their mean (<see cref="NiceFlow.Members"/>); <c>Whitening</c>: a fixed affine first layer set from the training
 /// rows (<see cref="Flow.Whitening"/>), the one field that allows <c>Couplings</c> = 0 (the flow is then the whitening
 /// and the scaling: a Gaussian); <c>WhiteningRank</c>: null, or K in [1, D − 1] for Full whitening in the low-rank
-/// form (the probabilistic-PCA covariance, a basis of K directions). The fields after <c>Prior</c> are left out of the
-/// JSON at their defaults.
+/// form (the probabilistic-PCA covariance, a basis of K directions); <c>KernelRows</c>: null, or n for a kernel
+/// mixture (<see cref="KernelMixture"/>): the ensemble's K members are kernels q_k, and the model holds its n training
+/// rows and their folds, p(x) = (1/K) Σₖ (1/nₖ) Σ_{i ∉ fold k} qₖ(x − xᵢ). The fields after <c>Prior</c> are left out
+/// of the JSON at their defaults.
 /// </summary>
 internal sealed record FlowConfig(
     int Dimension,
@@ -39,13 +41,15 @@ internal sealed record FlowConfig(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     NiceWhitening Whitening = NiceWhitening.None,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    int? WhiteningRank = null)
+    int? WhiteningRank = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    int? KernelRows = null)
 {
     /// <summary>True for the paper's model: additive couplings, no mixing, no actnorm, no input
     /// normalization.</summary>
     [JsonIgnore]
     public bool IsPlainNice => Coupling == NiceCoupling.Additive && Mixing == NiceMixing.None && !ActNorm && !InputNorm
-        && Members is null && Whitening == NiceWhitening.None;
+        && Members is null && Whitening == NiceWhitening.None && KernelRows is null;
 
     /// <summary>True for an ensemble of <see cref="Members"/> ≥ 2 flows of this architecture.</summary>
     [JsonIgnore]
@@ -57,6 +61,10 @@ internal sealed record FlowConfig(
     /// </summary>
     [JsonIgnore]
     public bool NeedsFormat12 => InputNorm || Members is not null;
+
+    /// <summary>True for a kernel mixture (<see cref="KernelRows"/> set): one kernel per training row.</summary>
+    [JsonIgnore]
+    public bool IsKernelMixture => KernelRows is not null;
 
     /// <summary>
     /// Throws <see cref="ArgumentOutOfRangeException"/> naming the first field out of range as
@@ -85,7 +93,20 @@ internal sealed record FlowConfig(
                 $"must be null or in [1, D − 1 = {Dimension - 1}], with Whitening = Full");
         if (Whitening != NiceWhitening.None && Members is not null)
             check.Fail(nameof(Whitening), Whitening, "is not supported in an ensemble (Members): use one flow");
+        if (KernelRows is int rows)
+        {
+            if (Members is not int folds)
+                check.Fail(nameof(KernelRows), rows, "needs Members >= 2 (the kernels are cross-fitted on folds)");
+            else if (rows < 2 * folds || rows > MaxKernelRows)
+                check.Fail(nameof(KernelRows), rows, $"must be in [2 × Members = {2 * folds}, {MaxKernelRows}]");
+            if (Whitening != NiceWhitening.None || InputNorm)
+                check.Fail(nameof(KernelRows), rows, "is not supported with Whitening or InputNorm");
+        }
     }
+
+    /// <summary>The most training rows a kernel mixture may hold (each scored row costs K·n kernel
+    /// evaluations).</summary>
+    public const int MaxKernelRows = 100_000;
 
     /// <summary>The largest ensemble a config may describe.</summary>
     public const int MaxMembers = 64;

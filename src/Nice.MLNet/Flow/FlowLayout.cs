@@ -59,6 +59,12 @@ internal sealed class FlowLayout
         Config = config;
         var parameters = new List<(string, long[])>();
         var members = new List<Member>();
+        // A kernel mixture's own values come before its members' (NiceFlow registers them first).
+        if (config.KernelRows is int n)
+        {
+            parameters.Add((CentresName, new long[] { n, config.Dimension }));
+            parameters.Add((FoldsName, new long[] { n }));
+        }
         if (config.Members is int k)
             for (int m = 0; m < k; m++) members.Add(AddMember(config, $"members.{m}.", parameters));
         else members.Add(AddMember(config, "", parameters));
@@ -140,6 +146,12 @@ internal sealed class FlowLayout
 
     /// <summary>Every trained parameter's name and shape, in <c>named_parameters()</c> order.</summary>
     public IReadOnlyList<(string Name, long[] Shape)> Parameters { get; }
+
+    /// <summary>A kernel mixture's training rows [n, D] (fixed, not trained).</summary>
+    public const string CentresName = "centres";
+
+    /// <summary>A kernel mixture's fold of each training row [n] (0…K−1 as floats; fixed).</summary>
+    public const string FoldsName = "folds";
 
     /// <summary>The scaling layer's log-scale vector s (of a single flow; see <see cref="Member.Scaling"/>).</summary>
     public const string ScalingName = "scaling.s";

@@ -13,13 +13,17 @@ internal sealed class FlowScorer : IDisposable
 {
     private readonly NiceFlow flow;
     private readonly Dequantization? dequantization;
+    private readonly int? member;
     private readonly object wideLock = new();
     private NiceFlow? wide;
 
-    public FlowScorer(NiceFlow flow, Dequantization? dequantization)
+    /// <summary>A scorer of <paramref name="flow"/>'s density, or of one ensemble member's alone
+    /// (<see cref="NiceFlow.EncodeMember"/>).</summary>
+    public FlowScorer(NiceFlow flow, Dequantization? dequantization, int? member = null)
     {
         this.flow = flow;
         this.dequantization = dequantization;
+        this.member = member;
     }
 
     public int Dimension => flow.Dimension;
@@ -46,7 +50,7 @@ internal sealed class FlowScorer : IDisposable
         using (no_grad())
         {
             var x = ToFlowSpace(input, rows, bad, anyBad, noise);
-            var (z, ll) = flow.Encode(x);
+            var (z, ll) = Encode(flow, x);
             if (logLikelihood != null) ll.cpu().data<float>().CopyTo(logLikelihood, 0);
             if (latent != null) z.cpu().data<float>().CopyTo(latent, 0);
             overflow = ll.isfinite().logical_not().logical_or(z.isfinite().all(1).logical_not())
@@ -83,7 +87,7 @@ internal sealed class FlowScorer : IDisposable
         using var _ = no_grad();
         var index = tensor(rows, device: flow.Device);
         var x = ToFlowSpace(input, count, bad, anyBad, noise).index_select(0, index).to(ScalarType.Float64);
-        var (z, ll) = wide.Encode(x);
+        var (z, ll) = Encode(wide, x);
         var lls = ll.nan_to_num(nan: double.NegativeInfinity, posinf: double.PositiveInfinity,
             neginf: double.NegativeInfinity).to(ScalarType.Float32).cpu().data<float>().ToArray();
         var zs = z.to(ScalarType.Float32).cpu().data<float>().ToArray();
@@ -94,6 +98,9 @@ internal sealed class FlowScorer : IDisposable
             if (latent != null) zs.AsSpan(k * d, d).CopyTo(latent.AsSpan(r * d, d));
         }
     }
+
+    private (Tensor Z, Tensor LogLikelihood) Encode(NiceFlow model, Tensor x)
+        => member is int k ? model.EncodeMember(x, k) : model.Encode(x);
 
     private NiceFlow Wide()
     {

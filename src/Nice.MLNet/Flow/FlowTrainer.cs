@@ -9,7 +9,8 @@ namespace Nice.MLNet.Flow;
 /// non-finite loss into the weights. One dispose scope per step, so native memory stays flat over epochs. The steps are
 /// in <see cref="TrainingRun"/>: an epoch of steps, a validation pass, keeping the best weights, deciding to stop. An
 /// ensemble (<see cref="NiceFlow.IsEnsemble"/>) is cross-fitted: its K members are trained one after the other, member
-/// k holding out fold k of the rows (<see cref="HeldOutRows"/>).
+/// k holding out fold k of the rows (<see cref="HeldOutRows"/>). A kernel mixture has its own trainer
+/// (<see cref="KernelTrainer"/>).
 /// </summary>
 internal static class FlowTrainer
 {
@@ -23,6 +24,7 @@ internal static class FlowTrainer
         if (source.Dimension != flow.Dimension)
             throw new ArgumentException(
                 $"The data has D = {source.Dimension}, the flow expects D = {flow.Dimension}.", nameof(source));
+        if (flow.IsKernelMixture) return KernelTrainer.Train(flow, source, settings);
         if (!flow.IsEnsemble)
         {
             using var run = new TrainingRun(flow, source, settings);

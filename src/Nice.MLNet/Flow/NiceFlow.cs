@@ -14,7 +14,9 @@ namespace Nice.MLNet.Flow;
 /// successors: RealNVP's affine couplings, a fixed permutation or Glow's learned LU mixing between couplings, and
 /// Glow's actnorm before each coupling; log p(x) then adds their log-determinants. With
 /// <see cref="FlowConfig.Members"/> = K it is an ensemble of K such flows (<see cref="Members"/>), whose density is
-/// their mixture's, (1/K) Σₖ pₖ(x) — one model for everything outside the engine.
+/// their mixture's, (1/K) Σₖ pₖ(x) — one model for everything outside the engine. With
+/// <see cref="FlowConfig.KernelRows"/> = n it is a kernel mixture (<see cref="KernelMixture"/>): it also holds its n
+/// training rows xᵢ and their folds, and member k is a kernel qₖ placed on the rows outside fold k.
 /// </summary>
 internal sealed class NiceFlow : nn.Module
 {
@@ -22,6 +24,8 @@ internal sealed class NiceFlow : nn.Module
     private readonly DiagonalScaling? scaling;
     private readonly ModuleList<NiceFlow>? members;
     private readonly Whitening? whitening;
+    private readonly Parameter? centres;
+    private readonly Parameter? folds;
 
     public NiceFlow(FlowConfig config) : base(nameof(NiceFlow))
     {
@@ -32,7 +36,14 @@ internal sealed class NiceFlow : nn.Module
         {
             // K flows of the same architecture, initialized one after the other from the global generator.
             members = new ModuleList<NiceFlow>();
-            for (int k = 0; k < config.Members!.Value; k++) members.Add(new NiceFlow(config with { Members = null }));
+            for (int k = 0; k < config.Members!.Value; k++)
+                members.Add(new NiceFlow(config with { Members = null, KernelRows = null }));
+            if (config.KernelRows is int n)
+            {
+                // Fixed values, not trained: parameters without gradients, so they are saved and copied with the rest.
+                centres = new Parameter(zeros(n, config.Dimension), requires_grad: false);
+                folds = new Parameter(zeros(n), requires_grad: false);
+            }
             RegisterComponents();
             return;
         }
@@ -70,6 +81,15 @@ internal sealed class NiceFlow : nn.Module
     /// <summary>True for a cross-fitted ensemble of <see cref="FlowConfig.Members"/> flows (see
     /// <see cref="Members"/>).</summary>
     public bool IsEnsemble => members != null;
+
+    /// <summary>True for a kernel mixture (<see cref="FlowConfig.KernelRows"/>).</summary>
+    public bool IsKernelMixture => centres is not null;
+
+    /// <summary>A kernel mixture's training rows [n, D] (null otherwise).</summary>
+    public Parameter? Centres => centres;
+
+    /// <summary>A kernel mixture's fold of each training row [n], 0…K−1 as floats (null otherwise).</summary>
+    public Parameter? Folds => folds;
 
     /// <summary>The flows whose densities this one averages: the K members of an ensemble, or this flow
     /// alone.</summary>
@@ -125,6 +145,7 @@ internal sealed class NiceFlow : nn.Module
     /// <summary>x = f⁻¹(h) (of member 0 for an ensemble, whose <see cref="Encode"/> latent is member 0's).</summary>
     public Tensor Inverse(Tensor z)
     {
+        if (centres is not null) throw KernelMixture.NoInverse();
         if (members != null) return members[0].Inverse(z);
         CheckShape(z);
         var x = z;
@@ -138,6 +159,7 @@ internal sealed class NiceFlow : nn.Module
     /// </summary>
     public (Tensor Z, Tensor LogLikelihood) Encode(Tensor x)
     {
+        if (centres is not null) return KernelMixture.Encode(this, x, null);
         if (members != null)
         {
             var encoded = members.Select(m => m.Encode(x)).ToList();
@@ -151,10 +173,18 @@ internal sealed class NiceFlow : nn.Module
     /// <summary>log p(x) per row, in nats.</summary>
     public Tensor LogLikelihood(Tensor x) => Encode(x).LogLikelihood;
 
+    /// <summary>
+    /// Member <paramref name="member"/>'s latent code and log-likelihood alone: for an ensemble, that flow's; for a
+    /// kernel mixture, its kernel on the rows outside its fold (what scores the rows of its fold out of fold).
+    /// </summary>
+    public (Tensor Z, Tensor LogLikelihood) EncodeMember(Tensor x, int member)
+        => centres is not null ? KernelMixture.Encode(this, x, member) : Members[member].Encode(x);
+
     /// <summary>x = f⁻¹(h) for n draws h ~ p_H with each coordinate's standard deviation scaled by
     /// <paramref name="temperature"/>.</summary>
     public Tensor Sample(long n, double temperature = 1.0, Generator? generator = null)
     {
+        if (centres is not null) return KernelMixture.Sample(this, n, temperature, generator);
         if (members != null) return SampleMixture(n, temperature, generator);
         using var scope = NewDisposeScope();
         var h = Prior.Sample(Config.Prior, n, Dimension, temperature, generator).to(Device);
@@ -232,6 +262,8 @@ internal sealed class NiceFlow : nn.Module
             foreach (var l in layers) l.Dispose();
             scaling?.Dispose();
             whitening?.Dispose();
+            centres?.Dispose();
+            folds?.Dispose();
             if (members != null)
                 foreach (var m in members) m.Dispose();
         }

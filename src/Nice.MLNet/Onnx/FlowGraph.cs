@@ -22,7 +22,9 @@ namespace Nice.MLNet.Onnx;
 /// "whitening.weight"; a full one's inverse is Gemm by W⁻¹ computed at export in float64. The low-rank whitening
 /// W = s I + V diag(g) Vᵀ is Gemm by V, Mul by g, Gemm by Vᵀ, plus Mul by s (initializers "whitening.basis",
 /// "whitening.gain", "whitening.weight" = [s]), log-det Σ log(s + g) + (D − K) log s; its inverse is the same shape
-/// with 1/s and 1/(s + g) − 1/s, computed at export in float64.
+/// with 1/s and 1/(s + g) − 1/s, computed at export in float64. A kernel mixture's graph forms x − xᵢ for every
+/// training row (initializers "centres" and "folds") and runs each kernel's sub-graph on those rows (see
+/// <see cref="KernelForward"/>); it has no inverse graph.
 /// </summary>
 internal sealed class FlowGraph
 {
@@ -170,7 +172,8 @@ internal sealed class FlowGraph
         b.Input(input, batched ? new long?[] { null, d } : new long?[] { d });
         string raw = batched ? input : b.Node("Reshape", input, b.Int64s(1, d));
         string x = dq != null ? ToFlow(raw, dq) : raw;
-        var outputs = members.Select(m => MemberForward(m, x)).ToList();
+        var outputs = config.KernelRows is int n ? KernelForward(x, n)
+            : members.Select(m => MemberForward(m, x)).ToList();
         var (rowNaN, rowNaNs) = NonFiniteRowFlags(raw);
         string z = b.Node("Add", new[] { outputs[0].Z, rowNaNs }, batched ? latent : null);
         if (!batched) b.Node("Reshape", new[] { z, b.Int64s(d) }, latent);
@@ -195,6 +198,47 @@ internal sealed class FlowGraph
         string max = b.Node("Max", list);
         string sum = b.Node("Sum", list.Select(ll => b.Node("Exp", b.Node("Sub", ll, max))).ToArray());
         return b.Node("Add", b.Node("Add", max, b.Node("Log", sum)), b.Scalar((float)-Math.Log(list.Length)));
+    }
+
+    /// <summary>
+    /// A kernel mixture's K members: u = x − xᵢ for every row and centre (Unsqueeze, Sub, Reshape to [N·n, D]), each
+    /// kernel's flow on u, then per kernel log pₖ(x) = log Σᵢ wₖᵢ qₖ(x − xᵢ) [N] with log wₖᵢ = log(1/nₖ) outside
+    /// fold k and −∞ inside (Equal, Not, Cast, Log): ArgMax, GatherElements of the maximum, Sub, Exp, ReduceSum, Log,
+    /// Add.
+    /// The latent is kernel 0's code under its argmax row (GatherElements of the [N, n, D] codes).
+    /// </summary>
+    private List<(string Z, string LogLikelihood)> KernelForward(string x, int n)
+    {
+        int d = config.Dimension;
+        string centres = Weight(FlowLayout.CentresName), folds = Weight(FlowLayout.FoldsName);
+        string u = b.Node("Reshape", b.Node("Sub", b.Node("Unsqueeze", x, b.Int64s(1)), centres), b.Int64s(-1, d));
+        var outputs = new List<(string, string)>();
+        for (int k = 0; k < members.Count; k++)
+        {
+            var (z, ll) = MemberForward(members[k], u);
+            string inside = b.Node("Cast", new[] { b.Node("Not", b.Node("Equal", folds, b.Scalar((float)k))) }, null,
+                OnnxAttribute.Of("to", 1L));
+            string logWeight = b.Node("Sub", b.Node("Log", inside),
+                b.Node("Log", b.Node("ReduceSum", new[] { inside, b.Int64s(0) }, null,
+                    OnnxAttribute.Of("keepdims", 1))));
+            string weighted = b.Node("Add", b.Node("Reshape", ll, b.Int64s(-1, n)), logWeight);
+            string best = b.Node("ArgMax", new[] { weighted }, null, OnnxAttribute.Of("axis", 1L),
+                OnnxAttribute.Of("keepdims", 1L));
+            string max = b.Node("GatherElements", new[] { weighted, best }, null, OnnxAttribute.Of("axis", 1L));
+            string sum = b.Node("ReduceSum", new[] { b.Node("Exp", b.Node("Sub", weighted, max)), b.Int64s(1) }, null,
+                OnnxAttribute.Of("keepdims", 0));
+            string lse = b.Node("Add", b.Node("Reshape", max, b.Int64s(-1)), b.Node("Log", sum));
+            string code = z;
+            if (k == 0)
+            {
+                string codes = b.Node("Reshape", z, b.Int64s(-1, n, d));
+                string at = b.Node("Expand", b.Node("Unsqueeze", best, b.Int64s(2)), b.Int64s(1, 1, d));
+                code = b.Node("Reshape", b.Node("GatherElements", new[] { codes, at }, null,
+                    OnnxAttribute.Of("axis", 1L)), b.Int64s(-1, d));
+            }
+            outputs.Add((code, lse));
+        }
+        return outputs;
     }
 
     /// <summary>One flow's latent h = f(x) [N, D] and log p(x) [N] from flow-space rows <paramref name="x"/>.</summary>
@@ -241,6 +285,7 @@ internal sealed class FlowGraph
         b.Input(input, batched ? new long?[] { null, d } : new long?[] { d });
         string z = batched ? input : b.Node("Reshape", input, b.Int64s(1, d));
         // An ensemble's latent code is member 0's (NiceFlow.Encode), so its inverse is member 0's too.
+        if (config.IsKernelMixture) throw KernelMixture.NoInverse();
         var member = members[0];
         string x = b.Node("Mul", z, b.Node("Exp", b.Node("Neg", member.LogScale)));
         for (int k = member.Steps.Count - 1; k >= 0; k--) x = StepInverse(member.Steps[k], x);

@@ -102,8 +102,8 @@ internal static class NiceOnnx
         if (!NiceOnnxMetadata.IsKnownFormat(format))
             throw new InvalidDataException($"Unsupported Nice.MLNet ONNX format '{format}'; this version reads "
                 + $"formats {NiceOnnxMetadata.FormatVersion}, {NiceOnnxMetadata.SuccessorsFormatVersion}, "
-                + $"{NiceOnnxMetadata.InputNormFormatVersion}, {NiceOnnxMetadata.WhiteningFormatVersion} and "
-                + $"{NiceOnnxMetadata.LowRankWhiteningFormatVersion}.");
+                + $"{NiceOnnxMetadata.InputNormFormatVersion}, {NiceOnnxMetadata.WhiteningFormatVersion}, "
+                + $"{NiceOnnxMetadata.LowRankWhiteningFormatVersion} and {NiceOnnxMetadata.KernelFormatVersion}.");
         var config = NiceOnnxMetadata.ReadConfig(contents.Metadata);
         var dq = NiceOnnxMetadata.ReadDequantization(contents.Metadata);
         var (kind, batched) = NiceOnnxMetadata.ReadShape(contents.Metadata);
@@ -184,6 +184,7 @@ internal static class NiceOnnx
     /// <summary>The number of trainable parameters of a flow with this config (all members of an ensemble).</summary>
     public static double ParameterCount(FlowConfig c)
     {
+        if (c.KernelRows is int n) return n * (c.Dimension + 1.0) + ParameterCount(c with { KernelRows = null });
         if (c.Members is int members) return members * ParameterCount(c with { Members = null });
         double w = c.HiddenWidth, d = c.Dimension, total = c.InputNorm ? 3 * d : d;
         for (int k = 0; k < c.Couplings; k++)

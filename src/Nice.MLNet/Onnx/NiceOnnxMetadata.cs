@@ -42,9 +42,17 @@ internal static class NiceOnnxMetadata
     /// </summary>
     public const string LowRankWhiteningFormatVersion = "1.4";
 
+    /// <summary>
+    /// The format of kernel mixtures (<see cref="FlowConfig.KernelRows"/>: the initializers "centres" and "folds", and
+    /// a graph over every training row), which a 1.4 reader would read as an ensemble of flows; it refuses them by
+    /// name.
+    /// </summary>
+    public const string KernelFormatVersion = "1.5";
+
     /// <summary>The format a model of this config is written in.</summary>
     public static string FormatFor(FlowConfig config)
-        => config.WhiteningRank is not null ? LowRankWhiteningFormatVersion
+        => config.KernelRows is not null ? KernelFormatVersion
+            : config.WhiteningRank is not null ? LowRankWhiteningFormatVersion
             : config.Whitening != NiceWhitening.None ? WhiteningFormatVersion
             : config.IsPlainNice ? FormatVersion
             : config.NeedsFormat12 ? InputNormFormatVersion
@@ -53,7 +61,7 @@ internal static class NiceOnnxMetadata
     /// <summary>True for every format this version reads.</summary>
     public static bool IsKnownFormat(string format)
         => format is FormatVersion or SuccessorsFormatVersion or InputNormFormatVersion or WhiteningFormatVersion
-            or LowRankWhiteningFormatVersion;
+            or LowRankWhiteningFormatVersion or KernelFormatVersion;
     public const string ConfigKey = "nice.config";
     /// <summary>Present only when the graph dequantizes its input.</summary>
     public const string DequantizationKey = "nice.dequantization";

@@ -44,6 +44,22 @@ internal sealed class SavedWeights : FlowWeights
             if (step is FlowLayout.PermutationStep or FlowLayout.LuStep) ReadFixed(step);
             if (step is FlowLayout.WhiteningStep w) ReadWhitening(w);
         }
+        if (layout.Config.KernelRows is not null) CheckFolds();
+    }
+
+    /// <summary>A kernel mixture's folds: each a whole number in [0, K), and every kernel with at least two rows
+    /// outside its fold.</summary>
+    private void CheckFolds()
+    {
+        int k = Layout.Config.Members!.Value;
+        var folds = contents.Initializers[FlowLayout.FoldsName].Floats().ToArray();
+        if (Array.Exists(folds, f => f < 0 || f >= k || f != MathF.Floor(f)))
+            throw new InvalidDataException($"The ONNX kernel mixture's '{FlowLayout.FoldsName}' holds a value that is "
+                + $"not a fold number 0…{k - 1}.");
+        for (int m = 0; m < k; m++)
+            if (folds.Count(f => f != m) < 2)
+                throw new InvalidDataException($"The ONNX kernel mixture's kernel {m} has fewer than two rows outside "
+                    + "its fold.");
     }
 
     /// <summary>
