@@ -20,7 +20,14 @@ namespace Nice.MLNet.Flow;
 internal static class KernelMixture
 {
     /// <summary>At most this many values of x − xᵢ are formed at once (rows × n × D), to bound memory.</summary>
-    private const long ChunkValues = 1 << 22;
+    public const long ChunkValues = 1 << 22;
+
+    /// <summary>Rows scored at once so that rows × n × D stays within <see cref="ChunkValues"/> (at least one; all
+    /// <paramref name="rows"/> for a model that is not a kernel mixture).</summary>
+    public static int RowsPerPass(FlowConfig config, int rows)
+        => config.KernelRows is int n
+            ? (int)Math.Clamp(ChunkValues / Math.Max(1L, (long)n * config.Dimension), 1, Math.Max(1, rows))
+            : rows;
 
     /// <summary>
     /// log qₖ(x − xᵢ) for every row of <paramref name="x"/> [B, D] and centre of <paramref name="centres"/> [n, D]:
@@ -50,8 +57,8 @@ internal static class KernelMixture
     {
         var centres = flow.Centres!;
         var folds = flow.Folds!;
-        long b = x.shape[0], n = centres.shape[0], d = x.shape[1];
-        long chunk = Math.Max(1, ChunkValues / Math.Max(1, n * d));
+        long b = x.shape[0], n = centres.shape[0];
+        long chunk = RowsPerPass(flow.Config, (int)Math.Min(b, int.MaxValue));
         var kernels = member is int m ? new[] { m } : Enumerable.Range(0, flow.Members.Count).ToArray();
         var zs = new Tensor[(b + chunk - 1) / chunk];
         var lls = new Tensor[zs.Length];

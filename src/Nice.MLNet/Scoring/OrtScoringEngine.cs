@@ -69,7 +69,10 @@ internal sealed class OrtScoringEngine : IScoringEngine
             if (bad != null)
                 for (int r = 0; r < rows; r++)
                     if (bad[r]) Array.Clear(buffer, r * d, d);
-            Run(s, buffer, rows, d, latent, logLikelihood);
+            // A kernel mixture's graph forms rows × n × D differences: bounded passes keep that within memory.
+            int pass = KernelMixture.RowsPerPass(flow.Config, rows);
+            for (int start = 0; start < rows; start += pass)
+                Run(s, buffer, start, Math.Min(pass, rows - start), d, latent, logLikelihood);
         }
         finally
         {
@@ -79,25 +82,28 @@ internal sealed class OrtScoringEngine : IScoringEngine
         if (bad != null) NonFiniteRows.MarkNaN(bad, d, latent, logLikelihood);
     }
 
-    private static void Run(InferenceSession s, float[] x, int rows, int d, float[]? latent, float[]? logLikelihood)
+    /// <summary>One session run on the rows [<paramref name="start"/>, start + <paramref name="rows"/>) of the
+    /// buffers.</summary>
+    private static void Run(InferenceSession s, float[] x, int start, int rows, int d, float[]? latent,
+        float[]? logLikelihood)
     {
         var names = new List<string>(2);
         var values = new List<OrtValue>(3);
         try
         {
             values.Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
-                x.AsMemory(0, rows * d), new long[] { rows, d }));
+                x.AsMemory(start * d, rows * d), new long[] { rows, d }));
             if (latent != null)
             {
                 names.Add(LatentName);
                 values.Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
-                    latent.AsMemory(0, rows * d), new long[] { rows, d }));
+                    latent.AsMemory(start * d, rows * d), new long[] { rows, d }));
             }
             if (logLikelihood != null)
             {
                 names.Add(LogLikelihoodName);
                 values.Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
-                    logLikelihood.AsMemory(0, rows), new long[] { rows }));
+                    logLikelihood.AsMemory(start, rows), new long[] { rows }));
             }
             using var options = new RunOptions();
             s.Run(options, Inputs, values.GetRange(0, 1), names, values.GetRange(1, values.Count - 1));

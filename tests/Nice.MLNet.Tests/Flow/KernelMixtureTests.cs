@@ -95,6 +95,29 @@ public sealed class KernelMixtureTests
     }
 
     [Fact]
+    public void ScoringEngines_AgreeOnAKernelMixtureTooLargeForOnePass()
+    {
+        // n · D = 300 · 200 values per row: 69 rows a pass, so 150 rows take three passes in each engine.
+        var config = TestConfig.Nice(200, 2, 1, 8, Prior: NicePrior.Gaussian) with { Members = 3, KernelRows = 300 };
+        Assert.Equal(69, KernelMixture.RowsPerPass(config, 150));
+        var flow = TestUtil.RandomFlow(config, 4, scale: 0.05);
+        using (no_grad())
+        {
+            flow.Folds!.copy_(tensor(Enumerable.Range(0, 300).Select(i => (float)(i % 3)).ToArray()));
+            flow.Centres!.copy_(randn(new long[] { 300, 200 }, generator: new Generator(3)));
+        }
+        using var lazy = new LazyFlow(flow);
+        using var torch = new Nice.MLNet.Scoring.TorchScoringEngine(lazy, null, 0);
+        using var ort = new Nice.MLNet.Scoring.OrtScoringEngine(lazy, null, 1, () => torch);
+        var rng = new Random(5);
+        var x = Enumerable.Range(0, 150 * 200).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var (llTorch, llOrt) = (new float[150], new float[150]);
+        torch.Score(x, 150, null, llTorch);
+        ort.Score(x, 150, null, llOrt);
+        OnnxAssert.Close(llTorch, llOrt, 1e-4, "log-likelihood, ONNX Runtime against TorchSharp");
+    }
+
+    [Fact]
     public void Read_RefusesFoldsThatAreNotFoldNumbers()
     {
         using var flow = RandomMixture(6);
