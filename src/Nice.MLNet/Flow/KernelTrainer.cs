@@ -166,16 +166,30 @@ internal sealed class KernelTrainer : IDisposable
     /// <paramref name="batch"/>.</summary>
     private double Step(int m, long[] batch, int epoch, int batchNo)
     {
-        using var scope = NewDisposeScope();
-        var loss = LeaveOneOutLoss(m, batch, noise);
-        double value = loss.item<float>();
-        if (!double.IsFinite(value)) throw new NonFiniteLossException(epoch, batchNo, value);
         var member = flow.Members[m];
         member.zero_grad();
-        loss.backward();
+        // Rows × n × D values at most KernelMixture.ChunkValues at a time: the gradients of the parts add up.
+        double value = 0;
+        foreach (var part in Parts(batch))
+        {
+            using var scope = NewDisposeScope();
+            var loss = LeaveOneOutLoss(m, part, noise) * ((double)part.Length / batch.Length);
+            double v = loss.item<float>();
+            if (!double.IsFinite(v)) throw new NonFiniteLossException(epoch, batchNo, v);
+            loss.backward();
+            value += v;
+        }
         if (s.GradientClipNorm > 0) nn.utils.clip_grad_norm_(parameters[m], s.GradientClipNorm);
         optimizers[m].Step();
         return value;
+    }
+
+    /// <summary>The rows of <paramref name="batch"/> in parts of at most <see cref="KernelMixture.RowsPerPass"/>
+    /// rows.</summary>
+    private IEnumerable<long[]> Parts(long[] batch)
+    {
+        int pass = KernelMixture.RowsPerPass(flow.Config, batch.Length);
+        for (int start = 0; start < batch.Length; start += pass) yield return batch.Skip(start).Take(pass).ToArray();
     }
 
     /// <summary>The mean leave-one-out NLL of every kernel on the rows outside its fold, without a step (epoch 0's
@@ -189,12 +203,11 @@ internal sealed class KernelTrainer : IDisposable
         for (int m = 0; m < flow.Members.Count; m++)
         {
             var own = Enumerable.Range(0, fold.Length).Where(i => fold[i] != m).Select(i => (long)i).ToArray();
-            for (int start = 0; start < own.Length; start += s.BatchSize)
+            foreach (var part in Parts(own))
             {
                 using var scope = NewDisposeScope();
-                var batch = own.Skip(start).Take(s.BatchSize).ToArray();
-                sum += LeaveOneOutLoss(m, batch, generator).item<float>() * (double)batch.Length;
-                count += batch.Length;
+                sum += LeaveOneOutLoss(m, part, generator).item<float>() * (double)part.Length;
+                count += part.Length;
             }
         }
         return sum / count;

@@ -105,6 +105,29 @@ public sealed class KernelMixtureDetectorTests : IDisposable
         return total / n;
     }
 
+    public sealed class VeryWideRow
+    {
+        [VectorType(5000)] public float[] Features = Array.Empty<float>();
+    }
+
+    [Fact]
+    public void VeryWideData_TrainInParts_AndKeepAnEpochNoWorseThanTheStart()
+    {
+        // 30 rows × 5,000 columns: 150,000 differences per query row, so a batch of 32 is split into parts of 27 rows
+        // whose gradients add up (KernelMixture.RowsPerPass).
+        var rng = new Random(6);
+        var rows = Enumerable.Range(0, 30).Select(_ => new VeryWideRow
+        {
+            Features = Enumerable.Range(0, 5000).Select(j => (float)(rng.NextDouble() + j % 7)).ToArray(),
+        }).ToArray();
+        using var model = ml.Transforms.Nice(new NiceOptions { Epochs = 3 }).Fit(ml.Data.LoadFromEnumerable(rows));
+        Assert.Equal(27, KernelMixture.RowsPerPass(model.Flow.Config, 32));
+        var history = model.TrainingSummary!.History;
+        Assert.Equal(new[] { 0, 1, 2, 3 }, history.Select(r => r.Epoch));
+        Assert.All(history, r => Assert.True(double.IsFinite(r.TrainNll) && double.IsFinite(r.ValidNll!.Value)));
+        Assert.True(history.Where(r => r.IsBest).Last().ValidNll <= history[0].ValidNll);
+    }
+
     [Fact]
     public void KernelMixtureDetector_SavesInOneZip_AndLoadsBackWithTheSameScores_InMLNetAndInFull()
     {
