@@ -58,7 +58,7 @@ public sealed class NiceRecipe
         var known = new[] { "mode", "preset", "couplings", "layers", "width", "epochs", "patience", "batch", "lr", "wd", "folds",
             "seeds", "holdout", "dq", "jitter", "prior", "shape", "dropconst", "calib", "scale", "vfrac",
             "members", "smooth", "inorm", "detect", "clip",
-            "coupling", "mixing", "whiten", "actnorm", "estop" };
+            "coupling", "mixing", "whiten", "actnorm", "estop", "kernel" };
         foreach (var k in values.Keys)
             if (!known.Contains(k)) throw new ArgumentException($"Recipe '{name}': unknown key '{k}' (known: {string.Join(", ", known)}).");
         return recipe;
@@ -125,7 +125,7 @@ public sealed class NiceRecipe
     /// width, epochs, patience, batch, lr, wd, vfrac, <c>members</c> = EnsembleMembers, <c>smooth</c> = Smoothing,
     /// <c>inorm</c> = InputNormalization 0/1, <c>detect</c> = DetectColumnKinds 0/1, <c>clip</c> = GradientClipNorm,
     /// <c>coupling</c>, <c>mixing</c>, <c>whiten</c> = the enums by name, <c>actnorm</c> 0/1, <c>estop</c> =
-    /// EarlyStopping 0/1).
+    /// EarlyStopping 0/1, <c>kernel</c> = KernelMixture 0/1).
     /// </summary>
     private NiceOptions Overridden(NiceOptions o)
     {
@@ -148,6 +148,7 @@ public sealed class NiceRecipe
         if (values.ContainsKey("whiten")) o.Whitening = Enum.Parse<NiceWhitening>(Get("whiten", "None"), true);
         if (values.ContainsKey("actnorm")) o.ActNorm = Int("actnorm", 0) != 0;
         if (values.ContainsKey("estop")) o.EarlyStopping = Int("estop", 1) != 0;
+        if (values.ContainsKey("kernel")) o.KernelMixture = Int("kernel", 0) != 0;
         return o;
     }
 

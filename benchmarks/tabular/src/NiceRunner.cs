@@ -73,7 +73,7 @@ public static class NiceRunner
         string kinds = resolved is null ? "" : $" discrete={resolved.ColumnKinds.Count(k => k.Type == NiceColumnType.Discrete)}"
             + $" const={resolved.ColumnKinds.Count(k => k.Type == NiceColumnType.Constant)} members={resolved.EnsembleMembers}"
             + $" width={resolved.HiddenWidth} batch={resolved.BatchSize} smoothing={resolved.Smoothing}"
-            + (resolved.EarlyStopping ? "" : " early-stopping=off");
+            + (resolved.EarlyStopping ? "" : " early-stopping=off") + (resolved.KernelMixture ? " kernel-mixture" : "");
         return new NiceOutcome(scores, detector.Threshold, detector.CalibrationRows,
             $"D={train[0].Length}{kinds} calibration={detector.CalibrationSource}{HeldOutNll(detector.Model.TrainingSummary)}"
             + $" best-epochs={string.Join("/", detector.Model.TrainingSummary?.BestEpochs ?? Array.Empty<int>())}");
