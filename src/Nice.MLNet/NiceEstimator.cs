@@ -34,7 +34,9 @@ namespace Nice.MLNet;
 /// columns' kinds), then trains, reading the column once into memory (or streaming it every epoch when
 /// <see cref="NiceOptions.CacheInMemory"/> is false). A single flow holds out
 /// <see cref="NiceOptions.ValidationFraction"/> of the rows and keeps the weights of its best held-out epoch; an
-/// ensemble's members each hold out their own fold.</para>
+/// ensemble's members each hold out their own fold. With fewer rows than columns the rule fits a kernel mixture
+/// instead (<see cref="NiceOptions.KernelMixture"/>: a small NICE flow as the kernel on every training row, the rows
+/// kept in the model, no <c>Inverse</c>).</para>
 /// </remarks>
 public sealed class NiceEstimator : IEstimator<NiceTransformer>
 {

@@ -11,7 +11,8 @@ namespace Nice.MLNet.Anomaly;
 /// p_H(hᵢ) + Σᵢ sᵢ turned into a <see cref="NiceAnomalyScore"/>; the threshold is the (1 − α) empirical quantile of
 /// held-out scores for the target false-positive rate α (<see cref="NiceAnomalyOptions.FalsePositiveRate"/>, default
 /// 1%): each training row scored by the ensemble member that held it out, or a single flow's held-out rows
-/// (<see cref="NiceAnomalyDetector.CalibrationSource"/>).
+/// (<see cref="NiceAnomalyDetector.CalibrationSource"/>). With fewer training rows than columns the model is a kernel
+/// mixture (<see cref="NiceOptions.KernelMixture"/>), calibrated on its out-of-fold scores the same way.
 /// </summary>
 /// <remarks>
 /// <para>Estimator characteristics:</para>

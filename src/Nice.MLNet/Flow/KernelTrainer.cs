@@ -26,7 +26,7 @@ internal sealed class KernelTrainer : IDisposable
     private readonly Tensor rows;
     private readonly int[] fold;
     private readonly TrainingNoise.Prepared? rowNoise;
-    private readonly AdamOptimizer[] optimizers;
+    private AdamOptimizer[] optimizers;
     private readonly Parameter[][] parameters;
     private readonly Random random;
     private readonly Generator noise;
@@ -51,20 +51,30 @@ internal sealed class KernelTrainer : IDisposable
         if (read != n)
             throw new InvalidOperationException($"The kernel mixture was planned for {n} training rows, but the data " +
                 $"has {(read > n ? "more" : read.ToString(System.Globalization.CultureInfo.InvariantCulture))}.");
-        var device = torch.device(s.Device);
-        rows = tensor(values, new long[] { n, d }).to(device);
         fold = Enumerable.Range(0, n).Select(i => Split.FoldOf(i, s.Seed, k)).ToArray();
         for (int m = 0; m < k; m++)
             if (fold.Count(f => f != m) < 2)
                 throw new InvalidOperationException($"Kernel {m} has fewer than two training rows outside its fold.");
+        // Native memory from here on: released by Dispose, or here when the start fails.
+        var device = torch.device(s.Device);
+        rows = tensor(values, new long[] { n, d }).to(device);
         rowNoise = s.Noise?.Prepare(ScalarType.Float32, device);
         random = new Random(s.Seed);
         noise = new Generator((ulong)(uint)s.Seed + 1);
-        if (!flow.HasStarted) Start();
-        flow.HasStarted = true;
         parameters = flow.Members.Select(m => m.parameters().ToArray()).ToArray();
-        optimizers = parameters.Select(p => new AdamOptimizer(p, s.LearningRate, s.Beta1, s.Beta2, s.AdamEpsilon,
-            s.WeightDecay, allowFused: false)).ToArray();
+        optimizers = Array.Empty<AdamOptimizer>();
+        try
+        {
+            if (!flow.HasStarted) Start();
+            flow.HasStarted = true;
+            optimizers = parameters.Select(p => new AdamOptimizer(p, s.LearningRate, s.Beta1, s.Beta2, s.AdamEpsilon,
+                s.WeightDecay, allowFused: false)).ToArray();
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     /// <summary>
