@@ -20,15 +20,16 @@ internal static class ThreadPolicy
     /// <summary>
     /// The FLOPs of the largest matrix multiply a batch of <paramref name="batch"/> rows runs through a flow of
     /// <paramref name="config"/>: the coupling MLPs' layers (|I₁| → W, W → W, W → |I₂| or 2·|I₂|) and LU mixing's
-    /// D × D.
+    /// D × D. A kernel mixture runs every row against its n training rows, so its batch is B·n rows.
     /// </summary>
     public static double LargestGemmFlops(FlowConfig config, int batch)
     {
+        double rows = (double)batch * (config.KernelRows ?? 1);
         int d = config.Dimension, w = config.HiddenWidth;
         int first = (d + 1) / 2, second = d - d / 2;   // the larger half of either partition
         int outputs = config.Coupling == NiceCoupling.Affine ? 2 * second : second;
-        double largest = 2.0 * batch * w * Math.Max(first, Math.Max(config.HiddenLayers > 1 ? w : 0, outputs));
-        if (config.Mixing == NiceMixing.LU && config.Couplings > 1) largest = Math.Max(largest, 2.0 * batch * d * d);
+        double largest = 2.0 * rows * w * Math.Max(first, Math.Max(config.HiddenLayers > 1 ? w : 0, outputs));
+        if (config.Mixing == NiceMixing.LU && config.Couplings > 1) largest = Math.Max(largest, 2.0 * rows * d * d);
         return largest;
     }
 

@@ -36,6 +36,11 @@ public sealed class ThreadsTests
         Assert.Equal(5, ThreadPolicy.ForOnnxRuntime(5));
         var lu = TestConfig.Nice(300, Couplings: 2, HiddenLayers: 1, HiddenWidth: 8, Mixing: NiceMixing.LU);
         Assert.Equal(2.0 * 200 * 300 * 300, ThreadPolicy.LargestGemmFlops(lu, 200));
+        // A kernel mixture of the small table's size: 32 rows against 150 training rows are 4,800 rows through the nets.
+        var kernel = tabular with { Members = 5, KernelRows = 150 };
+        Assert.Equal(2.0 * 32 * 150 * 64 * 64, ThreadPolicy.LargestGemmFlops(kernel, 32));
+        Assert.Equal(1, ThreadPolicy.ForTorch(0, tabular, 32, passive: false));
+        Assert.Equal(Environment.ProcessorCount, ThreadPolicy.ForTorch(0, kernel, 32, passive: false));
     }
 
     [Theory]
