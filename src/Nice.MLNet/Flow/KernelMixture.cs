@@ -45,8 +45,8 @@ internal static class KernelMixture
     /// <summary>log(1/nₖ) on the centres outside fold <paramref name="member"/>, −∞ on its own fold's: [n].</summary>
     public static Tensor LogWeights(Tensor folds, int member)
     {
-        var inside = folds.ne(member).to(folds.dtype);
-        return inside.log() - inside.sum().log();
+        var used = folds.ne(member).to(folds.dtype);
+        return used.log() - used.sum().log();
     }
 
     /// <summary>

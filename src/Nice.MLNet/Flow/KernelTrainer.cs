@@ -25,6 +25,9 @@ internal sealed class KernelTrainer : IDisposable
     private readonly TrainingSettings s;
     private readonly Tensor rows;
     private readonly int[] fold;
+    /// <summary>Per kernel m: the rows outside fold m (its centres and its training rows), and the rows of fold m (the
+    /// rows it scores out of fold).</summary>
+    private readonly long[][] outside, inside;
     private readonly TrainingNoise.Prepared? rowNoise;
     private AdamOptimizer[] optimizers;
     private readonly Parameter[][] parameters;
@@ -52,12 +55,16 @@ internal sealed class KernelTrainer : IDisposable
             throw new InvalidOperationException($"The kernel mixture was planned for {n} training rows, but the data " +
                 $"has {(read > n ? "more" : read.ToString(System.Globalization.CultureInfo.InvariantCulture))}.");
         fold = Enumerable.Range(0, n).Select(i => Split.FoldOf(i, s.Seed, k)).ToArray();
+        outside = Enumerable.Range(0, k).Select(m => RowsWhere(f => f != m)).ToArray();
+        inside = Enumerable.Range(0, k).Select(m => RowsWhere(f => f == m)).ToArray();
         for (int m = 0; m < k; m++)
-            if (fold.Count(f => f != m) < 2)
+            if (outside[m].Length < 2)
                 throw new InvalidOperationException($"Kernel {m} has fewer than two training rows outside its fold.");
         // Native memory from here on: released by Dispose, or here when the start fails.
         var device = torch.device(s.Device);
-        rows = tensor(values, new long[] { n, d }).to(device);
+        var host = HostTensors.FromRows(values, n, d);
+        rows = host.device == device ? host : host.to(device);
+        if (!ReferenceEquals(rows, host)) host.Dispose();
         rowNoise = s.Noise?.Prepare(ScalarType.Float32, device);
         random = new Random(s.Seed);
         noise = new Generator((ulong)(uint)s.Seed + 1);
@@ -77,6 +84,10 @@ internal sealed class KernelTrainer : IDisposable
         }
     }
 
+    /// <summary>The indices of the rows whose fold satisfies <paramref name="test"/>, in order.</summary>
+    private long[] RowsWhere(Func<int, bool> test)
+        => Enumerable.Range(0, fold.Length).Where(i => test(fold[i])).Select(i => (long)i).ToArray();
+
     /// <summary>
     /// Trains <paramref name="flow"/> (a kernel mixture) in place on <paramref name="source"/>'s rows and returns one
     /// report per epoch (epoch 0 = the start); the flow ends with the weights of the best out-of-fold epoch, also when
@@ -88,7 +99,11 @@ internal sealed class KernelTrainer : IDisposable
         return trainer.Run();
     }
 
-    /// <summary>Stores the rows and folds in the model and starts every kernel at Scott's Gaussian kernel.</summary>
+    /// <summary>
+    /// Stores the rows and folds in the model and starts every kernel at Scott's Gaussian kernel: its couplings are the
+    /// identity already (a new coupling net's output layer is zero, <see cref="CouplingNet"/>), so only the scaling is
+    /// set.
+    /// </summary>
     private void Start()
     {
         using var scope = NewDisposeScope();
@@ -101,12 +116,9 @@ internal sealed class KernelTrainer : IDisposable
         double typical = positive.Length == 0 ? 1 : positive[positive.Length / 2];
         for (int m = 0; m < flow.Members.Count; m++)
         {
-            var member = flow.Members[m];
-            foreach (var (name, p) in member.named_parameters())
-                if (name.Contains(".m.layers.output.", StringComparison.Ordinal)) p.zero_();
-            double h = Math.Pow(fold.Count(f => f != m), -1.0 / (d + 4));
+            double h = Math.Pow(outside[m].Length, -1.0 / (d + 4));
             var logScale = sd.Select(v => (float)-Math.Log(h * (v > 0 ? v : typical))).ToArray();
-            member.Scaling.LogScale.copy_(tensor(logScale));
+            flow.Members[m].Scaling.LogScale.copy_(tensor(logScale));
         }
     }
 
@@ -159,12 +171,12 @@ internal sealed class KernelTrainer : IDisposable
         long count = 0;
         for (int m = 0; m < flow.Members.Count; m++)
         {
-            var own = Enumerable.Range(0, fold.Length).Where(i => fold[i] != m).OrderBy(_ => random.Next()).ToArray();
+            var own = outside[m].OrderBy(_ => random.Next()).ToArray();
             int batchNo = 0;
             for (int start = 0; start < own.Length; start += s.BatchSize)
             {
                 s.Cancellation.ThrowIfCancellationRequested();
-                var batch = own.Skip(start).Take(s.BatchSize).Select(i => (long)i).ToArray();
+                var batch = own.Skip(start).Take(s.BatchSize).ToArray();
                 sum += Step(m, batch, epoch, ++batchNo) * batch.Length;
                 count += batch.Length;
             }
@@ -212,8 +224,7 @@ internal sealed class KernelTrainer : IDisposable
         long count = 0;
         for (int m = 0; m < flow.Members.Count; m++)
         {
-            var own = Enumerable.Range(0, fold.Length).Where(i => fold[i] != m).Select(i => (long)i).ToArray();
-            foreach (var part in Parts(own))
+            foreach (var part in Parts(outside[m]))
             {
                 using var scope = NewDisposeScope();
                 sum += LeaveOneOutLoss(m, part, generator).item<float>() * (double)part.Length;
@@ -237,8 +248,7 @@ internal sealed class KernelTrainer : IDisposable
         weights = weights.index_put_(tensor(float.NegativeInfinity),
             new TensorIndex[] { TensorIndex.Tensor(arange(batch.Length, device: rows.device)),
                 TensorIndex.Tensor(index) });
-        double others = fold.Count(f => f != m) - 1;
-        double shift = Math.Log(fold.Count(f => f != m)) - Math.Log(others);
+        double shift = Math.Log(outside[m].Length) - Math.Log(outside[m].Length - 1);
         return -((logq + weights).logsumexp(1) + shift).mean();
     }
 
@@ -254,9 +264,9 @@ internal sealed class KernelTrainer : IDisposable
         double sum = 0;
         for (int m = 0; m < flow.Members.Count; m++)
         {
-            var mine = Enumerable.Range(0, fold.Length).Where(i => fold[i] == m).Select(i => (long)i).ToArray();
-            if (mine.Length == 0) continue;
-            var ll = KernelMixture.Encode(flow, x.index_select(0, tensor(mine, device: rows.device)), m).LogLikelihood;
+            if (inside[m].Length == 0) continue;
+            var ll = KernelMixture.Encode(flow, x.index_select(0, tensor(inside[m], device: rows.device)), m)
+                .LogLikelihood;
             sum -= ll.to(ScalarType.Float64).sum().item<double>();
         }
         flow.train();

@@ -216,10 +216,10 @@ internal sealed class FlowGraph
         for (int k = 0; k < members.Count; k++)
         {
             var (z, ll) = MemberForward(members[k], u);
-            string inside = b.Node("Cast", new[] { b.Node("Not", b.Node("Equal", folds, b.Scalar((float)k))) }, null,
+            string used = b.Node("Cast", new[] { b.Node("Not", b.Node("Equal", folds, b.Scalar((float)k))) }, null,
                 OnnxAttribute.Of("to", 1L));
-            string logWeight = b.Node("Sub", b.Node("Log", inside),
-                b.Node("Log", b.Node("ReduceSum", new[] { inside, b.Int64s(0) }, null,
+            string logWeight = b.Node("Sub", b.Node("Log", used),
+                b.Node("Log", b.Node("ReduceSum", new[] { used, b.Int64s(0) }, null,
                     OnnxAttribute.Of("keepdims", 1))));
             string weighted = b.Node("Add", b.Node("Reshape", ll, b.Int64s(-1, n)), logWeight);
             string best = b.Node("ArgMax", new[] { weighted }, null, OnnxAttribute.Of("axis", 1L),
