@@ -71,18 +71,12 @@ internal static class Calibration
         if (members.Count > 1)
         {
             kind = NiceCalibrationSource.OutOfFold;
-            var scorers = Enumerable.Range(0, members.Count)
-                .Select(k => new FlowScorer(model.Flow, model.Dequantization, member: k)).ToArray();
-            try
-            {
-                ScoreRows(source, model.ScoringBatchSize, scorer, scores,
-                    row => Split.FoldOf(row, plan.Settings.Seed, members.Count),
-                    scorers.Select(m => (RowScorer)((x, n, ll) => m.Score(x, n, null, ll))).ToArray());
-            }
-            finally
-            {
-                foreach (var s in scorers) s.Dispose();
-            }
+            // One scorer, so a row that overflows float32 makes at most one float64 copy of the model.
+            using var flowScorer = new FlowScorer(model.Flow, model.Dequantization);
+            ScoreRows(source, model.ScoringBatchSize, scorer, scores,
+                row => Split.FoldOf(row, plan.Settings.Seed, members.Count),
+                Enumerable.Range(0, members.Count)
+                    .Select(k => (RowScorer)((x, n, ll) => flowScorer.Score(x, n, null, ll, member: k))).ToArray());
         }
         else
         {

@@ -13,17 +13,13 @@ internal sealed class FlowScorer : IDisposable
 {
     private readonly NiceFlow flow;
     private readonly Dequantization? dequantization;
-    private readonly int? member;
     private readonly object wideLock = new();
     private NiceFlow? wide;
 
-    /// <summary>A scorer of <paramref name="flow"/>'s density, or of one ensemble member's alone
-    /// (<see cref="NiceFlow.EncodeMember"/>).</summary>
-    public FlowScorer(NiceFlow flow, Dequantization? dequantization, int? member = null)
+    public FlowScorer(NiceFlow flow, Dequantization? dequantization)
     {
         this.flow = flow;
         this.dequantization = dequantization;
-        this.member = member;
     }
 
     public int Dimension => flow.Dimension;
@@ -37,8 +33,12 @@ internal sealed class FlowScorer : IDisposable
     /// Null: dequantize at the bin's centre (deterministic scoring). A generator: u ~ U(0,1) from it (the literature's
     /// evaluation convention).
     /// </param>
+    /// <param name="member">
+    /// Null: the flow's density. An ensemble member's index: that member's density alone
+    /// (<see cref="NiceFlow.EncodeMember"/>; what scores the rows of its fold out of fold).
+    /// </param>
     public void Score(ReadOnlySpan<float> input, int rows, float[]? latent, float[]? logLikelihood,
-        Generator? noise = null)
+        Generator? noise = null, int? member = null)
     {
         if (rows == 0 || latent is null && logLikelihood is null) return;
         int d = Dimension;
@@ -50,13 +50,13 @@ internal sealed class FlowScorer : IDisposable
         using (no_grad())
         {
             var x = ToFlowSpace(input, rows, bad, anyBad, noise);
-            var (z, ll) = Encode(flow, x);
+            var (z, ll) = Encode(flow, x, member);
             if (logLikelihood != null) ll.cpu().data<float>().CopyTo(logLikelihood, 0);
             if (latent != null) z.cpu().data<float>().CopyTo(latent, 0);
             overflow = ll.isfinite().logical_not().logical_or(z.isfinite().all(1).logical_not())
                 .nonzero().squeeze(1).cpu().data<long>().ToArray();
         }
-        if (overflow.Length > 0) Widen(input, rows, bad, anyBad, noise, overflow, latent, logLikelihood);
+        if (overflow.Length > 0) Widen(input, rows, bad, anyBad, noise, member, overflow, latent, logLikelihood);
         if (anyBad) NonFiniteRows.MarkNaN(bad, d, latent, logLikelihood);
     }
 
@@ -78,8 +78,8 @@ internal sealed class FlowScorer : IDisposable
     /// beyond float32's range become ±∞ instead of NaN, and a log-likelihood that is still undefined becomes −∞.
     /// Dequantization noise, when asked for, is drawn again for these rows only.
     /// </summary>
-    private void Widen(ReadOnlySpan<float> input, int count, bool[] bad, bool anyBad, Generator? noise, long[] rows,
-        float[]? latent, float[]? logLikelihood)
+    private void Widen(ReadOnlySpan<float> input, int count, bool[] bad, bool anyBad, Generator? noise, int? member,
+        long[] rows, float[]? latent, float[]? logLikelihood)
     {
         var wide = Wide();   // built outside any dispose scope: its tensors must outlive this call
         int d = Dimension;
@@ -87,7 +87,7 @@ internal sealed class FlowScorer : IDisposable
         using var _ = no_grad();
         var index = tensor(rows, device: flow.Device);
         var x = ToFlowSpace(input, count, bad, anyBad, noise).index_select(0, index).to(ScalarType.Float64);
-        var (z, ll) = Encode(wide, x);
+        var (z, ll) = Encode(wide, x, member);
         var lls = ll.nan_to_num(nan: double.NegativeInfinity, posinf: double.PositiveInfinity,
             neginf: double.NegativeInfinity).to(ScalarType.Float32).cpu().data<float>().ToArray();
         var zs = z.to(ScalarType.Float32).cpu().data<float>().ToArray();
@@ -99,7 +99,7 @@ internal sealed class FlowScorer : IDisposable
         }
     }
 
-    private (Tensor Z, Tensor LogLikelihood) Encode(NiceFlow model, Tensor x)
+    private static (Tensor Z, Tensor LogLikelihood) Encode(NiceFlow model, Tensor x, int? member)
         => member is int k ? model.EncodeMember(x, k) : model.Encode(x);
 
     private NiceFlow Wide()
