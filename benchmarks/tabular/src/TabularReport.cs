@@ -59,6 +59,7 @@ public static class TabularReport
         var pairedBest = nice.ToDictionary(m => m, _ => 0.0);
         var worst = nice.ToDictionary(m => m, _ => double.PositiveInfinity);
         var complete = nice.ToDictionary(m => m, _ => true);
+        var bestOf = new Dictionary<string, string>();
         foreach (var task in tasks)
         {
             double Mean(string m, ICollection<int>? splits = null)
@@ -68,6 +69,7 @@ public static class TabularReport
             }
             var best = baselines.Select(m => (m, a: Mean(m))).Where(p => !double.IsNaN(p.a)).OrderByDescending(p => p.a).First();
             bestSum += best.a;
+            bestOf[task] = best.m;
             var cells = nice.Select(m =>
             {
                 var splits = rows.Where(x => x.Task == task && x.Method == m).Select(x => x.Split).ToHashSet();
@@ -84,6 +86,27 @@ public static class TabularReport
             complete[m] ? $"{niceSum[m] / tasks.Count,6:F3} {"",4} {(niceSum[m] - pairedBest[m]) / tasks.Count,+6:+0.000;-0.000}" : $"{"-",18}")));
         output.WriteLine($"  {"worst gap",-10} {"",-16} {"",6}  " + string.Join(" ", nice.Select(m => complete[m] ? $"{"",11} {worst[m],+6:+0.000;-0.000}" : $"{"-",18}")));
         output.WriteLine("  columns: " + string.Join("; ", nice.Select(m => $"{Short(m)} = {m}")));
+        var auroc = rows.GroupBy(x => (x.Task, x.Method, x.Split)).ToDictionary(g => g.Key, g => g.Average(x => x.Auroc));
+        var splits = rows.Select(x => x.Split).Distinct().OrderBy(x => x).ToList();
+        foreach (var m in nice.Where(m => complete[m])) SplitGaps(output, auroc, splits, tasks, bestOf, m);
+    }
+
+    /// <summary>
+    /// The suite's gap split by split: for each split that every task has (for <paramref name="method"/> and each
+    /// task's best baseline), the mean over tasks of method − best baseline; their mean, standard error and range.
+    /// </summary>
+    private static void SplitGaps(TextWriter output, IReadOnlyDictionary<(string, string, int), double> auroc,
+        IReadOnlyList<int> splits, IReadOnlyList<string> tasks, IReadOnlyDictionary<string, string> bestOf, string method)
+    {
+        double? Auroc(string task, string m, int split) => auroc.TryGetValue((task, m, split), out var a) ? a : null;
+        var gaps = splits
+            .Select(split => tasks.Select(t => Auroc(t, method, split) - Auroc(t, bestOf[t], split)).ToList())
+            .Where(g => g.All(v => v is not null)).Select(g => g.Average(v => v!.Value)).ToList();
+        if (gaps.Count < 2) return;
+        double mean = gaps.Average(), se = Math.Sqrt(gaps.Sum(g => (g - mean) * (g - mean)) / (gaps.Count - 1) / gaps.Count);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  per split, {Short(method)}: mean over tasks of the " +
+            $"paired gap {mean:+0.0000;-0.0000} ± {se:0.0000} (s.e., {gaps.Count} splits), {gaps.Min():+0.0000;-0.0000} to " +
+            $"{gaps.Max():+0.0000;-0.0000}, ahead on {gaps.Count(g => g > 0)}"));
     }
 
     private static string Short(string m) => m.Length <= 18 ? m : m[..18];
