@@ -81,7 +81,8 @@ public static class TabularBenchmark
                 return 0;
             case "report":
                 var files = (options.GetValueOrDefault("files") ?? $"{baselines},{nice}").Split(',');
-                TabularReport.Write(Console.Out, files.Select(f => Path.IsPathRooted(f) ? f : Path.Combine(repo, f)).ToArray());
+                TabularReport.Write(Console.Out, files.Select(f => Path.IsPathRooted(f) ? f : Path.Combine(repo, f)).ToArray(),
+                    taskNames);
                 return 0;
             case "all":
                 int rc = RunBaselines(repo, splits, taskNames, baselines);

@@ -9,8 +9,9 @@ namespace Nice.MLNet.Tabular;
 /// <summary>Merges per-split result CSVs (baselines.py's and this project's) into per-task means and the suite summary.</summary>
 public static class TabularReport
 {
-    /// <summary>NICE methods are those whose name starts with "nice"; every other method is a baseline.</summary>
-    public static void Write(TextWriter output, string[] files)
+    /// <summary>NICE methods are those whose name starts with "nice"; every other method is a baseline. With
+    /// <paramref name="taskNames"/>, only those tasks' rows are read.</summary>
+    public static void Write(TextWriter output, string[] files, string[]? taskNames = null)
     {
         var rows = new List<(string Task, int Split, string Digest, string Method, double Auroc, double Dr, double Fpr, double Seconds)>();
         foreach (var file in files)
@@ -24,6 +25,7 @@ public static class TabularReport
                 var f = l.Split(',');
                 if (f.Length < h.Count) continue; // a line being written
                 double D(string c) => double.Parse(f[h.IndexOf(c)], CultureInfo.InvariantCulture);
+                if (taskNames is not null && !taskNames.Contains(f[h.IndexOf("task")])) continue;
                 rows.Add((f[h.IndexOf("task")], int.Parse(f[h.IndexOf("split")], CultureInfo.InvariantCulture), f[h.IndexOf("train_digest")],
                     f[h.IndexOf("method")], D("auroc"), D("dr5"), D("fpr"), D("seconds")));
             }
