@@ -125,9 +125,7 @@ internal sealed class KernelTrainer : IDisposable
     private IReadOnlyList<EpochReport> Run()
     {
         var reports = new List<EpochReport>();
-        var best = new ParameterSnapshot(flow);
-        double bestNll = double.PositiveInfinity;
-        int sinceBest = 0;
+        using var best = new BestEpoch(flow, s);
         clock.Start();
         try
         {
@@ -136,28 +134,19 @@ internal sealed class KernelTrainer : IDisposable
                 var epochClock = Stopwatch.StartNew();
                 double trainNll = epoch == 0 ? LeaveOneOutNll() : TrainEpoch(epoch);
                 double validNll = OutOfFoldNll();
-                bool isBest = !s.KeepBestEpoch || validNll < bestNll;
-                if (isBest)
-                {
-                    bestNll = Math.Min(bestNll, validNll);
-                    sinceBest = 0;
-                    best.Dispose();
-                    best = new ParameterSnapshot(flow);
-                }
-                else sinceBest++;
+                bool isBest = best.Offer(validNll);
                 int d = flow.Dimension;
                 var report = new EpochReport(epoch, trainNll, validNll, Units.BitsPerDim(-trainNll, d, null),
                     Units.BitsPerDim(-validNll, d, null), epochClock.Elapsed.TotalSeconds, isBest);
                 reports.Add(report);
                 s.Progress?.Invoke(report);
-                if (s.KeepBestEpoch && s.EarlyStoppingPatience > 0 && sinceBest >= s.EarlyStoppingPatience) break;
+                if (best.PatienceRanOut) break;
                 if (s.MaxTrainingTime is { } limit && clock.Elapsed >= limit) break;
             }
         }
         finally
         {
-            best.Restore(flow);
-            best.Dispose();
+            best.Restore();
             flow.eval();
         }
         return reports;

@@ -10,8 +10,8 @@ namespace Nice.MLNet.Flow;
 
 /// <summary>
 /// One call of <see cref="FlowTrainer.Train"/>: the feed, the optimizer, the random streams and the best weights so
-/// far. <see cref="Run"/> repeats <see cref="TrainEpoch"/>, <see cref="ValidationNll"/> and <see cref="KeepIfBest"/>
-/// until <see cref="ShouldStop"/> says so, then restores the best weights.
+/// far. <see cref="Run"/> repeats <see cref="TrainEpoch"/> and <see cref="ValidationNll"/>, offering each epoch to
+/// <see cref="BestEpoch"/>, until <see cref="ShouldStop"/> says so, then restores the best weights.
 /// </summary>
 internal sealed class TrainingRun : IDisposable
 {
@@ -26,9 +26,7 @@ internal sealed class TrainingRun : IDisposable
     private readonly Parameter[] parameters;
     private readonly AdamOptimizer optimizer;
     private readonly Stopwatch clock = new();
-    private ParameterSnapshot best;
-    private double bestValid = double.PositiveInfinity;
-    private int sinceBest;
+    private readonly BestEpoch best;
 
     public TrainingRun(NiceFlow flow, IRowSource source, TrainingSettings settings)
     {
@@ -50,7 +48,7 @@ internal sealed class TrainingRun : IDisposable
         optimizer = new AdamOptimizer(parameters, s.LearningRate, s.Beta1, s.Beta2, s.AdamEpsilon, s.WeightDecay,
             allowFused: s.FusedAdam);
         // The weights before any step are the first good ones: a loss that turns non-finite in epoch 1 restores them.
-        best = new ParameterSnapshot(flow);
+        best = new BestEpoch(flow, s);
     }
 
     /// <summary>Runs the epochs and returns their reports; the flow ends with the best weights (also when
@@ -67,7 +65,7 @@ internal sealed class TrainingRun : IDisposable
             {
                 var start = Stopwatch.StartNew();
                 double? validNll = ValidationNll();
-                var report = Report(0, TrainingNll(), validNll, KeepIfBest(validNll), start);
+                var report = Report(0, TrainingNll(), validNll, best.Offer(validNll), start);
                 reports.Add(report);
                 s.Progress?.Invoke(report);
                 if (flow.Couplings.Count == 0) return reports;
@@ -77,7 +75,7 @@ internal sealed class TrainingRun : IDisposable
                 var epochClock = Stopwatch.StartNew();
                 double trainNll = TrainEpoch(epoch);
                 double? validNll = feed.ValidRows > 0 || epoch == 1 ? ValidationNll() : null;
-                var report = Report(epoch, trainNll, validNll, KeepIfBest(validNll), epochClock);
+                var report = Report(epoch, trainNll, validNll, best.Offer(validNll), epochClock);
                 reports.Add(report);
                 s.Progress?.Invoke(report);
                 if (ShouldStop(validNll)) break;
@@ -85,7 +83,7 @@ internal sealed class TrainingRun : IDisposable
         }
         finally
         {
-            best.Restore(flow);   // also when cancelled mid-epoch or stopped by a non-finite loss
+            best.Restore();   // also when cancelled mid-epoch or stopped by a non-finite loss
             flow.eval();
         }
         return reports;
@@ -197,32 +195,9 @@ internal sealed class TrainingRun : IDisposable
         return rows == 0 ? null : sum / rows;
     }
 
-    /// <summary>
-    /// Keeps a snapshot of the weights when <paramref name="validNll"/> is the best so far (or, without validation
-    /// rows or with <see cref="TrainingSettings.KeepBestEpoch"/> off, after every epoch); returns whether this epoch is
-    /// the one kept.
-    /// </summary>
-    private bool KeepIfBest(double? validNll)
-    {
-        if (validNll is double v && s.KeepBestEpoch)
-        {
-            if (v >= bestValid)
-            {
-                sinceBest++;
-                return false;
-            }
-            bestValid = v;
-            sinceBest = 0;
-        }
-        best.Dispose();
-        best = new ParameterSnapshot(flow);
-        return true;
-    }
-
     /// <summary>Early stopping (patience epochs without a better validation NLL) or the wall-time budget.</summary>
     private bool ShouldStop(double? validNll)
-        => validNll is not null && s.KeepBestEpoch && s.EarlyStoppingPatience > 0
-           && sinceBest >= s.EarlyStoppingPatience
+        => validNll is not null && best.PatienceRanOut
            || s.MaxTrainingTime is { } limit && clock.Elapsed >= limit;
 
     /// <summary>Data-dependent initialization from up to ~4,000 training rows (its own shuffle and noise).</summary>
