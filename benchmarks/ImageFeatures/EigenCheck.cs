@@ -55,7 +55,7 @@ public static class EigenCheck
     }
 
     /// <summary>Rows as float64 [n, D], each grid block √max(x, 0) and scaled to unit length.</summary>
-    private static Tensor Transform(float[][] rows)
+    internal static Tensor Transform(float[][] rows)
     {
         var x = tensor(rows.SelectMany(r => r).ToArray(), new long[] { rows.Length, rows[0].Length })
             .clamp_min(0).sqrt();

@@ -95,6 +95,11 @@ switch (command)
             LayerProbe.Run(train, order.Select(i => trainSet.Labels[i]).ToArray(), test, testSet.Labels[..testRows], sets, pre, classes, Console.Out, layout);
         return 0;
     }
+    case "probe-subspace":
+        SubspaceProbe.Run(Opt("cache-dir", outDir), fashionDir, Opt("classes", "0,1,2,3,4,5,6,7,8,9").Split(',').Select(int.Parse).ToArray(),
+            Int("rank", 256), Opt("methods", "ppca,pflow128").Split(','), Int("epochs", 100),
+            double.Parse(Opt("lr", "0.001"), System.Globalization.CultureInfo.InvariantCulture), Int("patience", 10), Console.Out);
+        return 0;
     case "eigen-check":
         EigenCheck.Run(Opt("cache-dir", outDir), fashionDir, Int("class", 6), Int("rank", 256), Console.Out);
         return 0;
