@@ -55,6 +55,8 @@ public static class SubspaceProbe
                         new[] { LogRadius(residual) }, new[] { d - rank }, epochs, lr, patience, log),
                     "bppca" => blocks.ZTest.Select((z, i) => 0.5 * z.Sum(v => (double)v * v)
                         + blocks.TTest.Select((t, b) => 0.5 * Math.Exp(2 * t[i])).Sum()).ToArray(),
+                    _ when m.StartsWith("lib-radial") || m.StartsWith("lib-gauss") => LibraryRadial(m, trainAll.Where((_, i) => trainLabels[i] == c)
+                        .ToArray(), testRaw, rank, epochs, lr, patience, log),
                     _ when m.StartsWith("brflow") => RadiusFlow(m[1..], blocks.ZTrain, blocks.ZTest, blocks.TTrain,
                         blocks.TTest, blocks.M, epochs, lr, patience, log),
                     _ => Score(m, zTrain, zTest, epochs, lr, patience, log).Select((s, i) => s + residual[i])
@@ -123,6 +125,40 @@ public static class SubspaceProbe
         log.WriteLine($"    {method}: {clock.Elapsed.TotalSeconds:F0} s" + (summary is null ? "" : F(
             $", kept epoch {summary.BestEpoch} of {summary.History.Max(h => h.Epoch)}, valid NLL {summary.History.First().ValidNll:F2} -> {summary.History.Last(h => h.IsBest).ValidNll:F2}")));
         return nll;
+    }
+
+    /// <summary>
+    /// "lib-gauss": the library's Gaussian detector on the same features (the default, fitted on its 90% of the rows);
+    /// "lib-radial[-sN]": the library's own radial flow (<c>NiceOptions.RadialFlow</c>) on the
+    /// transformed 6,656-d features: the detector's rank-R PPCA whitening, then additive couplings on the R leading
+    /// coordinates and the residual's log-length; −log p of the test rows.
+    /// </summary>
+    private static double[] LibraryRadial(string method, float[][] train, float[][] test, int rank, int epochs, double lr,
+        int patience, TextWriter log)
+    {
+        float[][] Rows64(Tensor t) => Rows(t);
+        using var scope = NewDisposeScope();
+        var x = Rows64(EigenCheck.Transform(train));
+        var y = Rows64(EigenCheck.Transform(test));
+        var options = NiceImageFeatureOptions.FlowDetector(NiceCoupling.Additive);
+        options.Nice.WhiteningRank = rank;
+        options.Nice.RadialFlow = !method.StartsWith("lib-gauss");
+        if (method.StartsWith("lib-gauss")) options.Nice.Couplings = 0;
+        options.Nice.LearningRate = lr;
+        options.Nice.EarlyStoppingPatience = patience;
+        options.Nice.Epochs = epochs;
+        foreach (var p in method.Split('-').Skip(2).Where(p => p.StartsWith('s')))
+            options.Nice.Seed = int.Parse(p[1..], CultureInfo.InvariantCulture);
+        options.Score = Nice.MLNet.Anomaly.NiceAnomalyScore.Nll;
+        var ml = new Microsoft.ML.MLContext(0);
+        var clock = Stopwatch.StartNew();
+        using var detector = Microsoft.ML.NiceAnomalyCatalog.Nice(ml.AnomalyDetection.Trainers, options)
+            .Fit(OneClassBench.View(ml, x));
+        var nll = detector.Score(y);
+        var summary = detector.Model.TrainingSummary;
+        log.WriteLine($"    {method}: {clock.Elapsed.TotalSeconds:F0} s" + (summary is null ? "" : F(
+            $", kept epoch {summary.BestEpoch} of {summary.History.Max(h => h.Epoch)}, valid NLL {summary.History.First().ValidNll:F2} -> {summary.History.Last(h => h.IsBest).ValidNll:F2}")));
+        return nll.Select(v => (double)v).ToArray();
     }
 
     /// <summary>Leading principal coordinates kept per grid block (layer2, layer3, pool) by the "b" methods.</summary>

@@ -133,6 +133,17 @@ public sealed class NiceOptions
     public int? WhiteningRank { get; set; }
 
     /// <summary>
+    /// The radial flow (with <see cref="Whitening"/> = Full and a <see cref="WhiteningRank"/> R): the couplings act on
+    /// the R leading whitened coordinates z and on t = log‖r‖, the length of the residual r off them, whose direction
+    /// keeps the Gaussian's; the residual's m = D − R dimensions enter through m·t, so log p(x) stays exact:
+    /// log p(x) = log q(z, t) − m·t + const. It starts at the whitening's Gaussian with t's spread fitted to the
+    /// training rows. Made for pretrained image features, whose anomaly score the residual decides
+    /// (docs/image-features-design.md §15; <c>NiceImageFeatureOptions.RadialDetector</c>). Needs additive couplings,
+    /// the Gaussian prior, no mixing, actnorm or input normalization. Default false.
+    /// </summary>
+    public bool RadialFlow { get; set; }
+
+    /// <summary>
     /// Put a learned per-dimension affine map y = x ⊙ exp(a) + b below the couplings, started so that it standardizes
     /// the training rows (Glow's actnorm with the bias after the scale). Its steps mean the same in any units, so data
     /// in small or large units (× 10⁻⁵, × 10⁵) train like unit-scale data; log p(x) stays the density of x itself.
@@ -355,7 +366,7 @@ public sealed class NiceOptions
         => new(r.Dimension, Couplings, r.HiddenLayers, r.HiddenWidth, Activation, Partition,
             r.KernelMixture ? NiceDefaults.KernelPrior : Prior, Coupling, Mixing, ActNorm, r.InputNormalization,
             r.EnsembleMembers >= 2 ? r.EnsembleMembers : null, Whitening, BasisRank(r.Dimension),
-            r.KernelMixture ? r.Rows : null);
+            r.KernelMixture ? r.Rows : null, RadialFlow);
 
     /// <summary>A flow of dimension <paramref name="dimension"/> with the set options, and the rule-free fallbacks
     /// (the paper's sizes) for the unset ones: for the engine's own tests and benchmarks.</summary>
@@ -363,7 +374,7 @@ public sealed class NiceOptions
         => new(dimension, Couplings, HiddenLayers ?? NiceDefaults.PaperHiddenLayers,
             HiddenWidth ?? NiceDefaults.PaperHiddenWidth, Activation, Partition, Prior, Coupling, Mixing, ActNorm,
             InputNormalization ?? false, EnsembleMembers is > 1 ? EnsembleMembers : null, Whitening,
-            BasisRank(dimension));
+            BasisRank(dimension), Radial: RadialFlow);
 
     /// <summary>The low-rank whitening's basis width: <see cref="WhiteningRank"/> capped at D − 1, with Full
     /// whitening only (null otherwise).</summary>

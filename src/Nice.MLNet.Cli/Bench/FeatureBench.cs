@@ -30,8 +30,8 @@ public static class FeatureBench
     public static readonly string[] AllMethods = { "gauss", "nice", "affine", "pca" };
 
     /// <summary>Every method --methods accepts.</summary>
-    public static readonly string[] KnownMethods = AllMethods.Concat(new[] { "gauss-logistic", "nice-logistic" })
-        .ToArray();
+    public static readonly string[] KnownMethods = AllMethods
+        .Concat(new[] { "gauss-logistic", "nice-logistic", "radial" }).ToArray();
 
     public static readonly string[] Embeddings = { "sqrt", "none", "l2", "sqrt-l2", "hellinger", "root4-l2" };
 
@@ -140,7 +140,9 @@ public static class FeatureBench
             + "), Gaussian "
             + $"prior, no couplings. nice/affine: the same whitening, then {s.Couplings} couplings x {s.HiddenLayers} "
             + $"x {s.HiddenWidth}, lr {s.LearningRate}, <= {s.Epochs} epochs, patience {s.Patience} (epoch 0 = the "
-            + $"Gaussian). pca: RandomizedPca rank {s.PcaRank} on standardized embeddings. Seed {s.Seed}.";
+            + "Gaussian). radial: NiceImageFeatureOptions.RadialDetector(), the same whitening, then 4 additive "
+            + "couplings x 2 x 256 on its leading coordinates and the residual's log-length, lr 0.001, <= 100 epochs, "
+            + $"patience 10. pca: RandomizedPca rank {s.PcaRank} on standardized embeddings. Seed {s.Seed}.";
 
     private static string Cells(IEnumerable<Outcome> outcomes)
         => string.Concat(outcomes.Select(o => string.Create(CultureInfo.InvariantCulture,
@@ -242,6 +244,7 @@ public static class FeatureBench
             "gauss" => (NiceImageFeatureOptions.GaussianDetector(), NicePrior.Gaussian, false),
             "nice" => (NiceImageFeatureOptions.FlowDetector(NiceCoupling.Additive), NicePrior.Gaussian, true),
             "affine" => (NiceImageFeatureOptions.FlowDetector(NiceCoupling.Affine), NicePrior.Gaussian, true),
+            "radial" => (NiceImageFeatureOptions.RadialDetector(), NicePrior.Gaussian, false),
             "gauss-logistic" => (NiceImageFeatureOptions.GaussianDetector(), NicePrior.Logistic, false),
             "nice-logistic" => (NiceImageFeatureOptions.FlowDetector(NiceCoupling.Additive), NicePrior.Logistic, true),
             _ => throw new ArgumentException($"Unknown method '{method}' ({string.Join(", ", KnownMethods)})."),

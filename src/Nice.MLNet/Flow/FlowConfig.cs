@@ -43,13 +43,15 @@ internal sealed record FlowConfig(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     int? WhiteningRank = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    int? KernelRows = null)
+    int? KernelRows = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    bool Radial = false)
 {
     /// <summary>True for the paper's model: additive couplings, no mixing, no actnorm, no input
     /// normalization.</summary>
     [JsonIgnore]
     public bool IsPlainNice => Coupling == NiceCoupling.Additive && Mixing == NiceMixing.None && !ActNorm && !InputNorm
-        && Members is null && Whitening == NiceWhitening.None && KernelRows is null;
+        && Members is null && Whitening == NiceWhitening.None && KernelRows is null && !Radial;
 
     /// <summary>True for an ensemble of <see cref="Members"/> ≥ 2 flows of this architecture.</summary>
     [JsonIgnore]
@@ -93,6 +95,7 @@ internal sealed record FlowConfig(
                 $"must be null or in [1, D − 1 = {Dimension - 1}], with Whitening = Full");
         if (Whitening != NiceWhitening.None && Members is not null)
             check.Fail(nameof(Whitening), Whitening, "is not supported in an ensemble (Members): use one flow");
+        ValidateRadial(check);
         if (KernelRows is int rows)
         {
             if (Members is not int folds)
@@ -102,6 +105,22 @@ internal sealed record FlowConfig(
             if (Whitening != NiceWhitening.None || InputNorm)
                 check.Fail(nameof(KernelRows), rows, "is not supported with Whitening or InputNorm");
         }
+    }
+
+    /// <summary>True when <see cref="Radial"/> is on: the couplings act on the low-rank whitening's
+    /// <see cref="WhiteningRank"/> leading coordinates and the log-length of the residual (<see cref="RadialStep"/>).
+    /// </summary>
+    private void ValidateRadial(SettingCheck check)
+    {
+        if (!Radial) return;
+        // The rank's upper bound, D − 2, is checked when the step is made (NiceOptions validates on a stand-in D).
+        if (Whitening != NiceWhitening.Full || WhiteningRank is null)
+            check.Fail(nameof(Radial), Radial, "needs Full whitening with a WhiteningRank");
+        if (Coupling != NiceCoupling.Additive || Mixing != NiceMixing.None || ActNorm || InputNorm)
+            check.Fail(nameof(Radial), Radial,
+                "supports additive couplings only, without mixing, actnorm or InputNorm");
+        if (Prior != NicePrior.Gaussian)
+            check.Fail(nameof(Radial), Radial, "needs the Gaussian prior (the residual's length is χ-distributed)");
     }
 
     /// <summary>The most training rows a kernel mixture may hold (each scored row costs K·n kernel

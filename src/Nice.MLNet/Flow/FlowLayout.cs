@@ -39,6 +39,14 @@ internal sealed class FlowLayout
     /// </summary>
     public sealed record WhiteningStep(string Prefix, bool Full, int Rank = 0) : Step(Prefix);
 
+    /// <summary>
+    /// The radial step (<see cref="Flow.RadialStep"/>, <see cref="FlowConfig.Radial"/>): couplings on R + 1 numbers
+    /// (<paramref name="Inner"/>, named "….inner.k"), its own scaling "….scaling.s" [R + 1], and the fixed buffers
+    /// "….basis" [D, R] and "….radius" [4].
+    /// </summary>
+    public sealed record RadialStep(string Prefix, int Rank, IReadOnlyList<CouplingStep> Inner, string Scaling)
+        : Step(Prefix);
+
     /// <summary>The whitening module's name (<see cref="NiceFlow.Whitening"/>).</summary>
     public const string WhiteningName = "whitening";
 
@@ -76,7 +84,7 @@ internal sealed class FlowLayout
     /// <see cref="NiceFlow"/>'s order.</summary>
     private static Member AddMember(FlowConfig config, string root, List<(string, long[])> parameters)
     {
-        int d = config.Dimension, w = config.HiddenWidth, i = 0;
+        int d = config.Dimension, i = 0;
         var steps = new List<Step>();
         if (config.Whitening != NiceWhitening.None)
             steps.Add(new WhiteningStep(root + WhiteningName, config.Whitening == NiceWhitening.Full,
@@ -87,6 +95,17 @@ internal sealed class FlowLayout
             steps.Add(new InputNormStep(prefix));
             parameters.Add(($"{prefix}.logs", new long[] { d }));
             parameters.Add(($"{prefix}.bias", new long[] { d }));
+        }
+        if (config.Radial)
+        {
+            var prefix = $"{root}layers.{i++}";
+            int rank = config.WhiteningRank!.Value;
+            var inner = Enumerable.Range(0, config.Couplings)
+                .Select(k => Coupling(config, $"{prefix}.inner.{k}", k, rank + 1, parameters)).ToList();
+            steps.Add(new RadialStep(prefix, rank, inner, $"{prefix}.{ScalingName}"));
+            parameters.Add(($"{prefix}.{ScalingName}", new long[] { rank + 1 }));
+            parameters.Add((root + ScalingName, new long[] { d }));
+            return new Member(steps, root + ScalingName);
         }
         for (int k = 0; k < config.Couplings; k++)
         {
@@ -105,29 +124,36 @@ internal sealed class FlowLayout
                 steps.Add(new LuStep(prefix));
                 parameters.Add(($"{prefix}.lu", new long[] { d, d }));
             }
-            var partition = Partition.For(config.Partition, d, k);
-            bool affine = config.Coupling == NiceCoupling.Affine;
-            string coupling = $"{root}layers.{i++}";
-            int updated = partition.Second.Length, outputs = affine ? 2 * updated : updated;
-            // A layer's own parameters come before its children's in named_parameters().
-            if (affine) parameters.Add(($"{coupling}.scale", new long[] { updated }));
-            var linears = new List<string>();
-            int fanIn = partition.First.Length;
-            for (int h = 0; h <= config.HiddenLayers; h++)
-            {
-                bool output = h == config.HiddenLayers;
-                string name = $"{coupling}.m.layers.{(output ? "output" : $"linear{h}")}";
-                int outs = output ? outputs : w;
-                linears.Add(name);
-                parameters.Add(($"{name}.weight", new long[] { outs, fanIn }));
-                parameters.Add(($"{name}.bias", new long[] { outs }));
-                fanIn = w;
-            }
-            steps.Add(new CouplingStep(coupling, k, partition, linears, affine));
+            steps.Add(Coupling(config, $"{root}layers.{i++}", k, d, parameters));
         }
         string scaling = root + ScalingName;
         parameters.Add((scaling, new long[] { d }));
         return new Member(steps, scaling);
+    }
+
+    /// <summary>Coupling <paramref name="k"/> of width <paramref name="d"/> named <paramref name="coupling"/>, its
+    /// parameters added in <c>named_parameters()</c> order.</summary>
+    private static CouplingStep Coupling(FlowConfig config, string coupling, int k, int d,
+        List<(string, long[])> parameters)
+    {
+        var partition = Partition.For(config.Partition, d, k);
+        bool affine = config.Coupling == NiceCoupling.Affine;
+        int updated = partition.Second.Length, outputs = affine ? 2 * updated : updated;
+        // A layer's own parameters come before its children's in named_parameters().
+        if (affine) parameters.Add(($"{coupling}.scale", new long[] { updated }));
+        var linears = new List<string>();
+        int fanIn = partition.First.Length;
+        for (int h = 0; h <= config.HiddenLayers; h++)
+        {
+            bool output = h == config.HiddenLayers;
+            string name = $"{coupling}.m.layers.{(output ? "output" : $"linear{h}")}";
+            int outs = output ? outputs : config.HiddenWidth;
+            linears.Add(name);
+            parameters.Add(($"{name}.weight", new long[] { outs, fanIn }));
+            parameters.Add(($"{name}.bias", new long[] { outs }));
+            fanIn = config.HiddenWidth;
+        }
+        return new CouplingStep(coupling, k, partition, linears, affine);
     }
 
     public FlowConfig Config { get; }

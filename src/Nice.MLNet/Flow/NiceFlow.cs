@@ -52,6 +52,17 @@ internal sealed class NiceFlow : nn.Module
         if (config.Whitening != NiceWhitening.None)
             whitening = new Whitening(d, config.Whitening, config.WhiteningRank ?? 0);
         if (config.InputNorm) layers.Add(new InputNorm(d));
+        if (config.Radial)
+        {
+            // The couplings act on the whitening's leading coordinates and the residual's log-length; the scaling on
+            // top stays at the prior's scale (not trained), so the residual keeps the whitening's isotropy.
+            layers.Add(new RadialStep(d, config.WhiteningRank!.Value, config.Couplings, config.HiddenLayers,
+                config.HiddenWidth, config.Activation));
+            scaling = new DiagonalScaling(config.Dimension);
+            scaling.LogScale.requires_grad_(false);
+            RegisterComponents();
+            return;
+        }
         for (int k = 0; k < config.Couplings; k++)
         {
             // Glow's step order: actnorm, then the mixing (between couplings only), then the coupling. The plain NICE
@@ -97,7 +108,12 @@ internal sealed class NiceFlow : nn.Module
 
     /// <summary>The coupling layers, bottom (nearest the data) first (a single flow's; see
     /// <see cref="Members"/>).</summary>
-    public IReadOnlyList<FlowLayer> Couplings => Single().layers.Where(l => l is ICoupling).ToList();
+    public IReadOnlyList<FlowLayer> Couplings => Single().layers
+        .SelectMany(l => l is RadialStep radial ? radial.InnerLayers : new[] { l })
+        .Where(l => l is ICoupling).ToList();
+
+    /// <summary>The radial step (<see cref="FlowConfig.Radial"/>), or null.</summary>
+    public RadialStep? Radial => Single().layers.OfType<RadialStep>().SingleOrDefault();
 
     /// <summary>Every layer below the scaling (the whitening, input normalization, actnorms, mixings, couplings),
     /// bottom first (a single flow's).</summary>
@@ -234,6 +250,7 @@ internal sealed class NiceFlow : nn.Module
                         ((LuMixing)theirs).SetFixed(lu.Permutation,
                             lu.Sign.to(ScalarType.Float32).cpu().data<float>().ToArray());
                     if (mine is Whitening w) ((Whitening)theirs).CopyFrom(w);
+                    if (mine is RadialStep r) ((RadialStep)theirs).CopyFrom(r);
                 }
             }
             // Outside any dispose scope: to() replaces the module's tensors, and the new ones must outlive this call.

@@ -40,11 +40,15 @@ internal sealed class TrainingRun : IDisposable
         s.Cancellation.ThrowIfCancellationRequested();
         if (!flow.HasStarted)
         {
-            if (flow.Whitening is { } whitening) FitWhitening(whitening);
+            if (flow.Whitening is { } whitening)
+            {
+                FitWhitening(whitening);
+                if (flow.Radial is { } radial) FitRadial(radial, whitening);
+            }
             if (s.DataDependentInit) InitializeFromData();
         }
         flow.HasStarted = true;
-        parameters = flow.parameters().ToArray();
+        parameters = flow.parameters().Where(p => p.requires_grad).ToArray();
         optimizer = new AdamOptimizer(parameters, s.LearningRate, s.Beta1, s.Beta2, s.AdamEpsilon, s.WeightDecay,
             allowFused: s.FusedAdam);
         // The weights before any step are the first good ones: a loss that turns non-finite in epoch 1 restores them.
@@ -135,6 +139,34 @@ internal sealed class TrainingRun : IDisposable
             }
         }
         whitening.FitFrom(Pass, s.WhiteningShrinkage);
+    }
+
+    /// <summary>
+    /// Sets the radial step from the fitted whitening: its basis is the whitening's leading directions, and the shift
+    /// and scale of t = log‖r‖ are the mean and standard deviation of t over the training rows (in flow space, same
+    /// noise stream as the whitening's fit).
+    /// </summary>
+    private void FitRadial(RadialStep radial, Whitening whitening)
+    {
+        using var scope = NewDisposeScope();
+        radial.SetBasis(whitening.Basis!.narrow(1, 0, radial.Rank));
+        using var generator = new Generator((ulong)(uint)s.Seed + 5);
+        double sum = 0, sumSquares = 0;
+        long n = 0;
+        using (no_grad())
+            foreach (var raw in feed.TrainBatches(Math.Max(s.BatchSize, 500), new Random(s.Seed + 5)))
+                using (raw)
+                using (NewDisposeScope())
+                {
+                    var u = whitening.Forward(ToFlowSpace(raw, generator)).Y;
+                    var z = u.mm(radial.Basis);
+                    var t = (0.5 * (u - z.mm(radial.Basis.t())).square().sum(1).log()).to(ScalarType.Float64);
+                    sum += t.sum().item<double>();
+                    sumSquares += t.square().sum().item<double>();
+                    n += t.shape[0];
+                }
+        double mean = sum / n, variance = Math.Max(sumSquares / n - mean * mean, 0);
+        radial.SetRadiusScale(mean, Math.Max(Math.Sqrt(variance), 1e-6));
     }
 
     /// <summary>One pass over the shuffled training rows; returns the mean −log p(x) of the rows seen.</summary>

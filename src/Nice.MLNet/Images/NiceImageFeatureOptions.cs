@@ -86,6 +86,23 @@ public sealed class NiceImageFeatureOptions
         },
     };
 
+    /// <summary>
+    /// The radial flow on the whitened features (experimental; docs/image-features-design.md §15): the same whitening
+    /// as <see cref="GaussianDetector"/>, then 4 additive couplings × 2 hidden layers × 256 units on its
+    /// <see cref="WhiteningRank"/> leading coordinates and the log-length of the residual off them
+    /// (<see cref="NiceOptions.RadialFlow"/>), Gaussian prior, learning rate 1e-3, ≤ 100 epochs, early-stopping
+    /// patience 10. It keeps its start unless an epoch beats it on the validation rows.
+    /// </summary>
+    public static NiceAnomalyOptions RadialDetector() => new()
+    {
+        Nice = new NiceOptions
+        {
+            Couplings = 4, HiddenLayers = 2, HiddenWidth = 256, Coupling = NiceCoupling.Additive,
+            Whitening = NiceWhitening.Full, WhiteningRank = WhiteningRank, RadialFlow = true,
+            Prior = NicePrior.Gaussian, LearningRate = 1e-3, Epochs = 100, EarlyStoppingPatience = 10,
+        },
+    };
+
     internal NiceImageFeatureOptions Clone()
     {
         var copy = (NiceImageFeatureOptions)MemberwiseClone();

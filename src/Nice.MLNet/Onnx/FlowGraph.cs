@@ -71,6 +71,11 @@ internal sealed class FlowGraph
     private sealed record WhiteningNodes(string Prefix, string Mean, string Weight, bool Full,
         LowRankNodes? LowRank = null) : Step;
 
+    /// <summary>The radial step: its basis B [D, R] and radius constants [4] (initializers), its inner couplings on
+    /// R + 1 numbers and their scaling's log-scale [R + 1].</summary>
+    private sealed record RadialNodes(string Basis, string Radius, int Rank, IReadOnlyList<CouplingNodes> Inner,
+        string LogScale) : Step;
+
     /// <summary>The low-rank whitening's basis V [D, K] and gains g [K] (initializers), and 1/s and 1/(s + g) − 1/s
     /// (values, float64 → float32) for the inverse.</summary>
     private sealed record LowRankNodes(string Basis, string Gain, int Rank, float InverseScale, float[] InverseGain);
@@ -100,13 +105,14 @@ internal sealed class FlowGraph
             switch (layer)
             {
                 case FlowLayout.CouplingStep coupling:
+                    steps.Add(Coupling(coupling));
+                    break;
+                case FlowLayout.RadialStep radial:
                 {
-                    var partition = coupling.Partition;
-                    var linears = coupling.Linears
-                        .Select(name => (Weight: Weight($"{name}.weight"), Bias: Weight($"{name}.bias")))
-                        .ToList();
-                    string? scale = coupling.Affine ? Weight($"{prefix}.scale") : null;
-                    steps.Add(new CouplingNodes(prefix, partition, linears, scale, partition.Second.Length));
+                    var (basis, radius) = weights.Radial(prefix);
+                    steps.Add(new RadialNodes(b.Initializer($"{prefix}.basis", basis, d, radial.Rank),
+                        b.Initializer($"{prefix}.radius", radius, 4), radial.Rank,
+                        radial.Inner.Select(Coupling).ToList(), Weight(radial.Scaling)));
                     break;
                 }
                 case FlowLayout.PermutationStep:
@@ -156,6 +162,16 @@ internal sealed class FlowGraph
             }
         }
         return new MemberNodes(steps, Weight(member.Scaling));
+    }
+
+    /// <summary>A coupling's initializers.</summary>
+    private CouplingNodes Coupling(FlowLayout.CouplingStep coupling)
+    {
+        var linears = coupling.Linears
+            .Select(name => (Weight: Weight($"{name}.weight"), Bias: Weight($"{name}.bias")))
+            .ToList();
+        string? scale = coupling.Affine ? Weight($"{coupling.Prefix}.scale") : null;
+        return new CouplingNodes(coupling.Prefix, coupling.Partition, linears, scale, coupling.Partition.Second.Length);
     }
 
     /// <summary>The parameter <paramref name="name"/> as an initializer of the same name (copied once, by the
@@ -346,6 +362,8 @@ internal sealed class FlowGraph
                     OnnxAttribute.Of("keepdims", 1)));
                 return b.Node("Mul", b.Node("Add", x, layout.Vector(n.Bias)),
                     b.Node("Exp", layout.Vector(n.LogScale)));
+            case RadialNodes r:
+                return RadialForward(r, x, logDets, layout);
             case WhiteningNodes { LowRank: { } r } w:
             {
                 // y = s (x − μ) + ((x − μ) V ⊙ g) Vᵀ, log|det| = Σ log(s + gᵢ) + (D − K) log s. V's rows follow x's
@@ -410,6 +428,8 @@ internal sealed class FlowGraph
                 return b.Node("Mul", b.Node("Sub", y, n.Bias), b.Node("Exp", b.Node("Neg", n.LogScale)));
             case ActNormNodes n:
                 return b.Node("Sub", b.Node("Mul", y, b.Node("Exp", b.Node("Neg", n.LogScale))), n.Bias);
+            case RadialNodes r:
+                return RadialInverse(r, y);
             case WhiteningNodes { LowRank: { } r } w:
             {
                 // x = y / s + (y V ⊙ (1/(s + g) − 1/s)) Vᵀ + μ.
@@ -431,6 +451,69 @@ internal sealed class FlowGraph
             default:
                 throw new InvalidOperationException($"Unknown step {step}.");
         }
+    }
+
+    /// <summary>
+    /// The radial step (<see cref="Flow.RadialStep"/>): z = uB, r = u − zBᵀ, t = ½ log‖r‖²; the inner couplings and
+    /// scaling on (z, (t − c)/σₜ); t' = c_χ + σ_χ τ'; u' = z'Bᵀ + r·exp(t' − t); log|det| adds the inner scaling's
+    /// Σ s, log σ_χ − log σₜ and m(t' − t). B's rows follow u's columns (reordered like a per-dimension vector).
+    /// </summary>
+    private string RadialForward(RadialNodes r, string u, List<string> logDets, GraphLayout layout)
+    {
+        string basis = layout.Vector(r.Basis);
+        var (z, residual, t) = RadialSplit(u, basis);
+        var (c, sd, chiMean, chiSd) = RadiusConstants(r);
+        string v = b.Node("Concat", new[] { z, b.Node("Div", b.Node("Sub", t, c), sd) }, null,
+            OnnxAttribute.Of("axis", 1));
+        var inner = new GraphLayout(b, r.Rank + 1);
+        foreach (var coupling in r.Inner) v = StepForward(coupling, v, logDets, inner);
+        v = inner.ToInput(b.Node("Mul", v, b.Node("Exp", inner.Vector(r.LogScale))));
+        logDets.Add(b.Node("ReduceSum", new[] { r.LogScale, b.Int64s(0) }, null, OnnxAttribute.Of("keepdims", 1)));
+        string axis = b.Int64s(1);
+        string zNew = b.Node("Slice", v, b.Int64s(0), b.Int64s(r.Rank), axis);
+        string tNew = b.Node("Add", b.Node("Mul", b.Node("Slice", v, b.Int64s(r.Rank), b.Int64s(r.Rank + 1), axis),
+            chiSd), chiMean);
+        string delta = b.Node("Sub", tNew, t);
+        logDets.Add(b.Node("Sub", b.Node("Log", chiSd), b.Node("Log", sd)));
+        logDets.Add(b.Node("ReduceSum", new[] { b.Node("Mul", delta, b.Scalar(config.Dimension - r.Rank)),
+            b.Int64s(1) }, null, OnnxAttribute.Of("keepdims", 0)));
+        return b.Node("Add", b.Node("Gemm", new[] { zNew, basis }, null, OnnxAttribute.Of("transB", 1)),
+            b.Node("Mul", residual, b.Node("Exp", delta)));
+    }
+
+    /// <summary>The radial step's inverse: the same split of y, the inner layers undone, the old length back.</summary>
+    private string RadialInverse(RadialNodes r, string y)
+    {
+        var (z, residual, t) = RadialSplit(y, r.Basis);
+        var (c, sd, chiMean, chiSd) = RadiusConstants(r);
+        string v = b.Node("Concat", new[] { z, b.Node("Div", b.Node("Sub", t, chiMean), chiSd) }, null,
+            OnnxAttribute.Of("axis", 1));
+        v = b.Node("Mul", v, b.Node("Exp", b.Node("Neg", r.LogScale)));
+        for (int k = r.Inner.Count - 1; k >= 0; k--) v = StepInverse(r.Inner[k], v);
+        string axis = b.Int64s(1);
+        string zOld = b.Node("Slice", v, b.Int64s(0), b.Int64s(r.Rank), axis);
+        string tOld = b.Node("Add", b.Node("Mul", b.Node("Slice", v, b.Int64s(r.Rank), b.Int64s(r.Rank + 1), axis),
+            sd), c);
+        return b.Node("Add", b.Node("Gemm", new[] { zOld, r.Basis }, null, OnnxAttribute.Of("transB", 1)),
+            b.Node("Mul", residual, b.Node("Exp", b.Node("Sub", tOld, t))));
+    }
+
+    /// <summary>z = uB [N, R], the residual u − zBᵀ [N, D] and t = ½ log‖residual‖² [N, 1].</summary>
+    private (string Z, string Residual, string T) RadialSplit(string u, string basis)
+    {
+        string z = b.Node("Gemm", new[] { u, basis });
+        string residual = b.Node("Sub", u, b.Node("Gemm", new[] { z, basis }, null, OnnxAttribute.Of("transB", 1)));
+        string t = b.Node("Mul", b.Node("Log", b.Node("ReduceSum",
+            new[] { b.Node("Mul", residual, residual), b.Int64s(1) }, null, OnnxAttribute.Of("keepdims", 1))),
+            b.Scalar(0.5f));
+        return (z, residual, t);
+    }
+
+    /// <summary>c, σₜ, c_χ, σ_χ as [1] slices of the radius initializer.</summary>
+    private (string C, string Sd, string ChiMean, string ChiSd) RadiusConstants(RadialNodes r)
+    {
+        string Part(int i) => b.Node("Slice", r.Radius, b.Int64s(i), b.Int64s(i + 1), b.Int64s(0));
+        return (Part(0), Part(1), Part(2), Part(3));
     }
 
     /// <summary>(t V ⊙ g) Vᵀ for rows t [N, D], a basis V [D, K] and gains g [K]: two Gemms and a Mul.</summary>

@@ -44,5 +44,10 @@ internal abstract class FlowWeights : IDisposable
     public virtual float[] WhiteningInverse(string prefix)
         => throw new NotSupportedException($"The inverse of the whitening '{prefix}' needs the flow itself.");
 
+    /// <summary>The radial step's fixed basis ("….basis", [D, R] row-major) and radius constants ("….radius", [4]:
+    /// c, σₜ, c_χ, σ_χ).</summary>
+    public virtual (float[] Basis, float[] Radius) Radial(string prefix)
+        => throw new NotSupportedException($"The radial step '{prefix}' is not read from model files yet.");
+
     public virtual void Dispose() { }
 }

@@ -95,5 +95,6 @@ internal sealed class LazyFlow : IDisposable
         public override long[] Permutation(string prefix) => inner.Permutation(prefix);
         public override float[] Sign(string prefix) => inner.Sign(prefix);
         public override WhiteningParts Whitening(string prefix) => inner.Whitening(prefix);
+        public override (float[] Basis, float[] Radius) Radial(string prefix) => inner.Radial(prefix);
     }
 }

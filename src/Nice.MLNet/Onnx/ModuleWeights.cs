@@ -86,6 +86,13 @@ internal sealed class ModuleWeights : FlowWeights
         return Floats(linalg.inv(((Flow.Whitening)Layer(prefix)).Weight.to(ScalarType.Float64)));
     }
 
+    public override (float[] Basis, float[] Radius) Radial(string prefix)
+    {
+        using var scope = NewDisposeScope();
+        var step = (Flow.RadialStep)Layer(prefix);
+        return (Floats(step.Basis), Floats(step.RadiusScale));
+    }
+
     private static float[] Floats(Tensor t)
         => t.detach().to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
 

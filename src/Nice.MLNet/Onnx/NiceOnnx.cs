@@ -103,7 +103,8 @@ internal static class NiceOnnx
             throw new InvalidDataException($"Unsupported Nice.MLNet ONNX format '{format}'; this version reads "
                 + $"formats {NiceOnnxMetadata.FormatVersion}, {NiceOnnxMetadata.SuccessorsFormatVersion}, "
                 + $"{NiceOnnxMetadata.InputNormFormatVersion}, {NiceOnnxMetadata.WhiteningFormatVersion}, "
-                + $"{NiceOnnxMetadata.LowRankWhiteningFormatVersion} and {NiceOnnxMetadata.KernelFormatVersion}.");
+                + $"{NiceOnnxMetadata.LowRankWhiteningFormatVersion}, {NiceOnnxMetadata.KernelFormatVersion} and "
+                + $"{NiceOnnxMetadata.RadialFormatVersion}.");
         var config = NiceOnnxMetadata.ReadConfig(contents.Metadata);
         var dq = NiceOnnxMetadata.ReadDequantization(contents.Metadata);
         var (kind, batched) = NiceOnnxMetadata.ReadShape(contents.Metadata);
@@ -157,6 +158,13 @@ internal static class NiceOnnx
                     {
                         whitening.Set(weights.Whitening(names[layer]));
                     }
+                    if (layer is RadialStep radial)
+                    {
+                        var (basis, radius) = weights.Radial(names[layer]);
+                        using var basisTensor = tensor(basis, new long[] { radial.Dimension, radial.Rank });
+                        radial.SetBasis(basisTensor);
+                        radial.SetRadiusScale(radius[0], radius[1]);
+                    }
                 }
             }
             flow.eval();
@@ -187,9 +195,12 @@ internal static class NiceOnnx
         if (c.KernelRows is int n) return n * (c.Dimension + 1.0) + ParameterCount(c with { KernelRows = null });
         if (c.Members is int members) return members * ParameterCount(c with { Members = null });
         double w = c.HiddenWidth, d = c.Dimension, total = c.InputNorm ? 3 * d : d;
+        // A radial step's couplings act on R + 1 numbers, and it has its own scaling of that width.
+        int width = c.Radial ? c.WhiteningRank!.Value + 1 : c.Dimension;
+        if (c.Radial) total += width;
         for (int k = 0; k < c.Couplings; k++)
         {
-            var p = Partition.For(c.Partition, c.Dimension, k);
+            var p = Partition.For(c.Partition, width, k);
             double outputs = c.Coupling == NiceCoupling.Affine ? 2.0 * p.Second.Length : p.Second.Length;
             total += p.First.Length * w + w + (c.HiddenLayers - 1) * (w * w + w) + w * outputs + outputs;
             if (c.Coupling == NiceCoupling.Affine) total += p.Second.Length;   // the bound c

@@ -49,9 +49,14 @@ internal static class NiceOnnxMetadata
     /// </summary>
     public const string KernelFormatVersion = "1.5";
 
+    /// <summary>The format of a flow with a radial step (<see cref="FlowConfig.Radial"/>, experimental): its basis
+    /// and radius constants are initializers "….basis" and "….radius"; a 1.5 reader refuses it by name.</summary>
+    public const string RadialFormatVersion = "1.6";
+
     /// <summary>The format a model of this config is written in.</summary>
     public static string FormatFor(FlowConfig config)
-        => config.KernelRows is not null ? KernelFormatVersion
+        => config.Radial ? RadialFormatVersion
+            : config.KernelRows is not null ? KernelFormatVersion
             : config.WhiteningRank is not null ? LowRankWhiteningFormatVersion
             : config.Whitening != NiceWhitening.None ? WhiteningFormatVersion
             : config.IsPlainNice ? FormatVersion
@@ -61,7 +66,7 @@ internal static class NiceOnnxMetadata
     /// <summary>True for every format this version reads.</summary>
     public static bool IsKnownFormat(string format)
         => format is FormatVersion or SuccessorsFormatVersion or InputNormFormatVersion or WhiteningFormatVersion
-            or LowRankWhiteningFormatVersion or KernelFormatVersion;
+            or LowRankWhiteningFormatVersion or KernelFormatVersion or RadialFormatVersion;
     public const string ConfigKey = "nice.config";
     /// <summary>Present only when the graph dequantizes its input.</summary>
     public const string DequantizationKey = "nice.dequantization";

@@ -18,6 +18,7 @@ internal sealed class SavedWeights : FlowWeights
     private readonly Dictionary<string, long[]> permutations = new(StringComparer.Ordinal);
     private readonly Dictionary<string, float[]> signs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WhiteningParts> whitenings = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (float[] Basis, float[] Radius)> radials = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Checks <paramref name="contents"/> against <paramref name="layout"/>; throws <see cref="InvalidDataException"/>
@@ -43,6 +44,7 @@ internal sealed class SavedWeights : FlowWeights
         {
             if (step is FlowLayout.PermutationStep or FlowLayout.LuStep) ReadFixed(step);
             if (step is FlowLayout.WhiteningStep w) ReadWhitening(w);
+            if (step is FlowLayout.RadialStep r) ReadRadial(r);
         }
         if (layout.Config.KernelRows is not null) CheckFolds();
     }
@@ -92,6 +94,49 @@ internal sealed class SavedWeights : FlowWeights
                     + $"[{string.Join(", ", init.Dims)}]; the config needs [{string.Join(", ", shape)}].");
             return init.Floats().ToArray();
         }
+    }
+
+    /// <summary>
+    /// The radial step's basis ("….basis", [D, R], orthonormal columns within 10⁻³) and radius constants ("….radius",
+    /// [4]: c and σₜ &gt; 0 finite, c_χ and σ_χ those of χ with D − R degrees of freedom, to float32 rounding).
+    /// </summary>
+    private void ReadRadial(FlowLayout.RadialStep step)
+    {
+        int d = Layout.Dimension, rank = step.Rank;
+        string prefix = step.Prefix;
+        var basisInit = Initializer($"{prefix}.basis");
+        var radiusInit = Initializer($"{prefix}.radius");
+        if (!basisInit.Dims.SequenceEqual(new long[] { d, rank }) || !radiusInit.Dims.SequenceEqual(new long[] { 4 }))
+            throw new InvalidDataException($"The ONNX radial step '{prefix}' has basis [{string.Join(", ",
+                basisInit.Dims)}] and radius [{string.Join(", ", radiusInit.Dims)}]; the config needs [{d}, {rank}] "
+                + "and [4].");
+        var basis = basisInit.Floats().ToArray();
+        var radius = radiusInit.Floats().ToArray();
+        if (Array.Exists(basis, v => !float.IsFinite(v)) || Array.Exists(radius, v => !float.IsFinite(v))
+            || radius[1] <= 0)
+            throw new InvalidDataException($"The ONNX radial step '{prefix}' holds a non-finite value or a radius "
+                + "scale that is not positive.");
+        for (int i = 0; i < rank; i++)
+            for (int j = 0; j <= i; j++)
+            {
+                double dot = 0;
+                for (int r = 0; r < d; r++) dot += (double)basis[r * rank + i] * basis[r * rank + j];
+                if (Math.Abs(dot - (i == j ? 1 : 0)) > 1e-3)
+                    throw new InvalidDataException($"The ONNX radial step '{prefix}' has a basis whose columns are "
+                        + $"not orthonormal (column {i} · column {j} = {dot:G4}).");
+            }
+        var (chiMean, chiSd) = Flow.RadialStep.LogChi(d - rank);
+        if (radius[2] != (float)chiMean || radius[3] != (float)chiSd)
+            throw new InvalidDataException($"The ONNX radial step '{prefix}' has χ constants ({radius[2]}, "
+                + $"{radius[3]}) that are not those of {d - rank} degrees of freedom ({(float)chiMean}, "
+                + $"{(float)chiSd}).");
+        radials[prefix] = (basis, radius);
+    }
+
+    public override (float[] Basis, float[] Radius) Radial(string prefix)
+    {
+        var r = radials[prefix];
+        return ((float[])r.Basis.Clone(), (float[])r.Radius.Clone());
     }
 
     /// <summary>

@@ -47,6 +47,24 @@ public class FlowLayoutTests
             }));
     }
 
+    [Fact]
+    public void Layout_OfARadialFlow_NamesItsParametersAndSteps()
+    {
+        var config = TestConfig.Nice(9, Couplings: 3, HiddenLayers: 2, HiddenWidth: 5) with
+        {
+            Prior = NicePrior.Gaussian, Whitening = NiceWhitening.Full, WhiteningRank = 4, Radial = true,
+        };
+        using var flow = new NiceFlow(config);
+        var layout = new FlowLayout(config);
+        Assert.Equal(flow.named_parameters().Select(p => (p.name, string.Join(",", p.parameter.shape))),
+            layout.Parameters.Select(p => (p.Name, string.Join(",", p.Shape))));
+        var names = flow.named_modules().ToDictionary(m => (object)m.module, m => m.name);
+        Assert.Equal(flow.Steps.Select(l => names[l]), layout.Steps.Select(s => s.Prefix));
+        var radial = Assert.IsType<FlowLayout.RadialStep>(layout.Steps.Last());
+        Assert.Equal(flow.Radial!.InnerLayers.OfType<ICoupling>().Select(l => names[l]), radial.Inner.Select(c => c.Prefix));
+        Assert.Equal(Nice.MLNet.Onnx.NiceOnnx.ParameterCount(config), flow.parameters().Sum(p => (double)p.numel()));
+    }
+
     [Theory]
     [InlineData(false, null)]
     [InlineData(true, null)]
