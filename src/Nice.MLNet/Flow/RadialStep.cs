@@ -145,7 +145,7 @@ internal sealed class RadialStep : FlowLayer
 
     /// <summary>z = uB, the residual r = u − zBᵀ and t = log‖r‖ (‖r‖² from ‖u‖² − ‖z‖² would lose digits when the
     /// residual is small, so r is formed).</summary>
-    private (Tensor Z, Tensor R, Tensor T) Split(Tensor u)
+    public (Tensor Z, Tensor R, Tensor T) Split(Tensor u)
     {
         var z = u.mm(Basis);
         var r = u - z.mm(Basis.t());

@@ -158,9 +158,7 @@ internal sealed class TrainingRun : IDisposable
                 using (raw)
                 using (NewDisposeScope())
                 {
-                    var u = whitening.Forward(ToFlowSpace(raw, generator)).Y;
-                    var z = u.mm(radial.Basis);
-                    var t = (0.5 * (u - z.mm(radial.Basis.t())).square().sum(1).log()).to(ScalarType.Float64);
+                    var t = radial.Split(whitening.Forward(ToFlowSpace(raw, generator)).Y).T.to(ScalarType.Float64);
                     sum += t.sum().item<double>();
                     sumSquares += t.square().sum().item<double>();
                     n += t.shape[0];
