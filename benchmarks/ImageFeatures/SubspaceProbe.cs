@@ -97,7 +97,7 @@ public static class SubspaceProbe
     /// <paramref name="test"/> rows.
     /// </summary>
     private static float[] FlowNll(string method, float[][] train, float[][] test, int epochs, double lr, int patience,
-        TextWriter log)
+        TextWriter log, Action<NiceOptions>? configure = null)
     {
         var parts = method.Split('-');
         var options = NiceImageFeatureOptions.FlowDetector(
@@ -115,6 +115,7 @@ public static class SubspaceProbe
             options.Nice.Whitening = NiceWhitening.None;
             options.Nice.WhiteningRank = null;
         }
+        configure?.Invoke(options.Nice);
         options.Score = Nice.MLNet.Anomaly.NiceAnomalyScore.Nll;
         var ml = new Microsoft.ML.MLContext(0);
         var clock = Stopwatch.StartNew();
@@ -136,28 +137,13 @@ public static class SubspaceProbe
     private static double[] LibraryRadial(string method, float[][] train, float[][] test, int rank, int epochs, double lr,
         int patience, TextWriter log)
     {
-        float[][] Rows64(Tensor t) => Rows(t);
         using var scope = NewDisposeScope();
-        var x = Rows64(EigenCheck.Transform(train));
-        var y = Rows64(EigenCheck.Transform(test));
-        var options = NiceImageFeatureOptions.FlowDetector(NiceCoupling.Additive);
-        options.Nice.WhiteningRank = rank;
-        options.Nice.RadialFlow = !method.StartsWith("lib-gauss");
-        if (method.StartsWith("lib-gauss")) options.Nice.Couplings = 0;
-        options.Nice.LearningRate = lr;
-        options.Nice.EarlyStoppingPatience = patience;
-        options.Nice.Epochs = epochs;
-        foreach (var p in method.Split('-').Skip(2).Where(p => p.StartsWith('s')))
-            options.Nice.Seed = int.Parse(p[1..], CultureInfo.InvariantCulture);
-        options.Score = Nice.MLNet.Anomaly.NiceAnomalyScore.Nll;
-        var ml = new Microsoft.ML.MLContext(0);
-        var clock = Stopwatch.StartNew();
-        using var detector = Microsoft.ML.NiceAnomalyCatalog.Nice(ml.AnomalyDetection.Trainers, options)
-            .Fit(OneClassBench.View(ml, x));
-        var nll = detector.Score(y);
-        var summary = detector.Model.TrainingSummary;
-        log.WriteLine($"    {method}: {clock.Elapsed.TotalSeconds:F0} s" + (summary is null ? "" : F(
-            $", kept epoch {summary.BestEpoch} of {summary.History.Max(h => h.Epoch)}, valid NLL {summary.History.First().ValidNll:F2} -> {summary.History.Last(h => h.IsBest).ValidNll:F2}")));
+        var nll = FlowNll(method, Rows(EigenCheck.Transform(train)), Rows(EigenCheck.Transform(test)), epochs, lr,
+            patience, log, o =>
+            {
+                o.WhiteningRank = rank;
+                o.RadialFlow = method.Contains("radial");
+            });
         return nll.Select(v => (double)v).ToArray();
     }
 
