@@ -43,10 +43,11 @@ internal sealed class FlowGraph
 
     /// <summary>
     /// An additive (<paramref name="Scale"/> null) or affine coupling; an affine net outputs [â, t],
-    /// |I₂| = <paramref name="Updated"/> each.
+    /// |I₂| = <paramref name="Updated"/> each. <paramref name="Float64"/>: its inputs and weights are float64 (the
+    /// radial step's inner couplings).
     /// </summary>
     private sealed record CouplingNodes(string Prefix, Partition Partition,
-        IReadOnlyList<(string Weight, string Bias)> Linears, string? Scale, int Updated) : Step;
+        IReadOnlyList<(string Weight, string Bias)> Linears, string? Scale, int Updated, bool Float64 = false) : Step;
 
     /// <summary>
     /// A fixed permutation: π's initializer, and π itself for the inverse graph, which alone needs π⁻¹.
@@ -457,29 +458,43 @@ internal sealed class FlowGraph
     /// The radial step (<see cref="Flow.RadialStep"/>): z = uB, r = u − zBᵀ, t = ½ log‖r‖²; the inner couplings and
     /// scaling on (z, (t − c)/σₜ); t' = c_χ + σ_χ τ'; u' = z'Bᵀ + r·exp(t' − t); log|det| adds the inner scaling's
     /// Σ s, log σ_χ − log σₜ and m(t' − t). B's rows follow u's columns (reordered like a per-dimension vector).
+    /// From t to exp(t' − t) the nodes run in float64 (the inner couplings' weights cast once): m(t' − t) multiplies
+    /// every rounding of t or t' by the residual's m dimensions (≈ 3·10⁻³ nats per float32 ulp of t at m = 6,653), and
+    /// exp(t' − t) scales all m residual values at once, so in float32 a one-ulp difference between ONNX Runtime's
+    /// kernels on a batch and on one row moved a score by up to 4·10⁻³. In float64 both give the same float32 result.
     /// </summary>
     private string RadialForward(RadialNodes r, string u, List<string> logDets, GraphLayout layout)
     {
         string basis = layout.Vector(r.Basis);
-        var (z, residual, t) = RadialSplit(u, basis);
-        var (c, sd, chiMean, chiSd) = RadiusConstants(r);
-        string v = b.Node("Concat", new[] { z, b.Node("Div", b.Node("Sub", t, c), sd) }, null,
+        var (z, residual, t) = RadialSplit(u, basis, wide: true);
+        var (c, sd, chiMean, chiSd) = RadiusConstants(r, wide: true);
+        string v = b.Node("Concat", new[] { b.Cast(z, wide: true), b.Node("Div", b.Node("Sub", t, c), sd) }, null,
             OnnxAttribute.Of("axis", 1));
         var inner = new GraphLayout(b, r.Rank + 1);
-        foreach (var coupling in r.Inner) v = StepForward(coupling, v, logDets, inner);
-        v = inner.ToInput(b.Node("Mul", v, b.Node("Exp", inner.Vector(r.LogScale))));
+        foreach (var coupling in r.Inner) v = StepForward(Wide(coupling), v, logDets, inner);
+        v = inner.ToInput(b.Node("Mul", v, b.Node("Exp", b.Cast(inner.Vector(r.LogScale), wide: true))));
         logDets.Add(b.Node("ReduceSum", new[] { r.LogScale, b.Int64s(0) }, null, OnnxAttribute.Of("keepdims", 1)));
         string axis = b.Int64s(1);
-        string zNew = b.Node("Slice", v, b.Int64s(0), b.Int64s(r.Rank), axis);
+        string zNew = b.Cast(b.Node("Slice", v, b.Int64s(0), b.Int64s(r.Rank), axis), wide: false);
         string tNew = b.Node("Add", b.Node("Mul", b.Node("Slice", v, b.Int64s(r.Rank), b.Int64s(r.Rank + 1), axis),
             chiSd), chiMean);
         string delta = b.Node("Sub", tNew, t);
-        logDets.Add(b.Node("Sub", b.Node("Log", chiSd), b.Node("Log", sd)));
-        logDets.Add(b.Node("ReduceSum", new[] { b.Node("Mul", delta, b.Scalar(config.Dimension - r.Rank)),
-            b.Int64s(1) }, null, OnnxAttribute.Of("keepdims", 0)));
+        var (_, sd32, _, chiSd32) = RadiusConstants(r, wide: false);
+        logDets.Add(b.Node("Sub", b.Node("Log", chiSd32), b.Node("Log", sd32)));
+        logDets.Add(b.Cast(b.Node("ReduceSum", new[] { b.Node("Mul", delta, b.Float64Scalar(config.Dimension - r.Rank)),
+            b.Int64s(1) }, null, OnnxAttribute.Of("keepdims", 0)), wide: false));
         return b.Node("Add", b.Node("Gemm", new[] { zNew, basis }, null, OnnxAttribute.Of("transB", 1)),
-            b.Node("Mul", residual, b.Node("Exp", delta)));
+            b.Node("Mul", residual, b.Cast(b.Node("Exp", delta), wide: false)));
     }
+
+    /// <summary>An inner coupling of the radial step with its weights cast to float64 (folded once by ONNX
+    /// Runtime).</summary>
+    private CouplingNodes Wide(CouplingNodes c)
+        => c with
+        {
+            Linears = c.Linears.Select(l => (b.Cast(l.Weight, wide: true), b.Cast(l.Bias, wide: true))).ToList(),
+            Float64 = true,
+        };
 
     /// <summary>The radial step's inverse: the same split of y, the inner layers undone, the old length back.</summary>
     private string RadialInverse(RadialNodes r, string y)
@@ -499,20 +514,26 @@ internal sealed class FlowGraph
     }
 
     /// <summary>z = uB [N, R], the residual u − zBᵀ [N, D] and t = ½ log‖residual‖² [N, 1].</summary>
-    private (string Z, string Residual, string T) RadialSplit(string u, string basis)
+    private (string Z, string Residual, string T) RadialSplit(string u, string basis, bool wide = false)
     {
         string z = b.Node("Gemm", new[] { u, basis });
         string residual = b.Node("Sub", u, b.Node("Gemm", new[] { z, basis }, null, OnnxAttribute.Of("transB", 1)));
-        string t = b.Node("Mul", b.Node("Log", b.Node("ReduceSum",
-            new[] { b.Node("Mul", residual, residual), b.Int64s(1) }, null, OnnxAttribute.Of("keepdims", 1))),
-            b.Scalar(0.5f));
+        string squared = b.Node("ReduceSum", new[] { b.Node("Mul", residual, residual), b.Int64s(1) }, null,
+            OnnxAttribute.Of("keepdims", 1));
+        string t = wide
+            ? b.Node("Mul", b.Node("Log", b.Cast(squared, wide: true)), b.Float64Scalar(0.5))
+            : b.Node("Mul", b.Node("Log", squared), b.Scalar(0.5f));
         return (z, residual, t);
     }
 
     /// <summary>c, σₜ, c_χ, σ_χ as [1] slices of the radius initializer.</summary>
-    private (string C, string Sd, string ChiMean, string ChiSd) RadiusConstants(RadialNodes r)
+    private (string C, string Sd, string ChiMean, string ChiSd) RadiusConstants(RadialNodes r, bool wide = false)
     {
-        string Part(int i) => b.Node("Slice", r.Radius, b.Int64s(i), b.Int64s(i + 1), b.Int64s(0));
+        string Part(int i)
+        {
+            string part = b.Node("Slice", r.Radius, b.Int64s(i), b.Int64s(i + 1), b.Int64s(0));
+            return wide ? b.Cast(part, wide: true) : part;
+        }
         return (Part(0), Part(1), Part(2), Part(3));
     }
 
@@ -575,8 +596,9 @@ internal sealed class FlowGraph
             var (w, bias) = c.Linears[i];
             h = b.Node("Gemm", new[] { h, w, bias }, null, OnnxAttribute.Of("transB", 1));
             if (i < c.Linears.Count - 1)
-                h = config.Activation == NiceActivation.ReLU
-                    ? b.Node("Relu", h)
+                h = config.Activation == NiceActivation.ReLU ? b.Node("Relu", h)
+                    // ONNX Runtime's LeakyRelu is float32 only: max(h, αh) in float64.
+                    : c.Float64 ? b.Node("Max", h, b.Node("Mul", h, b.Float64Scalar(0.01f)))
                     : b.Node("LeakyRelu", new[] { h }, null, OnnxAttribute.Of("alpha", 0.01f));
         }
         return h;

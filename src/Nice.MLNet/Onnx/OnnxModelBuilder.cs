@@ -61,6 +61,13 @@ internal sealed class OnnxModelBuilder
     /// <summary>A float32 scalar (shape []) constant with a generated name.</summary>
     public string Scalar(float value) => Initializer(Fresh("const"), new[] { value });
 
+    /// <summary>A float64 scalar (shape []) constant with a generated name.</summary>
+    public string Float64Scalar(double value) => Initializer(Fresh("const"), new[] { value });
+
+    /// <summary>x cast to float64 (<paramref name="wide"/>) or float32.</summary>
+    public string Cast(string x, bool wide) => Node("Cast", new[] { x }, null, OnnxAttribute.Of("to",
+        wide ? DoubleType : FloatType));
+
     /// <summary>A 1-D int64 constant with a generated name.</summary>
     public string Int64s(params long[] values) => Initializer(Fresh("const"), values, values.Length);
 
