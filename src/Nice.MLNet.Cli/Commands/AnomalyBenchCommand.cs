@@ -54,7 +54,7 @@ public sealed class AnomalyBenchCommand : Command
     private readonly Option<string?> recipesOption = CliOptions.Text("--recipes", "Tabular NICE recipes and pca "
         + "[default: nice-default;pca = the library's defaults and ML.NET's RandomizedPca]", "a;b");
     private readonly Option<string?> methodsOption = CliOptions.Text("--methods", "fashion-features: density models "
-        + "(also gauss-logistic, nice-logistic) [default: gauss,nice,affine,pca]", "gauss,...");
+        + "(also gauss-logistic, nice-logistic) [default: gauss,radial,nice,affine,pca]", "gauss,...");
     private readonly Option<string> embeddingOption = CliOptions.Choice("--embedding", "fashion-features: what the "
         + "density models see (sqrt-l2 = the library's default, SquareRootL2Normalized)", "sqrt-l2",
         FeatureBench.Embeddings);

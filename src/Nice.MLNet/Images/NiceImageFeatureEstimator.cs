@@ -14,10 +14,11 @@ namespace Nice.MLNet.Images;
 /// <c>ResizeImages(224, 224)</c> → <c>ExtractPixels()</c> → ResNet-18 through <c>ApplyOnnxModel</c> (by default
 /// <see cref="NiceImageFeatureLayout.Grid"/>: its layer2/layer3 grids and pool; or the pool alone, or
 /// <c>DnnFeaturizeImage</c> with the model the application selects) → √x → a density model
-/// (<see cref="NiceAnomalyEstimator"/>, by default the full-covariance Gaussian). Every step is a built-in ML.NET
-/// transform or the NICE detector, so the fitted chain saves with <c>mlContext.Model.Save</c> as one zip (both ONNX
-/// graphs of the featurizer included) and loads with <c>mlContext.Model.Load</c> (ONNX Runtime runs the featurizer
-/// and the density model) or <c>mlContext.Model.LoadNice</c> (the density model batched).
+/// (<see cref="NiceAnomalyEstimator"/>, by default the radial flow,
+/// <see cref="NiceImageFeatureOptions.RadialDetector"/>). Every step is a built-in ML.NET transform or the NICE
+/// detector, so the fitted chain saves with <c>mlContext.Model.Save</c> as one zip (both ONNX graphs of the
+/// featurizer included) and loads with <c>mlContext.Model.Load</c> (ONNX Runtime runs the featurizer and the density
+/// model) or <c>mlContext.Model.LoadNice</c> (the density model batched).
 /// </summary>
 /// <remarks>
 /// <see cref="Fit"/> featurizes each training image exactly once and keeps the embeddings in memory for the density
@@ -27,7 +28,7 @@ namespace Nice.MLNet.Images;
 /// Runtime call (the same graphs as the fitted chain's <c>ApplyOnnxModel</c> steps, which score one image per call;
 /// the same embeddings); with a factory, <c>DnnFeaturizeImage</c> runs one image per call. Featurization
 /// dominates the cost: ResNet-18 is ≈ 1.8 G multiply-adds per image (≈ 22–26 images per CPU-second measured), the
-/// Gaussian scores thousands of embeddings in that time.
+/// density model scores thousands of embeddings in that time.
 /// </remarks>
 public sealed class NiceImageFeatureEstimator : IEstimator<TransformerChain<ITransformer>>
 {

@@ -137,7 +137,7 @@ public class ImageFeatureFixture : IDisposable
         double auc = AnomalyRanking.Evaluate(Ml, normal, other).AreaUnderRocCurve;
         output.WriteLine($"{Estimator.Layout}: AUROC on {normal.Length} trousers vs {other.Length} others: {auc:F3}");
         Assert.True(auc >= 0.9,
-            $"AUROC {auc:F3}: a Gaussian on ResNet-18 features should tell trousers from other clothes");
+            $"AUROC {auc:F3}: a density model on ResNet-18 features should tell trousers from other clothes");
         Assert.DoesNotContain(Scored.Schema, c => c.Name.EndsWith(".Pixels", StringComparison.Ordinal));
     }
 

@@ -1,8 +1,10 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Nice.MLNet.Anomaly;
 using Nice.MLNet.Images;
 using Xunit;
 using Xunit.Abstractions;
@@ -11,7 +13,8 @@ namespace Nice.MLNet.Tests.Images;
 
 /// <summary>
 /// The defaults of <c>mlContext.AnomalyDetection.Trainers.ImageFeatures()</c> (no model factory, no options): the
-/// <see cref="NiceImageFeatureLayout.Grid"/> features from the real ResNet-18 files and the Gaussian, on the images of
+/// <see cref="NiceImageFeatureLayout.Grid"/> features from the real ResNet-18 files and the radial flow
+/// (<see cref="NiceImageFeatureOptions.RadialDetector"/>), on the images of
 /// <see cref="ImageFeatureFixture.LoadImages"/> (40 trousers to train, 10 trousers and 10 other clothes to score).
 /// </summary>
 public sealed class ImageFeatureTests : IClassFixture<ImageFeatureFixture>
@@ -63,6 +66,22 @@ public sealed class ImageFeatureTests : IClassFixture<ImageFeatureFixture>
     }
 
     [Fact]
+    public void Defaults_FitTheRadialFlow_WhichTrainsOnTheImagesFromItsGaussianStart()
+    {
+        // Issue 17: the default detector is the model best across the benchmark, the radial flow (README).
+        var defaults = new NiceImageFeatureOptions().Detector.Nice;
+        Assert.True(defaults.RadialFlow);
+        Assert.Equal(NiceImageFeatureOptions.RadialDetector().Nice.Couplings, defaults.Couplings);
+        static IEnumerable<ITransformer> Flatten(ITransformer t)
+            => t is IEnumerable<ITransformer> chain ? chain.SelectMany(Flatten) : new[] { t };
+        var detector = Flatten(f.Model).OfType<NiceAnomalyDetector>().Single();
+        var history = detector.Model.TrainingSummary!.History;
+        output.WriteLine(string.Join(Environment.NewLine, history));
+        Assert.Equal(0, history[0].Epoch);
+        Assert.Contains(history, r => r.Epoch >= 1 && r.ValidNll is double v && double.IsFinite(v));
+    }
+
+    [Fact]
     public void Defaults_FeaturizeEachTrainingImageOnce_AndScoreOtherClothesAboveTrousers()
         => f.AssertFeaturizedOnce_AndOtherClothesScoreAboveTrousers(output);
 
@@ -79,7 +98,7 @@ public sealed class ImageFeatureTests : IClassFixture<ImageFeatureFixture>
         using var plain = NiceImageFeatures.GridFeaturizer(ml)
             .AppendCacheCheckpoint(ml)
             .Append(NiceImageFeatures.GridEmbeddingTransform(ml, NiceEmbeddingTransform.SquareRootL2Normalized))
-            .Append(ml.AnomalyDetection.Trainers.Nice(NiceImageFeatureOptions.GaussianDetector()))
+            .Append(ml.AnomalyDetection.Trainers.Nice(new NiceImageFeatureOptions().Detector))
             .Fit(f.TrainData);
         var scores = plain.Transform(f.TestData).GetColumn<float>("Score").ToArray();
         double worst = f.Scores.Zip(scores, (a, b) => Math.Abs(a - (double)b)).Max();
