@@ -143,7 +143,8 @@ public static class FeatureBench
             + $"x {s.HiddenWidth}, lr {s.LearningRate}, <= {s.Epochs} epochs, patience {s.Patience} (epoch 0 = the "
             + "Gaussian). radial (the default detector): NiceImageFeatureOptions.RadialDetector(), the same "
             + "whitening, then 4 additive couplings x 2 x 256 on its leading coordinates and the residual's "
-            + $"log-length, lr 0.001, <= 100 epochs, patience 10. pca: RandomizedPca rank {s.PcaRank} on standardized embeddings. Seed {s.Seed}.";
+            + $"log-length, lr 0.001, <= 100 epochs, patience 10. pca: RandomizedPca rank {s.PcaRank} on "
+            + $"standardized embeddings. Seed {s.Seed}.";
 
     private static string Cells(IEnumerable<Outcome> outcomes)
         => string.Concat(outcomes.Select(o => string.Create(CultureInfo.InvariantCulture,

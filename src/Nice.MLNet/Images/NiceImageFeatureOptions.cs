@@ -47,7 +47,7 @@ public sealed class NiceImageFeatureOptions
     /// The density model on the features and its score, threshold and output columns. Default
     /// <see cref="RadialDetector"/>: on Fashion-MNIST one-class it is the one model ahead of the full-covariance
     /// Gaussian (<see cref="GaussianDetector"/>, 0.9509 against 0.9505 mean AUROC, ahead on 8 of 10 classes; README,
-    /// "Anomaly detection on ResNet-18 features"), for more fit time (606 s against 229 s for the ten classes there,
+    /// "Anomaly detection on ResNet-18 features"), for more fit time (530 s against 213 s for the ten classes there,
     /// beside ≈ 200 s a class of featurizing). <see cref="GaussianDetector"/> fits in closed form;
     /// <see cref="FlowDetector"/> gives a NICE or RealNVP flow that starts at that Gaussian.
     /// </summary>
