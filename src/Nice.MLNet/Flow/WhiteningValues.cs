@@ -67,6 +67,16 @@ internal static class WhiteningValues
                     + $"(it is {gain[i]}, scale {scale}).");
         foreach (var v in basis)
             if (!float.IsFinite(v)) throw new ArgumentException("The whitening basis holds a non-finite value.");
+        CheckOrthonormal(d, rank, basis, "The whitening basis");
+    }
+
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> (naming <paramref name="name"/>) unless the row-major
+    /// <paramref name="d"/> × <paramref name="rank"/> <paramref name="basis"/> has orthonormal columns within
+    /// <see cref="OrthonormalTolerance"/>: the whitening's V and the radial step's B.
+    /// </summary>
+    public static void CheckOrthonormal(int d, int rank, float[] basis, string name)
+    {
         // VᵀV = I: the columns, transposed into rows, then every pair's dot product.
         var columns = new float[rank][];
         for (int j = 0; j < rank; j++)
@@ -79,8 +89,8 @@ internal static class WhiteningValues
             {
                 float dot = Dot(columns[a], columns[c]), expected = a == c ? 1 : 0;
                 if (!(Math.Abs(dot - expected) <= OrthonormalTolerance))
-                    throw new ArgumentException($"The whitening basis must have orthonormal columns (columns {a} and "
-                        + $"{c} have dot product {dot}).");
+                    throw new ArgumentException($"{name} must have orthonormal columns (columns {a} and {c} have "
+                        + $"dot product {dot}).");
             }
     }
 

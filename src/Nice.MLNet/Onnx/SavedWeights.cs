@@ -97,8 +97,9 @@ internal sealed class SavedWeights : FlowWeights
     }
 
     /// <summary>
-    /// The radial step's basis ("….basis", [D, R], orthonormal columns within 10⁻³) and radius constants ("….radius",
-    /// [4]: c and σₜ &gt; 0 finite, c_χ and σ_χ those of χ with D − R degrees of freedom, to float32 rounding).
+    /// The radial step's basis ("….basis", [D, R], orthonormal columns, <see cref="WhiteningValues.CheckOrthonormal"/>)
+    /// and radius constants ("….radius", [4]: c and σₜ &gt; 0 finite, c_χ and σ_χ those of χ with D − R degrees of
+    /// freedom, to float32 rounding).
     /// </summary>
     private void ReadRadial(FlowLayout.RadialStep step)
     {
@@ -116,15 +117,14 @@ internal sealed class SavedWeights : FlowWeights
             || radius[1] <= 0)
             throw new InvalidDataException($"The ONNX radial step '{prefix}' holds a non-finite value or a radius "
                 + "scale that is not positive.");
-        for (int i = 0; i < rank; i++)
-            for (int j = 0; j <= i; j++)
-            {
-                double dot = 0;
-                for (int r = 0; r < d; r++) dot += (double)basis[r * rank + i] * basis[r * rank + j];
-                if (Math.Abs(dot - (i == j ? 1 : 0)) > 1e-3)
-                    throw new InvalidDataException($"The ONNX radial step '{prefix}' has a basis whose columns are "
-                        + $"not orthonormal (column {i} · column {j} = {dot:G4}).");
-            }
+        try
+        {
+            WhiteningValues.CheckOrthonormal(d, rank, basis, "The radial basis");
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"The ONNX radial step '{prefix}' is invalid: {e.Message}", e);
+        }
         var (chiMean, chiSd) = Flow.RadialStep.LogChi(d - rank);
         if (radius[2] != (float)chiMean || radius[3] != (float)chiSd)
             throw new InvalidDataException($"The ONNX radial step '{prefix}' has χ constants ({radius[2]}, "
