@@ -126,39 +126,38 @@ internal sealed class TrainingRun : IDisposable
     /// Sets the whitening from every training row (not the validation rows), in flow space: two passes in the same
     /// order with the same dequantization noise (<see cref="Whitening.FitFrom"/>).
     /// </summary>
-    private void FitWhitening(Whitening whitening)
+    private void FitWhitening(Whitening whitening) => whitening.FitFrom(WhiteningPass, s.WhiteningShrinkage);
+
+    /// <summary>The training rows in flow space for the fixed first layers' fits: every pass in the same order with
+    /// the same dequantization noise. The caller disposes each batch.</summary>
+    private IEnumerable<Tensor> WhiteningPass()
     {
-        IEnumerable<Tensor> Pass()
+        using var generator = new Generator((ulong)(uint)s.Seed + 5);
+        foreach (var raw in feed.TrainBatches(Math.Max(s.BatchSize, 500), new Random(s.Seed + 5)))
         {
-            using var generator = new Generator((ulong)(uint)s.Seed + 5);
-            foreach (var raw in feed.TrainBatches(Math.Max(s.BatchSize, 500), new Random(s.Seed + 5)))
-            {
-                var x = ToFlowSpace(raw, generator);
-                if (!ReferenceEquals(x, raw)) raw.Dispose();
-                yield return x;
-            }
+            var x = ToFlowSpace(raw, generator);
+            if (!ReferenceEquals(x, raw)) raw.Dispose();
+            yield return x;
         }
-        whitening.FitFrom(Pass, s.WhiteningShrinkage);
     }
 
     /// <summary>
     /// Sets the radial step from the fitted whitening: its basis is the whitening's leading directions, and the shift
-    /// and scale of t = log‖r‖ are the mean and standard deviation of t over the training rows (in flow space, same
-    /// noise stream as the whitening's fit).
+    /// and scale of t = log‖r‖ are the mean and standard deviation of t over the training rows
+    /// (<see cref="WhiteningPass"/>, as the whitening saw them).
     /// </summary>
     private void FitRadial(RadialStep radial, Whitening whitening)
     {
         using var scope = NewDisposeScope();
         radial.SetBasis(whitening.Basis!.narrow(1, 0, radial.Rank));
-        using var generator = new Generator((ulong)(uint)s.Seed + 5);
         double sum = 0, sumSquares = 0;
         long n = 0;
         using (no_grad())
-            foreach (var raw in feed.TrainBatches(Math.Max(s.BatchSize, 500), new Random(s.Seed + 5)))
-                using (raw)
+            foreach (var x in WhiteningPass())
+                using (x)
                 using (NewDisposeScope())
                 {
-                    var t = radial.Split(whitening.Forward(ToFlowSpace(raw, generator)).Y).T.to(ScalarType.Float64);
+                    var t = radial.Split(whitening.Forward(x).Y).T.to(ScalarType.Float64);
                     sum += t.sum().item<double>();
                     sumSquares += t.square().sum().item<double>();
                     n += t.shape[0];
