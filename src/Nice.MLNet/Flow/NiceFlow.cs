@@ -52,18 +52,12 @@ internal sealed class NiceFlow : nn.Module
         if (config.Whitening != NiceWhitening.None)
             whitening = new Whitening(d, config.Whitening, config.WhiteningRank ?? 0);
         if (config.InputNorm) layers.Add(new InputNorm(d));
+        // A radial flow's couplings act inside its radial step, on the whitening's leading coordinates and the
+        // residual's log-length.
         if (config.Radial)
-        {
-            // The couplings act on the whitening's leading coordinates and the residual's log-length; the scaling on
-            // top stays at the prior's scale (not trained), so the residual keeps the whitening's isotropy.
             layers.Add(new RadialStep(d, config.WhiteningRank!.Value, config.Couplings, config.HiddenLayers,
                 config.HiddenWidth, config.Activation));
-            scaling = new DiagonalScaling(config.Dimension);
-            scaling.LogScale.requires_grad_(false);
-            RegisterComponents();
-            return;
-        }
-        for (int k = 0; k < config.Couplings; k++)
+        for (int k = 0; k < (config.Radial ? 0 : config.Couplings); k++)
         {
             // Glow's step order: actnorm, then the mixing (between couplings only), then the coupling. The plain NICE
             // config
@@ -78,6 +72,8 @@ internal sealed class NiceFlow : nn.Module
                 : new AdditiveCoupling(partition, config.HiddenLayers, config.HiddenWidth, config.Activation));
         }
         scaling = new DiagonalScaling(config.Dimension);
+        // A radial flow's scaling stays at the prior's scale (not trained): the residual keeps the whitening's isotropy.
+        if (config.Radial) scaling.LogScale.requires_grad_(false);
         RegisterComponents();
     }
 

@@ -46,8 +46,7 @@ internal abstract class FlowWeights : IDisposable
 
     /// <summary>The radial step's fixed basis ("….basis", [D, R] row-major) and radius constants ("….radius", [4]:
     /// c, σₜ, c_χ, σ_χ).</summary>
-    public virtual (float[] Basis, float[] Radius) Radial(string prefix)
-        => throw new NotSupportedException($"The radial step '{prefix}' is not read from model files yet.");
+    public abstract (float[] Basis, float[] Radius) Radial(string prefix);
 
     public virtual void Dispose() { }
 }

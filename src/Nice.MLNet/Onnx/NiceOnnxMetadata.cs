@@ -49,7 +49,7 @@ internal static class NiceOnnxMetadata
     /// </summary>
     public const string KernelFormatVersion = "1.5";
 
-    /// <summary>The format of a flow with a radial step (<see cref="FlowConfig.Radial"/>, experimental): its basis
+    /// <summary>The format of a flow with a radial step (<see cref="FlowConfig.Radial"/>): its basis
     /// and radius constants are initializers "….basis" and "….radius"; a 1.5 reader refuses it by name.</summary>
     public const string RadialFormatVersion = "1.6";
 
