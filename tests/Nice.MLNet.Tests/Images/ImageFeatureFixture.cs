@@ -141,7 +141,8 @@ public class ImageFeatureFixture : IDisposable
         Assert.DoesNotContain(Scored.Schema, c => c.Name.EndsWith(".Pixels", StringComparison.Ordinal));
     }
 
-    private static IEnumerable<ITransformer> Flatten(ITransformer t)
+    /// <summary>Every transformer of a chain, nested chains opened.</summary>
+    public static IEnumerable<ITransformer> Flatten(ITransformer t)
         => t is IEnumerable<ITransformer> chain ? chain.SelectMany(Flatten) : new[] { t };
 
     public void Dispose()

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Microsoft.ML;
@@ -72,9 +71,7 @@ public sealed class ImageFeatureTests : IClassFixture<ImageFeatureFixture>
         var defaults = new NiceImageFeatureOptions().Detector.Nice;
         Assert.True(defaults.RadialFlow);
         Assert.Equal(NiceImageFeatureOptions.RadialDetector().Nice.Couplings, defaults.Couplings);
-        static IEnumerable<ITransformer> Flatten(ITransformer t)
-            => t is IEnumerable<ITransformer> chain ? chain.SelectMany(Flatten) : new[] { t };
-        var detector = Flatten(f.Model).OfType<NiceAnomalyDetector>().Single();
+        var detector = ImageFeatureFixture.Flatten(f.Model).OfType<NiceAnomalyDetector>().Single();
         var history = detector.Model.TrainingSummary!.History;
         output.WriteLine(string.Join(Environment.NewLine, history));
         Assert.Equal(0, history[0].Epoch);

@@ -97,14 +97,7 @@ public sealed class OnnxRadialTests : IDisposable
         };
         var detector = ml.AnomalyDetection.Trainers.Nice(options).Fit(digits);
         Assert.True(detector.Model.TrainingSummary!.History.Count > 1, "the radial flow should train");
-        string path = Path.Combine(dir, "radial-detector.zip");
-        ml.Model.Save(detector, digits.Schema, path);
-        var expected = Fixtures.Column(detector.Transform(digits), "Score");
-        var batched = Fixtures.Column(ml.Model.LoadNice(path, out _).Transform(digits), "Score");
-        Assert.Equal(expected, batched);
-        var ort = Fixtures.Column(new MLContext().Model.Load(path, out _).Transform(digits), "Score");
-        double worst = expected.Zip(ort, (a, b) => Math.Abs(a - b) / Math.Max(1, Math.Abs(a))).Max();
-        Assert.True(worst <= 1e-5, $"scores differ by up to {worst:E2} (relative)");
+        Fixtures.AssertSavedDetectorScoresLikeFitted(ml, detector, digits, Path.Combine(dir, "radial-detector.zip"));
     }
 
     private static float[] Floats(Tensor t) => t.contiguous().data<float>().ToArray();
@@ -134,17 +127,8 @@ public sealed class OnnxRadialTests : IDisposable
     public void ForwardAndInverseGraphs_MatchTorch(bool batched)
     {
         using var scope = NewDisposeScope();
-        const int d = 9, rank = 4, n = 6;
-        var config = new FlowConfig(d, 3, 2, 12, NiceActivation.LeakyReLU, NicePartition.Interleaved,
-            NicePrior.Gaussian, Whitening: NiceWhitening.Full, WhiteningRank: rank, Radial: true);
-        using var flow = WhiteningTests.RandomWhitenedFlow(config, seed: 8);
-        using (no_grad())
-        {
-            var radial = flow.Radial!;
-            radial.SetBasis(linalg.qr(randn(new long[] { d, rank }, dtype: ScalarType.Float64,
-                generator: new Generator(3))).Q.to(ScalarType.Float32));
-            radial.SetRadiusScale(0.6, 0.4);
-        }
+        const int d = 9, n = 6;
+        using var flow = RandomRadialFlow(d);
         var raw = randn(new long[] { n, d }, generator: new Generator(5)) * 2;
         using var _ = no_grad();
         var (z, ll) = flow.Encode(raw);
