@@ -72,7 +72,8 @@ internal sealed class NiceFlow : nn.Module
                 : new AdditiveCoupling(partition, config.HiddenLayers, config.HiddenWidth, config.Activation));
         }
         scaling = new DiagonalScaling(config.Dimension);
-        // A radial flow's scaling stays at the prior's scale (not trained): the residual keeps the whitening's isotropy.
+        // A radial flow's scaling stays at the prior's scale (not trained), so the residual keeps the whitening's
+        // isotropy.
         if (config.Radial) scaling.LogScale.requires_grad_(false);
         RegisterComponents();
     }
